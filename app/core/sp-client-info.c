@@ -1,0 +1,38 @@
+/* Snapshots of server-side clients, reference counted so the UI can keep them cheaply. */
+#include "sp-client-info.h"
+
+G_DEFINE_BOXED_TYPE (SpClientInfo, sp_client_info, sp_client_info_ref, sp_client_info_unref)
+
+static void
+sp_client_info_clear (SpClientInfo *self)
+{
+  g_free (self->address);
+  g_free (self->origin);
+  g_free (self->user_agent);
+  g_free (self->request_text);
+  g_free (self->response_text);
+  g_strfreev (self->subscriptions);
+  g_free (self->close_reason);
+}
+
+SpClientInfo *
+sp_client_info_new (void)
+{
+  return g_rc_box_new0 (SpClientInfo);
+}
+
+SpClientInfo *
+sp_client_info_ref (SpClientInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_rc_box_acquire (self);
+}
+
+void
+sp_client_info_unref (SpClientInfo *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_rc_box_release_full (self, (GDestroyNotify) sp_client_info_clear);
+}

@@ -1,0 +1,36 @@
+/* An immutable snapshot of one server-side client, safe to hand between threads. */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 id;
+  char   *address;         /* remote IP as text */
+  guint16 port;            /* remote port */
+  gint64  connected_at;    /* g_get_real_time() when the upgrade completed */
+  char   *origin;          /* NULL when the client sent none */
+  char   *user_agent;      /* NULL when the client sent none */
+  char   *request_text;    /* the upgrade request, raw */
+  char   *response_text;   /* the 101 response, raw */
+  char  **subscriptions;   /* NULL while subscribed to everything */
+  guint64 frames_sent;
+  guint64 bytes_sent;      /* payload bytes */
+  guint64 frames_received;
+  guint64 bytes_received;
+  gushort close_code;      /* 0 while connected */
+  char   *close_reason;
+} SpClientInfo;
+
+#define SP_TYPE_CLIENT_INFO (sp_client_info_get_type ())
+
+GType         sp_client_info_get_type (void) G_GNUC_CONST;
+SpClientInfo *sp_client_info_new      (void);
+SpClientInfo *sp_client_info_ref      (SpClientInfo *self);
+void          sp_client_info_unref    (SpClientInfo *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpClientInfo, sp_client_info_unref)
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* The price-push server engine. It runs on a thread of its own with its own
+ * GMainContext; every public function may be called from the thread that
+ * created it, and its signals are emitted there. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "sp-client-info.h"
+#include "sp-server-config.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_SERVER (sp_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpServer, sp_server, SP, SERVER, GObject)
+
+SpServer  *sp_server_new            (void);
+gboolean   sp_server_start          (SpServer             *self,
+                                     const SpServerConfig *config,
+                                     GError              **error);
+void       sp_server_stop           (SpServer             *self);
+gboolean   sp_server_get_running    (SpServer             *self);
+guint      sp_server_get_port       (SpServer             *self);
+guint      sp_server_get_n_clients  (SpServer             *self);
+char      *sp_server_dup_ws_url     (SpServer             *self);
+char      *sp_server_dup_http_url   (SpServer             *self);
+/* Element type SpClientInfo, ordered by id. */
+GPtrArray *sp_server_list_clients   (SpServer             *self);
+gboolean   sp_server_kick_client    (SpServer             *self,
+                                     guint64               id);
+
+G_END_DECLS

@@ -1,0 +1,208 @@
+/* The StockPush application: command line (including the headless server), actions, windows. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sp-application.h"
+#include "sp-headless.h"
+#include "sp-server-config.h"
+#include "sp-window.h"
+
+struct _SpApplication
+{
+  AdwApplication  parent_instance;
+
+  SpServerConfig *config;  /* from the command line; settings fill the rest later */
+};
+
+G_DEFINE_FINAL_TYPE (SpApplication, sp_application, ADW_TYPE_APPLICATION)
+
+typedef gboolean (*ConfigSetter) (SpServerConfig *config,
+                                  const char     *value,
+                                  GError        **error);
+
+static const struct
+{
+  const char  *name;
+  ConfigSetter setter;
+} config_options[] = {
+  { "port", sp_server_config_set_port },
+  { "bind", sp_server_config_set_bind },
+  { "interval-ms", sp_server_config_set_interval },
+  { "symbols", sp_server_config_set_symbols },
+  { "format", sp_server_config_set_format },
+  { "on-message", sp_server_config_set_on_message },
+  { "seed", sp_server_config_set_seed },
+};
+
+static int
+sp_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  SpApplication *self = SP_APPLICATION (application);
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("StockPush %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_options); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *value;
+
+      if (!g_variant_dict_lookup (options, config_options[i].name, "&s", &value))
+        continue;
+
+      if (!config_options[i].setter (config, value, &error))
+        {
+          g_printerr ("stockpush: %s\n", error->message);
+          g_printerr (_("Run “stockpush --help” to see every option.\n"));
+          return 2;
+        }
+    }
+
+  /* Headless never touches GTK, so it works without a display. */
+  if (g_variant_dict_contains (options, "headless"))
+    return sp_headless_run (config);
+
+  g_clear_pointer (&self->config, sp_server_config_free);
+  self->config = g_steal_pointer (&config);
+
+  return G_APPLICATION_CLASS (sp_application_parent_class)->handle_local_options (application,
+                                                                                  options);
+}
+
+static void
+sp_application_activate (GApplication *application)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  if (window == NULL)
+    window = GTK_WINDOW (sp_window_new (SP_APPLICATION (application)));
+
+  gtk_window_present (window);
+}
+
+static void
+sp_application_about (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  GtkApplication *application = user_data;
+  static const char *developers[] = { "StockPush developers", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (application),
+                         "application-name", "StockPush",
+                         "application-icon", APP_ID,
+                         "developer-name", "StockPush developers",
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Push live stock prices over WebSocket and watch any price stream"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+sp_application_quit (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", sp_application_about },
+  { "quit", sp_application_quit },
+};
+
+static void
+sp_application_startup (GApplication *application)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (sp_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
+                                   G_N_ELEMENTS (app_actions), application);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+}
+
+static void
+sp_application_finalize (GObject *object)
+{
+  SpApplication *self = SP_APPLICATION (object);
+
+  g_clear_pointer (&self->config, sp_server_config_free);
+
+  G_OBJECT_CLASS (sp_application_parent_class)->finalize (object);
+}
+
+static void
+sp_application_class_init (SpApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = sp_application_finalize;
+  app_class->handle_local_options = sp_application_handle_local_options;
+  app_class->startup = sp_application_startup;
+  app_class->activate = sp_application_activate;
+}
+
+static void
+sp_application_init (SpApplication *self)
+{
+  const GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Serve prices without a window (for servers and scripts)"), NULL },
+    { "port", 'p', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Port to listen on (default 8765; 0 picks a free one)"), N_("PORT") },
+    { "bind", 'b', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)"),
+      N_("ADDRESS") },
+    { "interval-ms", 'i', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Time between ticks in milliseconds, 1 to 3600000 (default 250)"), N_("MS") },
+    { "symbols", 's', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Comma-separated symbols, each optionally NAME=OPENING_PRICE "
+         "(default ACME,GLOBEX,INITECH,HOOLI,UMBRELLA)"),
+      N_("LIST") },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Message format: json (ticks as JSON) or text (“price = 299.90”, as the original demo)"),
+      N_("FORMAT") },
+    { "on-message", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("When a client sends a message: commands (answer JSON commands) or close "
+         "(close that connection, as the original demo)"),
+      N_("POLICY") },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Seed of the simulated market: the same seed gives the same prices"), N_("N") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Push live stock prices over WebSocket and "
+                                              "watch any price stream."));
+}
+
+SpApplication *
+sp_application_new (void)
+{
+  return g_object_new (SP_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/com/example/StockPush",
+                       NULL);
+}
+
+const SpServerConfig *
+sp_application_get_server_config (SpApplication *self)
+{
+  g_return_val_if_fail (SP_IS_APPLICATION (self), NULL);
+
+  return self->config;
+}

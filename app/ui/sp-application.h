@@ -1,0 +1,17 @@
+/* The StockPush application: command line, actions, windows. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sp-server-config.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_APPLICATION (sp_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpApplication, sp_application, SP, APPLICATION, AdwApplication)
+
+SpApplication        *sp_application_new               (void);
+const SpServerConfig *sp_application_get_server_config (SpApplication *self);
+
+G_END_DECLS
