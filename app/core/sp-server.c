@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 
 #include "sp-error.h"
 #include "sp-handshake.h"
@@ -893,6 +894,27 @@ string_free (gpointer data)
   g_string_free (data, TRUE);
 }
 
+/* Each client costs a file descriptor; the usual soft limit of 1024 would
+ * cap the server near 1,000 clients although the hard limit allows more. */
+static void
+raise_fd_limit (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      struct rlimit limit;
+
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+        {
+          limit.rlim_cur = limit.rlim_max;
+          if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+            g_debug ("Could not raise the file descriptor limit");
+        }
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static SpEngine *
 engine_new (SpServer             *server,
             const SpServerConfig *config,
@@ -906,6 +928,8 @@ engine_new (SpServer             *server,
   market = sp_market_new ((const char * const *) config->symbols, seed, error);
   if (market == NULL)
     return NULL;
+
+  raise_fd_limit ();
 
   engine = g_new0 (SpEngine, 1);
   engine->server = server;
