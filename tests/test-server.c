@@ -408,10 +408,15 @@ test_kick_one (void)
   g_autoptr(TestClient) a = test_client_connect (sp_server_get_port (server));
   g_autoptr(TestClient) b = test_client_connect (sp_server_get_port (server));
   g_autoptr(TestClient) c = test_client_connect (sp_server_get_port (server));
-  g_autoptr(GPtrArray) infos = sp_server_list_clients (server);
+  g_autoptr(GPtrArray) infos = NULL;
   guint64 b_id;
   guint a_before;
 
+  /* The welcome proves the server has registered each of them. */
+  wait_messages (a, 1);
+  wait_messages (b, 1);
+  wait_messages (c, 1);
+  infos = sp_server_list_clients (server);
   g_assert_cmpuint (infos->len, ==, 3);
   b_id = ((SpClientInfo *) g_ptr_array_index (infos, 1))->id;
   g_assert_true (sp_server_kick_client (server, b_id));

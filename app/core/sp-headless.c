@@ -129,3 +129,260 @@ sp_headless_run (const SpServerConfig *config)
 
   return 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Terminal viewer: stockpush --headless --connect URL                        */
+
+typedef struct
+{
+  GMainLoop      *loop;
+  SpStreamClient *client;
+  const SpWatchOptions *watch;
+  guint64         n_prices;
+  int             status;
+  gboolean        was_open;
+  gboolean        sent;
+} Watch;
+
+static char *
+format_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autofree char *seconds = NULL;
+
+  if (utc == NULL)
+    return g_strdup ("?");
+
+  seconds = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("%s.%03dZ", seconds, (int) ((time_us % G_USEC_PER_SEC) / 1000));
+}
+
+/* As many decimals as the price needs, at least two: 299.9 → 299.90, 0.000123 → 0.000123. */
+static void
+format_price (char   *buffer,
+              gsize   size,
+              double  price)
+{
+  static const char *formats[] = { "%.2f", "%.3f", "%.4f", "%.5f", "%.6f", "%.7f", "%.8f" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buffer, size, formats[i], price);
+      if (g_ascii_strtod (buffer, NULL) == price)
+        return;
+    }
+}
+
+static void
+on_watch_prices (SpStreamClient *client,
+                 GArray         *points,
+                 SpFrame        *frame,
+                 gpointer        user_data)
+{
+  Watch *watch = user_data;
+
+  for (guint i = 0; i < points->len; i++)
+    {
+      const SpPricePoint *point = &g_array_index (points, SpPricePoint, i);
+      g_autofree char *when = format_time (point->ts_us ? point->ts_us : frame->time_us);
+      char price[G_ASCII_DTOSTR_BUF_SIZE];
+
+      format_price (price, sizeof price, point->price);
+      printf ("%s  %s  %s\n", when, *point->symbol ? point->symbol : "-", price);
+
+      if (watch->watch->count > 0 && ++watch->n_prices >= watch->watch->count)
+        {
+          watch->status = 0;
+          g_main_loop_quit (watch->loop);
+          break;
+        }
+    }
+  fflush (stdout);
+}
+
+static void
+print_payload (GBytes      *payload,
+               SpFrameKind  kind)
+{
+  gsize size;
+  const guchar *data;
+
+  if (payload == NULL)
+    return;
+
+  data = g_bytes_get_data (payload, &size);
+  if (kind == SP_FRAME_TEXT)
+    fprintf (stderr, "  %.*s", (int) MIN (size, 2000), (const char *) data);
+  else
+    for (gsize i = 0; i < MIN (size, 64); i++)
+      fprintf (stderr, "%s%02x", i ? " " : "  ", data[i]);
+  if (size > 2000 || (kind != SP_FRAME_TEXT && size > 64))
+    fprintf (stderr, " …");
+}
+
+static void
+on_watch_frame (SpStreamClient *client,
+                SpFrame        *frame,
+                gpointer        user_data)
+{
+  Watch *watch = user_data;
+  g_autofree char *when = NULL;
+
+  if (!watch->watch->verbose)
+    return;
+
+  when = format_time (frame->time_us);
+  fprintf (stderr, "%s  %s %s %" G_GSIZE_FORMAT " B", when,
+           frame->direction == SP_FRAME_IN ? "←" : "→",
+           sp_frame_kind_to_string (frame->kind), frame->size);
+  if (frame->kind == SP_FRAME_CLOSE)
+    fprintf (stderr, "  code %u%s%s", frame->close_code,
+             frame->close_reason ? " " : "", frame->close_reason ? frame->close_reason : "");
+  else
+    print_payload (frame->payload, frame->kind);
+  fprintf (stderr, "\n");
+}
+
+static void
+on_watch_handshake (SpStreamClient *client,
+                    GParamSpec     *pspec,
+                    gpointer        user_data)
+{
+  Watch *watch = user_data;
+  const SpHandshakeRecord *record = sp_stream_client_get_handshake (client);
+
+  if (!watch->watch->verbose || record == NULL)
+    return;
+
+  fprintf (stderr, "%s", record->request_text);
+  if (record->response_text != NULL)
+    fprintf (stderr, "%s", record->response_text);
+  if (record->derivation != NULL)
+    fprintf (stderr,
+             "Sec-WebSocket-Accept derivation:\n"
+             "  key            %s\n"
+             "  key + GUID     %s\n"
+             "  SHA-1          %s\n"
+             "  base64         %s  %s\n\n",
+             record->derivation->key, record->derivation->concatenated,
+             record->derivation->sha1_hex, record->derivation->accept,
+             record->verified ? "✓ matches the server's" : "✗ does not match");
+}
+
+static void
+on_watch_state (SpStreamClient *client,
+                GParamSpec     *pspec,
+                gpointer        user_data)
+{
+  Watch *watch = user_data;
+  const char *error = sp_stream_client_get_error (client);
+
+  switch (sp_stream_client_get_state (client))
+    {
+    case SP_STREAM_OPEN:
+      watch->was_open = TRUE;
+      fprintf (stderr, "Connected to %s\n", watch->watch->stream->url);
+      if (watch->watch->send != NULL && !watch->sent)
+        {
+          g_autoptr(GError) send_error = NULL;
+
+          watch->sent = TRUE;
+          if (!sp_stream_client_send_text (client, watch->watch->send, &send_error))
+            fprintf (stderr, "stockpush: %s\n", send_error->message);
+        }
+      break;
+
+    case SP_STREAM_RECONNECTING:
+      fprintf (stderr, "Connection closed (%u%s%s); reconnecting in %u s\n",
+               sp_stream_client_get_close_code (client),
+               sp_stream_client_get_close_reason (client) ? " " : "",
+               sp_stream_client_get_close_reason (client) ? sp_stream_client_get_close_reason (client) : "",
+               sp_stream_client_get_reconnect_seconds (client));
+      if (error != NULL)
+        fprintf (stderr, "  %s\n", error);
+      break;
+
+    case SP_STREAM_CLOSED:
+      if (!watch->was_open)
+        {
+          fprintf (stderr, "stockpush: %s\n", error ? error : "the connection failed");
+          watch->status = 1;
+        }
+      else
+        {
+          gushort code = sp_stream_client_get_close_code (client);
+          const char *reason = sp_stream_client_get_close_reason (client);
+
+          fprintf (stderr, "Connection closed by the server: code %u%s%s\n", code,
+                   reason ? ", " : "", reason ? reason : "");
+          if (error != NULL)
+            fprintf (stderr, "  %s\n", error);
+          watch->status = code == 1000 || code == 1001 ? 0 : 1;
+        }
+      g_main_loop_quit (watch->loop);
+      break;
+
+    case SP_STREAM_DISCONNECTED:
+      g_main_loop_quit (watch->loop);
+      break;
+
+    case SP_STREAM_CONNECTING:
+    case SP_STREAM_CLOSING:
+    default:
+      break;
+    }
+}
+
+static gboolean
+on_watch_signal (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  watch->status = 0;
+  g_main_loop_quit (watch->loop);
+
+  return G_SOURCE_CONTINUE;
+}
+
+int
+sp_headless_watch (const SpWatchOptions *options)
+{
+  g_autoptr(SpStreamClient) client = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0 };
+  guint sigint_id;
+  guint sigterm_id;
+
+  g_return_val_if_fail (options != NULL, 1);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  client = sp_stream_client_new ();
+  watch.loop = loop;
+  watch.client = client;
+  watch.watch = options;
+  watch.status = 1;
+
+  g_signal_connect (client, "prices", G_CALLBACK (on_watch_prices), &watch);
+  g_signal_connect (client, "frame", G_CALLBACK (on_watch_frame), &watch);
+  g_signal_connect (client, "notify::handshake", G_CALLBACK (on_watch_handshake), &watch);
+  g_signal_connect (client, "notify::state", G_CALLBACK (on_watch_state), &watch);
+
+  if (!sp_stream_client_connect (client, options->stream, &error))
+    {
+      fprintf (stderr, "stockpush: %s\n", error->message);
+      return 2;
+    }
+
+  sigint_id = g_unix_signal_add (SIGINT, on_watch_signal, &watch);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_watch_signal, &watch);
+
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (client, &watch);
+  sp_stream_client_disconnect (client);
+
+  return watch.status;
+}

@@ -33,6 +33,8 @@ sp_server_config_copy (const SpServerConfig *self)
   copy = g_memdup2 (self, sizeof *self);
   copy->bind_address = g_strdup (self->bind_address);
   copy->symbols = g_strdupv (self->symbols);
+  copy->tls_cert_file = g_strdup (self->tls_cert_file);
+  copy->tls_key_file = g_strdup (self->tls_key_file);
 
   return copy;
 }
@@ -45,6 +47,8 @@ sp_server_config_free (SpServerConfig *self)
 
   g_free (self->bind_address);
   g_strfreev (self->symbols);
+  g_free (self->tls_cert_file);
+  g_free (self->tls_key_file);
   g_free (self);
 }
 
@@ -203,5 +207,65 @@ sp_server_config_set_seed (SpServerConfig *self,
 
   self->seed = seed;
   self->have_seed = TRUE;
+  return TRUE;
+}
+
+GTlsCertificate *
+sp_server_config_load_tls (const SpServerConfig  *self,
+                           GError               **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GTlsCertificate *certificate;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->tls_cert_file != NULL && self->tls_key_file != NULL, NULL);
+
+  certificate = g_tls_certificate_new_from_files (self->tls_cert_file, self->tls_key_file,
+                                                  &local_error);
+  if (certificate == NULL)
+    g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                 "Cannot use the TLS certificate %s with key %s: %s. Both must be PEM files.",
+                 self->tls_cert_file, self->tls_key_file, local_error->message);
+
+  return certificate;
+}
+
+gboolean
+sp_server_config_set_tls (SpServerConfig *self,
+                          const char     *cert_file,
+                          const char     *key_file,
+                          GError        **error)
+{
+  g_autoptr(SpServerConfig) trial = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if ((cert_file == NULL || *cert_file == '\0') != (key_file == NULL || *key_file == '\0'))
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           "--tls-cert and --tls-key go together: give both PEM files, or neither");
+      return FALSE;
+    }
+
+  if (cert_file == NULL || *cert_file == '\0')
+    {
+      g_clear_pointer (&self->tls_cert_file, g_free);
+      g_clear_pointer (&self->tls_key_file, g_free);
+      return TRUE;
+    }
+
+  trial = sp_server_config_new ();
+  trial->tls_cert_file = g_strdup (cert_file);
+  trial->tls_key_file = g_strdup (key_file);
+  certificate = sp_server_config_load_tls (trial, error);
+  if (certificate == NULL)
+    return FALSE;
+
+  g_free (self->tls_cert_file);
+  self->tls_cert_file = g_strdup (cert_file);
+  g_free (self->tls_key_file);
+  self->tls_key_file = g_strdup (key_file);
+
   return TRUE;
 }

@@ -1,7 +1,7 @@
 /* What the built-in server is asked to do: parsed from the command line or settings. */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "sp-protocol.h"
 
@@ -24,6 +24,8 @@ typedef struct
   gboolean    have_seed;
   guint64     seed;
   gboolean    deflate;      /* permessage-deflate, off by default */
+  char       *tls_cert_file; /* PEM; with tls_key_file, serve wss:// and https:// */
+  char       *tls_key_file;
 } SpServerConfig;
 
 #define SP_TYPE_SERVER_CONFIG (sp_server_config_get_type ())
@@ -55,6 +57,13 @@ gboolean sp_server_config_set_on_message  (SpServerConfig *self,
 gboolean sp_server_config_set_seed        (SpServerConfig *self,
                                            const char     *value,
                                            GError        **error);
+/* Both files or neither; checked by loading them. */
+gboolean sp_server_config_set_tls         (SpServerConfig *self,
+                                           const char     *cert_file,
+                                           const char     *key_file,
+                                           GError        **error);
+GTlsCertificate *sp_server_config_load_tls (const SpServerConfig *self,
+                                            GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpServerConfig, sp_server_config_free)
 

@@ -87,6 +87,7 @@ struct _SpServer
   SpEngine     *engine;
   guint         port;
   char         *bind_address;
+  gboolean      tls;
 
   /* Guards conns (membership and subscriptions), events and event_source. */
   GMutex        lock;
@@ -764,7 +765,17 @@ engine_setup (SpEngine  *engine,
   if (engine->listener == NULL)
     return FALSE;
 
-  engine->soup = soup_server_new ("server-header", server_header, NULL);
+  if (engine->config->tls_cert_file != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = sp_server_config_load_tls (engine->config, error);
+
+      if (certificate == NULL)
+        return FALSE;
+      engine->soup = soup_server_new ("server-header", server_header,
+                                      "tls-certificate", certificate, NULL);
+    }
+  else
+    engine->soup = soup_server_new ("server-header", server_header, NULL);
   /* permessage-deflate doubles CPU per message and costs ~100 kB per client. */
   if (!engine->config->deflate)
     soup_server_remove_websocket_extension (engine->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
@@ -772,7 +783,9 @@ engine_setup (SpEngine  *engine,
   soup_server_add_handler (engine->soup, "/", on_http, engine, NULL);
   soup_server_add_websocket_handler (engine->soup, "/", NULL, NULL, on_websocket, engine, NULL);
 
-  if (!soup_server_listen_socket (engine->soup, engine->listener, 0, &local_error))
+  if (!soup_server_listen_socket (engine->soup, engine->listener,
+                                  engine->config->tls_cert_file ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                  &local_error))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_FAILED,
                    "Cannot serve on port %u: %s", engine->port, local_error->message);
@@ -1031,6 +1044,7 @@ sp_server_start (SpServer             *self,
   self->port = engine->port;
   g_free (self->bind_address);
   self->bind_address = g_strdup (engine->config->bind_address);
+  self->tls = engine->config->tls_cert_file != NULL;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -1117,7 +1131,7 @@ sp_server_dup_ws_url (SpServer *self)
 {
   g_return_val_if_fail (SP_IS_SERVER (self), NULL);
 
-  return dup_url (self, "ws");
+  return dup_url (self, self->tls ? "wss" : "ws");
 }
 
 char *
@@ -1125,7 +1139,7 @@ sp_server_dup_http_url (SpServer *self)
 {
   g_return_val_if_fail (SP_IS_SERVER (self), NULL);
 
-  return dup_url (self, "http");
+  return dup_url (self, self->tls ? "https" : "http");
 }
 
 GPtrArray *

@@ -12,7 +12,8 @@ struct _SpApplication
 {
   AdwApplication  parent_instance;
 
-  SpServerConfig *config;  /* from the command line; settings fill the rest later */
+  SpServerConfig *config;      /* from the command line; settings fill the rest later */
+  char           *connect_url; /* --connect without --headless */
 };
 
 G_DEFINE_FINAL_TYPE (SpApplication, sp_application, ADW_TYPE_APPLICATION)
@@ -34,6 +35,44 @@ static const struct
   { "on-message", sp_server_config_set_on_message },
   { "seed", sp_server_config_set_seed },
 };
+
+static int
+watch_from_options (const char   *url,
+                    GVariantDict *options)
+{
+  g_autoptr(SpStreamOptions) stream = sp_stream_options_new (url);
+  g_autoptr(GError) error = NULL;
+  SpWatchOptions watch = { 0 };
+  const char *count = NULL;
+
+  g_variant_dict_lookup (options, "price-field", "s", &stream->price_path);
+  g_variant_dict_lookup (options, "symbol-field", "s", &stream->symbol_path);
+  g_variant_dict_lookup (options, "header", "^as", &stream->headers);
+  g_variant_dict_lookup (options, "protocol", "^as", &stream->protocols);
+  g_variant_dict_lookup (options, "origin", "s", &stream->origin);
+  g_variant_dict_lookup (options, "accept-certificate", "s", &stream->accepted_certificate);
+  /* A script wants to know when its stream ends; --reconnect asks otherwise. */
+  stream->auto_reconnect = g_variant_dict_contains (options, "reconnect");
+
+  if (!sp_stream_options_validate (stream, NULL, &error))
+    {
+      g_printerr ("stockpush: --connect: %s\n", error->message);
+      return 2;
+    }
+
+  if (g_variant_dict_lookup (options, "count", "&s", &count) &&
+      !g_ascii_string_to_unsigned (count, 10, 1, G_MAXUINT64, &watch.count, NULL))
+    {
+      g_printerr ("stockpush: --count: “%s” is not a whole number from 1 up\n", count);
+      return 2;
+    }
+
+  watch.stream = stream;
+  watch.verbose = g_variant_dict_contains (options, "verbose");
+  g_variant_dict_lookup (options, "send", "&s", &watch.send);
+
+  return sp_headless_watch (&watch);
+}
 
 static int
 sp_application_handle_local_options (GApplication *application,
@@ -64,9 +103,33 @@ sp_application_handle_local_options (GApplication *application,
         }
     }
 
+  {
+    const char *cert = NULL;
+    const char *key = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_variant_dict_lookup (options, "tls-cert", "^&ay", &cert);
+    g_variant_dict_lookup (options, "tls-key", "^&ay", &key);
+    if ((cert != NULL || key != NULL) && !sp_server_config_set_tls (config, cert, key, &error))
+      {
+        g_printerr ("stockpush: %s\n", error->message);
+        return 2;
+      }
+  }
+
   /* Headless never touches GTK, so it works without a display. */
   if (g_variant_dict_contains (options, "headless"))
-    return sp_headless_run (config);
+    {
+      const char *url;
+
+      if (g_variant_dict_lookup (options, "connect", "&s", &url))
+        return watch_from_options (url, options);
+
+      return sp_headless_run (config);
+    }
+
+  g_clear_pointer (&self->connect_url, g_free);
+  g_variant_dict_lookup (options, "connect", "s", &self->connect_url);
 
   g_clear_pointer (&self->config, sp_server_config_free);
   self->config = g_steal_pointer (&config);
@@ -137,6 +200,7 @@ sp_application_finalize (GObject *object)
   SpApplication *self = SP_APPLICATION (object);
 
   g_clear_pointer (&self->config, sp_server_config_free);
+  g_clear_pointer (&self->connect_url, g_free);
 
   G_OBJECT_CLASS (sp_application_parent_class)->finalize (object);
 }
@@ -179,6 +243,35 @@ sp_application_init (SpApplication *self)
       N_("POLICY") },
     { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Seed of the simulated market: the same seed gives the same prices"), N_("N") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("PEM certificate: serve wss:// and https:// (with --tls-key)"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("PEM private key of --tls-cert"), N_("FILE") },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Watch the ws:// or wss:// stream at URL (with --headless: print its prices)"),
+      N_("URL") },
+    { "price-field", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Where the price is in JSON messages, e.g. p or data.price (default: detect)"),
+      N_("PATH") },
+    { "symbol-field", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Where the symbol is in JSON messages, e.g. s (default: detect)"), N_("PATH") },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Extra request header for --connect, “Name: value” (repeatable)"), N_("HEADER") },
+    { "protocol", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("WebSocket subprotocol to offer with --connect (repeatable)"), N_("NAME") },
+    { "origin", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Origin header to send with --connect"), N_("ORIGIN") },
+    { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Trust this one untrusted certificate (its SHA-256 fingerprint, as the error shows)"),
+      N_("SHA256") },
+    { "send", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("With --headless --connect: send this text once connected"), N_("TEXT") },
+    { "count", 'n', 0, G_OPTION_ARG_STRING, NULL,
+      N_("With --headless --connect: exit after N prices"), N_("N") },
+    { "reconnect", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("With --headless --connect: reconnect when the stream drops instead of exiting"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, NULL,
+      N_("With --headless --connect: show the handshake and every frame on stderr"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { NULL }
   };

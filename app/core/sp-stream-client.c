@@ -1,0 +1,1124 @@
+/* The stream client engine: one WebSocket connection at a time, with its handshake,
+ * frames, prices and automatic reconnection. */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "sp-error.h"
+#include "sp-stream-client.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 15000
+#define BACKOFF_BASE_MS            1000
+#define BACKOFF_CAP_MS             30000
+#define STABLE_AFTER_US            (10 * G_USEC_PER_SEC)
+#define COUNTDOWN_STEP_MS          100
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                    */
+
+G_DEFINE_BOXED_TYPE (SpStreamOptions, sp_stream_options, sp_stream_options_copy, sp_stream_options_free)
+
+SpStreamOptions *
+sp_stream_options_new (const char *url)
+{
+  SpStreamOptions *self = g_new0 (SpStreamOptions, 1);
+
+  self->url = g_strdup (url);
+  self->auto_reconnect = TRUE;
+  self->max_message_size = SP_STREAM_DEFAULT_MAX_MESSAGE;
+
+  return self;
+}
+
+SpStreamOptions *
+sp_stream_options_copy (const SpStreamOptions *self)
+{
+  SpStreamOptions *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->url = g_strdup (self->url);
+  copy->headers = g_strdupv (self->headers);
+  copy->protocols = g_strdupv (self->protocols);
+  copy->origin = g_strdup (self->origin);
+  copy->price_path = g_strdup (self->price_path);
+  copy->symbol_path = g_strdup (self->symbol_path);
+  copy->accepted_certificate = g_strdup (self->accepted_certificate);
+
+  return copy;
+}
+
+void
+sp_stream_options_free (SpStreamOptions *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->url);
+  g_strfreev (self->headers);
+  g_strfreev (self->protocols);
+  g_free (self->origin);
+  g_free (self->price_path);
+  g_free (self->symbol_path);
+  g_free (self->accepted_certificate);
+  g_free (self);
+}
+
+static gboolean
+header_is_valid (const char *line)
+{
+  const char *colon = strchr (line, ':');
+
+  if (colon == NULL || colon == line)
+    return FALSE;
+
+  for (const char *p = line; p < colon; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+      return FALSE;
+
+  for (const char *p = colon + 1; *p; p++)
+    if (*p == '\r' || *p == '\n')
+      return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+sp_stream_options_validate (const SpStreamOptions  *self,
+                            GUri                  **uri_out,
+                            GError                **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *url = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  url = g_strstrip (g_strdup (self->url ? self->url : ""));
+  if (*url == '\0')
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           "Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/");
+      return FALSE;
+    }
+
+  if (strstr (url, "://") == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” has no scheme: write ws://%s (or wss:// for a secure server)", url, url);
+      return FALSE;
+    }
+
+  for (const char *p = url; *p; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                     "“%s” is not a valid URL: it contains spaces (write them as %%20)", url);
+        return FALSE;
+      }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH |
+                          G_URI_FLAGS_SCHEME_NORMALIZE, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a valid URL (%s)", url, local_error->message);
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "%s:// is for web pages; a WebSocket address starts with %s://",
+                   scheme, g_ascii_strcasecmp (scheme, "https") == 0 ? "wss" : "ws");
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "Unsupported scheme “%s”: use ws:// or wss://", scheme);
+      return FALSE;
+    }
+
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” names no host, e.g. ws://127.0.0.1:8765/", url);
+      return FALSE;
+    }
+
+  for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
+    if (!header_is_valid (self->headers[i]))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                     "“%s” is not a header line; write Name: value", self->headers[i]);
+        return FALSE;
+      }
+
+  if (uri_out != NULL)
+    *uri_out = g_steal_pointer (&uri);
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Certificates and handshake records                                        */
+
+G_DEFINE_BOXED_TYPE (SpCertificateInfo, sp_certificate_info,
+                     sp_certificate_info_copy, sp_certificate_info_free)
+
+static char *
+describe_tls_problems (GTlsCertificateFlags errors)
+{
+  static const struct { GTlsCertificateFlags flag; const char *text; } problems[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA,
+      "it is not signed by an authority this computer trusts (self-signed or unknown issuer)" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it was issued for another host name" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
+    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "it uses an insecure algorithm" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it could not be checked" },
+  };
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (problems); i++)
+    if (errors & problems[i].flag)
+      {
+        if (text->len > 0)
+          g_string_append (text, "; ");
+        g_string_append (text, problems[i].text);
+      }
+
+  if (text->len == 0)
+    g_string_append (text, "it was refused");
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+SpCertificateInfo *
+sp_certificate_info_new (GTlsCertificate      *certificate,
+                         GTlsCertificateFlags  errors)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  SpCertificateInfo *self;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  self = g_new0 (SpCertificateInfo, 1);
+  self->subject = g_tls_certificate_get_subject_name (certificate);
+  self->issuer = g_tls_certificate_get_issuer_name (certificate);
+  self->problems = describe_tls_problems (errors);
+
+  not_after = g_tls_certificate_get_not_valid_after (certificate);
+  if (not_after != NULL)
+    self->not_after = g_date_time_format_iso8601 (not_after);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der != NULL)
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      guint8 digest[32];
+      gsize digest_len = sizeof digest;
+      GString *hex = g_string_new (NULL);
+
+      g_checksum_update (checksum, der->data, der->len);
+      g_checksum_get_digest (checksum, digest, &digest_len);
+      for (gsize i = 0; i < digest_len; i++)
+        g_string_append_printf (hex, "%s%02X", i ? ":" : "", digest[i]);
+      self->sha256 = g_string_free (hex, FALSE);
+    }
+
+  return self;
+}
+
+SpCertificateInfo *
+sp_certificate_info_copy (const SpCertificateInfo *self)
+{
+  SpCertificateInfo *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (SpCertificateInfo, 1);
+  copy->subject = g_strdup (self->subject);
+  copy->issuer = g_strdup (self->issuer);
+  copy->sha256 = g_strdup (self->sha256);
+  copy->problems = g_strdup (self->problems);
+  copy->not_after = g_strdup (self->not_after);
+
+  return copy;
+}
+
+void
+sp_certificate_info_free (SpCertificateInfo *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->subject);
+  g_free (self->issuer);
+  g_free (self->sha256);
+  g_free (self->problems);
+  g_free (self->not_after);
+  g_free (self);
+}
+
+G_DEFINE_BOXED_TYPE (SpHandshakeRecord, sp_handshake_record,
+                     sp_handshake_record_copy, sp_handshake_record_free)
+
+SpHandshakeRecord *
+sp_handshake_record_copy (const SpHandshakeRecord *self)
+{
+  SpHandshakeRecord *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (SpHandshakeRecord, 1);
+  copy->request_text = g_strdup (self->request_text);
+  copy->response_text = g_strdup (self->response_text);
+  copy->status = self->status;
+  copy->derivation = self->derivation ? sp_accept_derivation_copy (self->derivation) : NULL;
+  copy->verified = self->verified;
+  copy->verify_error = g_strdup (self->verify_error);
+
+  return copy;
+}
+
+void
+sp_handshake_record_free (SpHandshakeRecord *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->request_text);
+  g_free (self->response_text);
+  g_clear_pointer (&self->derivation, sp_accept_derivation_free);
+  g_free (self->verify_error);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The client                                                                 */
+
+struct _SpStreamClient
+{
+  GObject                  parent_instance;
+
+  SoupSession             *session;
+  SpStreamOptions         *options;
+  GUri                    *uri;
+  SpPriceExtractor        *extractor;
+  GArray                  *points;        /* scratch, reused per message */
+
+  /* One attempt at a time. */
+  SoupMessage             *msg;
+  GCancellable            *cancellable;
+  SoupWebsocketConnection *conn;
+  guint                    connect_timeout_id;
+  gboolean                 timed_out;
+  guint                    serial;        /* identifies the current attempt */
+
+  SpStreamState            state;
+  char                    *error;
+  gushort                  close_code;
+  char                    *close_reason;
+  SpHandshakeRecord       *handshake;
+  SpCertificateInfo       *rejected_certificate;
+
+  gboolean                 user_closing;
+  guint                    attempt;       /* consecutive failed or short-lived connections */
+  guint                    n_reconnects;
+  gint64                   opened_at;     /* monotonic, while open */
+  gboolean                 ever_open;     /* since the user's connect */
+  gint64                   reconnect_at;  /* monotonic, while RECONNECTING */
+  guint                    reconnect_seconds;
+  guint                    countdown_id;
+
+  guint64                  messages_in;
+  guint64                  bytes_in;
+};
+
+G_DEFINE_FINAL_TYPE (SpStreamClient, sp_stream_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_ERROR,
+  PROP_HANDSHAKE,
+  PROP_REJECTED_CERTIFICATE,
+  PROP_RECONNECT_SECONDS,
+  N_PROPS
+};
+
+enum {
+  FRAME,
+  PRICES,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void start_attempt (SpStreamClient *self);
+
+const char *
+sp_stream_state_to_string (SpStreamState state)
+{
+  switch (state)
+    {
+    case SP_STREAM_DISCONNECTED: return "disconnected";
+    case SP_STREAM_CONNECTING:   return "connecting";
+    case SP_STREAM_OPEN:         return "open";
+    case SP_STREAM_CLOSING:      return "closing";
+    case SP_STREAM_RECONNECTING: return "reconnecting";
+    case SP_STREAM_CLOSED:       return "closed";
+    default:                     return "?";
+    }
+}
+
+static void
+set_state (SpStreamClient *self,
+           SpStreamState   state)
+{
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_error (SpStreamClient *self,
+           const char     *message)
+{
+  if (g_strcmp0 (self->error, message) == 0)
+    return;
+
+  g_free (self->error);
+  self->error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static void
+emit_frame (SpStreamClient *self,
+            SpFrame        *frame)
+{
+  g_signal_emit (self, signals[FRAME], 0, frame);
+}
+
+static void
+set_reconnect_seconds (SpStreamClient *self,
+                       guint           seconds)
+{
+  if (self->reconnect_seconds == seconds)
+    return;
+
+  self->reconnect_seconds = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_SECONDS]);
+}
+
+static void
+clear_attempt (SpStreamClient *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  if (self->msg != NULL)
+    g_signal_handlers_disconnect_by_data (self->msg, self);
+  g_clear_object (&self->msg);
+  if (self->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->conn, self);
+      if (soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  g_clear_object (&self->conn);
+}
+
+static void
+record_handshake (SpStreamClient *self,
+                  SoupMessage    *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  SpHandshakeRecord *record;
+  GUri *uri = soup_message_get_uri (msg);
+  guint status = soup_message_get_status (msg);
+
+  record = g_new0 (SpHandshakeRecord, 1);
+  path = g_uri_get_query (uri) ? g_strconcat (g_uri_get_path (uri), "?", g_uri_get_query (uri), NULL)
+                               : g_strdup (*g_uri_get_path (uri) ? g_uri_get_path (uri) : "/");
+  record->request_text = sp_handshake_render_request (soup_message_get_method (msg), path,
+                                                      SOUP_HTTP_1_1,
+                                                      soup_message_get_request_headers (msg));
+  record->status = status;
+  if (status != 0)
+    record->response_text =
+      sp_handshake_render_response (soup_message_get_http_version (msg), status,
+                                    soup_message_get_reason_phrase (msg),
+                                    soup_message_get_response_headers (msg));
+
+  record->verified = sp_handshake_verify (soup_message_get_request_headers (msg), status,
+                                          soup_message_get_response_headers (msg),
+                                          &record->derivation, &error);
+  if (error != NULL)
+    record->verify_error = g_strdup (error->message);
+
+  g_clear_pointer (&self->handshake, sp_handshake_record_free);
+  self->handshake = record;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDSHAKE]);
+}
+
+static char *
+describe_connect_error (SpStreamClient *self,
+                        const GError   *error)
+{
+  const char *host = g_uri_get_host (self->uri);
+  int port = g_uri_get_port (self->uri);
+  g_autofree char *endpoint = NULL;
+
+  if (port < 0)
+    port = g_ascii_strcasecmp (g_uri_get_scheme (self->uri), "wss") == 0 ? 443 : 80;
+  endpoint = strchr (host, ':') ? g_strdup_printf ("[%s]:%d", host, port)
+                                : g_strdup_printf ("%s:%d", host, port);
+
+  if (self->timed_out)
+    return g_strdup_printf ("%s did not answer within %u s", endpoint,
+                            (self->options->connect_timeout_ms ? self->options->connect_timeout_ms
+                                                               : DEFAULT_CONNECT_TIMEOUT_MS) / 1000);
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_strdup_printf ("Could not find the host “%s”: check the address (%s)",
+                            host, error->message);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return g_strdup_printf ("Connection refused by %s: nothing is listening there. "
+                            "Is the server running, and is the port right?", endpoint);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
+    return g_strdup_printf ("Cannot reach %s: %s", endpoint, error->message);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_strdup_printf ("%s did not answer in time", endpoint);
+
+  if (self->rejected_certificate != NULL)
+    return g_strdup_printf ("The certificate of %s is not trusted: %s. Subject: %s; issuer: %s; "
+                            "SHA-256 fingerprint %s. Accept it only if you know it is the "
+                            "right one.",
+                            endpoint, self->rejected_certificate->problems,
+                            self->rejected_certificate->subject ? self->rejected_certificate->subject : "?",
+                            self->rejected_certificate->issuer ? self->rejected_certificate->issuer : "?",
+                            self->rejected_certificate->sha256 ? self->rejected_certificate->sha256 : "?");
+
+  if (error->domain == G_TLS_ERROR)
+    return g_strdup_printf ("Secure connection to %s failed: %s", endpoint, error->message);
+
+  if (error->domain == SOUP_WEBSOCKET_ERROR && self->handshake != NULL)
+    {
+      if (self->handshake->status == 0)
+        return g_strdup_printf ("%s closed the connection without answering the handshake",
+                                endpoint);
+      if (self->handshake->verify_error != NULL)
+        return g_strdup_printf ("Handshake with %s failed: %s", endpoint,
+                                self->handshake->verify_error);
+    }
+
+  return g_strdup_printf ("Could not connect to %s: %s", endpoint, error->message);
+}
+
+static guint
+backoff_ms (SpStreamClient *self)
+{
+  guint64 delay = BACKOFF_BASE_MS;
+
+  for (guint i = 1; i < self->attempt && delay < BACKOFF_CAP_MS; i++)
+    delay *= 2;
+  delay = MIN (delay, BACKOFF_CAP_MS);
+
+  /* ±25 % jitter keeps many viewers of one server from reconnecting in step. */
+  return (guint) (delay * g_random_double_range (0.75, 1.25));
+}
+
+static gboolean
+countdown_tick (gpointer data)
+{
+  SpStreamClient *self = data;
+  gint64 remaining = self->reconnect_at - g_get_monotonic_time ();
+
+  if (remaining > 0)
+    {
+      set_reconnect_seconds (self, (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+      return G_SOURCE_CONTINUE;
+    }
+
+  self->countdown_id = 0;
+  set_reconnect_seconds (self, 0);
+  self->n_reconnects++;
+  start_attempt (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (SpStreamClient *self)
+{
+  guint delay;
+
+  self->attempt++;
+  delay = backoff_ms (self);
+  self->reconnect_at = g_get_monotonic_time () + (gint64) delay * G_TIME_SPAN_MILLISECOND;
+  set_reconnect_seconds (self, (delay + 999) / 1000);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  self->countdown_id = g_timeout_add (COUNTDOWN_STEP_MS, countdown_tick, self);
+  set_state (self, SP_STREAM_RECONNECTING);
+}
+
+/* The stream ended: retry if it was ever up since the user connected, unless
+ * the user asked for the end. */
+static void
+stream_ended (SpStreamClient *self)
+{
+  clear_attempt (self);
+
+  if (self->user_closing)
+    {
+      self->user_closing = FALSE;
+      set_state (self, SP_STREAM_DISCONNECTED);
+      return;
+    }
+
+  if (self->options->auto_reconnect && self->ever_open)
+    schedule_reconnect (self);
+  else
+    set_state (self, SP_STREAM_CLOSED);
+}
+
+static void
+on_message (SoupWebsocketConnection *conn,
+            gint                     type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  SpStreamClient *self = user_data;
+  g_autoptr(SpFrame) frame = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+
+  frame = sp_frame_new (SP_FRAME_IN,
+                        type == SOUP_WEBSOCKET_DATA_TEXT ? SP_FRAME_TEXT : SP_FRAME_BINARY,
+                        message);
+  self->messages_in++;
+  self->bytes_in += length;
+  emit_frame (self, frame);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT && data != NULL)
+    {
+      g_array_set_size (self->points, 0);
+      if (sp_price_extractor_extract (self->extractor, data, length, self->points) > 0)
+        g_signal_emit (self, signals[PRICES], 0, self->points, frame);
+    }
+}
+
+static void
+on_pong (SoupWebsocketConnection *conn,
+         GBytes                  *message,
+         gpointer                 user_data)
+{
+  g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, message);
+
+  emit_frame (user_data, frame);
+}
+
+static void
+on_conn_error (SoupWebsocketConnection *conn,
+               GError                  *error,
+               gpointer                 user_data)
+{
+  SpStreamClient *self = user_data;
+
+  /* Oversized or malformed data from the server: libsoup closes the
+   * connection next; keep the reason so the user sees why. */
+  set_error (self, error->message);
+}
+
+static void
+on_closed (SoupWebsocketConnection *conn,
+           gpointer                 user_data)
+{
+  SpStreamClient *self = user_data;
+  g_autoptr(SpFrame) frame = NULL;
+  gushort code = soup_websocket_connection_get_close_code (conn);
+  const char *reason = soup_websocket_connection_get_close_data (conn);
+
+  /* No close frame at all: RFC 6455 calls that 1006, abnormal closure. */
+  self->close_code = code != 0 ? code : SOUP_WEBSOCKET_CLOSE_ABNORMAL;
+  g_free (self->close_reason);
+  self->close_reason = g_strdup (code != 0 ? reason : "the connection dropped without a close frame");
+
+  frame = sp_frame_new_close (SP_FRAME_IN, code, code != 0 ? reason : NULL);
+  emit_frame (self, frame);
+
+  if (self->opened_at != 0 && g_get_monotonic_time () - self->opened_at >= STABLE_AFTER_US)
+    self->attempt = 0;
+  self->opened_at = 0;
+
+  g_object_ref (self);
+  stream_ended (self);
+  g_object_unref (self);
+}
+
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  SpStreamClient *self = user_data;
+  g_autoptr(SpCertificateInfo) info = sp_certificate_info_new (certificate, errors);
+
+  /* Only the exact certificate the user accepted, nothing else. */
+  if (self->options->accepted_certificate != NULL && info->sha256 != NULL &&
+      g_ascii_strcasecmp (self->options->accepted_certificate, info->sha256) == 0)
+    return TRUE;
+
+  g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
+  self->rejected_certificate = g_steal_pointer (&info);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REJECTED_CERTIFICATE]);
+
+  return FALSE;
+}
+
+typedef struct
+{
+  SpStreamClient *self;
+  guint           serial;
+} Attempt;
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Attempt *attempt = user_data;
+  g_autoptr(SpStreamClient) self = attempt->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  SoupWebsocketConnection *conn;
+  gboolean current = attempt->serial == self->serial;
+
+  g_free (attempt);
+  conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+
+  /* Superseded by a newer attempt or a disconnect. */
+  if (!current || (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->timed_out))
+    {
+      if (conn != NULL)
+        soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&conn);
+      return;
+    }
+
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  if (self->msg != NULL)
+    record_handshake (self, self->msg);
+
+  if (conn == NULL)
+    {
+      message = describe_connect_error (self, error);
+      set_error (self, message);
+      stream_ended (self);
+      return;
+    }
+
+  self->conn = conn;
+  soup_websocket_connection_set_max_incoming_payload_size (conn, self->options->max_message_size);
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (conn, "pong", G_CALLBACK (on_pong), self);
+  g_signal_connect (conn, "error", G_CALLBACK (on_conn_error), self);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
+
+  self->opened_at = g_get_monotonic_time ();
+  self->ever_open = TRUE;
+  self->close_code = 0;
+  g_clear_pointer (&self->close_reason, g_free);
+  set_error (self, NULL);
+  set_state (self, SP_STREAM_OPEN);
+}
+
+static gboolean
+on_connect_timeout (gpointer data)
+{
+  SpStreamClient *self = data;
+
+  self->connect_timeout_id = 0;
+  self->timed_out = TRUE;
+  g_cancellable_cancel (self->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_attempt (SpStreamClient *self)
+{
+  SoupMessageHeaders *headers;
+  Attempt *attempt;
+
+  clear_attempt (self);
+  attempt = g_new (Attempt, 1);
+  attempt->self = g_object_ref (self);
+  attempt->serial = ++self->serial;
+  g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
+  self->timed_out = FALSE;
+
+  self->msg = soup_message_new_from_uri (SOUP_METHOD_GET, self->uri);
+  headers = soup_message_get_request_headers (self->msg);
+  for (guint i = 0; self->options->headers != NULL && self->options->headers[i] != NULL; i++)
+    {
+      const char *line = self->options->headers[i];
+      const char *colon = strchr (line, ':');
+      g_autofree char *name = g_strndup (line, colon - line);
+      g_autofree char *value = g_strstrip (g_strdup (colon + 1));
+
+      soup_message_headers_append (headers, name, value);
+    }
+  g_signal_connect (self->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
+
+  self->cancellable = g_cancellable_new ();
+  self->connect_timeout_id =
+    g_timeout_add (self->options->connect_timeout_ms ? self->options->connect_timeout_ms
+                                                     : DEFAULT_CONNECT_TIMEOUT_MS,
+                   on_connect_timeout, self);
+
+  set_state (self, SP_STREAM_CONNECTING);
+  soup_session_websocket_connect_async (self->session, self->msg, self->options->origin,
+                                        self->options->protocols, G_PRIORITY_DEFAULT,
+                                        self->cancellable, on_connected, attempt);
+}
+
+gboolean
+sp_stream_client_connect (SpStreamClient        *self,
+                          const SpStreamOptions *options,
+                          GError               **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  if (!sp_stream_options_validate (options, &uri, error))
+    return FALSE;
+
+  clear_attempt (self);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  set_reconnect_seconds (self, 0);
+
+  g_clear_pointer (&self->options, sp_stream_options_free);
+  self->options = sp_stream_options_copy (options);
+  if (self->options->max_message_size == 0)
+    self->options->max_message_size = SP_STREAM_DEFAULT_MAX_MESSAGE;
+  g_clear_pointer (&self->uri, g_uri_unref);
+  self->uri = g_steal_pointer (&uri);
+  g_clear_pointer (&self->extractor, sp_price_extractor_free);
+  self->extractor = sp_price_extractor_new (options->price_path, options->symbol_path);
+
+  self->user_closing = FALSE;
+  self->attempt = 0;
+  self->opened_at = 0;
+  self->ever_open = FALSE;
+  self->n_reconnects = 0;
+  self->close_code = 0;
+  g_clear_pointer (&self->close_reason, g_free);
+  set_error (self, NULL);
+
+  start_attempt (self);
+
+  return TRUE;
+}
+
+void
+sp_stream_client_disconnect (SpStreamClient *self)
+{
+  g_return_if_fail (SP_IS_STREAM_CLIENT (self));
+
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  set_reconnect_seconds (self, 0);
+
+  if (self->conn != NULL &&
+      soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_autoptr(SpFrame) frame = sp_frame_new_close (SP_FRAME_OUT, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+
+      /* The close handshake finishes in on_closed. */
+      self->user_closing = TRUE;
+      soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      emit_frame (self, frame);
+      set_state (self, SP_STREAM_CLOSING);
+      return;
+    }
+
+  if (self->conn != NULL &&
+      soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_CLOSING)
+    {
+      self->user_closing = TRUE;
+      return;
+    }
+
+  clear_attempt (self);
+  set_state (self, SP_STREAM_DISCONNECTED);
+}
+
+gboolean
+sp_stream_client_send_text (SpStreamClient *self,
+                            const char     *text,
+                            GError        **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(SpFrame) frame = NULL;
+
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (self->conn == NULL ||
+      soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
+                           "Not connected: connect to a server before sending");
+      return FALSE;
+    }
+
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           "A text message must be valid UTF-8");
+      return FALSE;
+    }
+
+  bytes = g_bytes_new (text, strlen (text));
+  soup_websocket_connection_send_text (self->conn, text);
+  frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_TEXT, bytes);
+  emit_frame (self, frame);
+
+  return TRUE;
+}
+
+SpStreamState
+sp_stream_client_get_state (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), SP_STREAM_DISCONNECTED);
+
+  return self->state;
+}
+
+const SpStreamOptions *
+sp_stream_client_get_options (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->options;
+}
+
+const char *
+sp_stream_client_get_error (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->error;
+}
+
+gushort
+sp_stream_client_get_close_code (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), 0);
+
+  return self->close_code;
+}
+
+const char *
+sp_stream_client_get_close_reason (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->close_reason;
+}
+
+const SpHandshakeRecord *
+sp_stream_client_get_handshake (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->handshake;
+}
+
+const SpCertificateInfo *
+sp_stream_client_get_rejected_certificate (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->rejected_certificate;
+}
+
+guint
+sp_stream_client_get_reconnect_seconds (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), 0);
+
+  return self->reconnect_seconds;
+}
+
+guint
+sp_stream_client_get_n_reconnects (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), 0);
+
+  return self->n_reconnects;
+}
+
+guint64
+sp_stream_client_get_messages_in (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), 0);
+
+  return self->messages_in;
+}
+
+guint64
+sp_stream_client_get_bytes_in (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), 0);
+
+  return self->bytes_in;
+}
+
+static void
+sp_stream_client_dispose (GObject *object)
+{
+  SpStreamClient *self = SP_STREAM_CLIENT (object);
+
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  clear_attempt (self);
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (sp_stream_client_parent_class)->dispose (object);
+}
+
+static void
+sp_stream_client_finalize (GObject *object)
+{
+  SpStreamClient *self = SP_STREAM_CLIENT (object);
+
+  g_clear_pointer (&self->options, sp_stream_options_free);
+  g_clear_pointer (&self->uri, g_uri_unref);
+  g_clear_pointer (&self->extractor, sp_price_extractor_free);
+  g_clear_pointer (&self->points, g_array_unref);
+  g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->close_reason, g_free);
+  g_clear_pointer (&self->handshake, sp_handshake_record_free);
+  g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
+
+  G_OBJECT_CLASS (sp_stream_client_parent_class)->finalize (object);
+}
+
+static void
+sp_stream_client_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  SpStreamClient *self = SP_STREAM_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+
+    case PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+
+    case PROP_HANDSHAKE:
+      g_value_set_boxed (value, self->handshake);
+      break;
+
+    case PROP_REJECTED_CERTIFICATE:
+      g_value_set_boxed (value, self->rejected_certificate);
+      break;
+
+    case PROP_RECONNECT_SECONDS:
+      g_value_set_uint (value, self->reconnect_seconds);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sp_stream_client_class_init (SpStreamClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sp_stream_client_dispose;
+  object_class->finalize = sp_stream_client_finalize;
+  object_class->get_property = sp_stream_client_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, SP_STREAM_DISCONNECTED, SP_STREAM_CLOSED,
+                      SP_STREAM_DISCONNECTED,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR] =
+    g_param_spec_string ("error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HANDSHAKE] =
+    g_param_spec_boxed ("handshake", NULL, NULL, SP_TYPE_HANDSHAKE_RECORD,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REJECTED_CERTIFICATE] =
+    g_param_spec_boxed ("rejected-certificate", NULL, NULL, SP_TYPE_CERTIFICATE_INFO,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECONNECT_SECONDS] =
+    g_param_spec_uint ("reconnect-seconds", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SpStreamClient::frame:
+   * @frame: (transfer none): a frame sent or received
+   */
+  signals[FRAME] =
+    g_signal_new ("frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * SpStreamClient::prices:
+   * @points: (type GArray): the SpPricePoints found in @frame, valid during the emission
+   * @frame: (transfer none): the frame they came from
+   */
+  signals[PRICES] =
+    g_signal_new ("prices", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+sp_stream_client_init (SpStreamClient *self)
+{
+  g_autofree char *user_agent = g_strdup_printf ("StockPush/%s ", PACKAGE_VERSION);
+
+  self->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
+  self->points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
+  self->state = SP_STREAM_DISCONNECTED;
+}
+
+SpStreamClient *
+sp_stream_client_new (void)
+{
+  return g_object_new (SP_TYPE_STREAM_CLIENT, NULL);
+}
