@@ -13,7 +13,8 @@ packages=(
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libadwaita-1-dev
   libsoup-3.0-dev libjson-glib-dev glib-networking
   desktop-file-utils appstream
-  python3 python3-websockets
+  python3 python3-websockets openssl
+  chromium chromium-driver python3-selenium
   xvfb xauth dbus-x11 at-spi2-core
 )
 

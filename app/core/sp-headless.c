@@ -293,13 +293,15 @@ on_watch_state (SpStreamClient *client,
       break;
 
     case SP_STREAM_RECONNECTING:
-      fprintf (stderr, "Connection closed (%u%s%s); reconnecting in %u s\n",
-               sp_stream_client_get_close_code (client),
-               sp_stream_client_get_close_reason (client) ? " " : "",
-               sp_stream_client_get_close_reason (client) ? sp_stream_client_get_close_reason (client) : "",
-               sp_stream_client_get_reconnect_seconds (client));
-      if (error != NULL)
-        fprintf (stderr, "  %s\n", error);
+      if (sp_stream_client_get_close_code (client) != 0)
+        fprintf (stderr, "Connection closed: code %u%s%s; reconnecting in %u s\n",
+                 sp_stream_client_get_close_code (client),
+                 sp_stream_client_get_close_reason (client) ? ", " : "",
+                 sp_stream_client_get_close_reason (client) ? sp_stream_client_get_close_reason (client) : "",
+                 sp_stream_client_get_reconnect_seconds (client));
+      else
+        fprintf (stderr, "%s; reconnecting in %u s\n", error ? error : "Connection failed",
+                 sp_stream_client_get_reconnect_seconds (client));
       break;
 
     case SP_STREAM_CLOSED:
@@ -315,8 +317,6 @@ on_watch_state (SpStreamClient *client,
 
           fprintf (stderr, "Connection closed by the server: code %u%s%s\n", code,
                    reason ? ", " : "", reason ? reason : "");
-          if (error != NULL)
-            fprintf (stderr, "  %s\n", error);
           watch->status = code == 1000 || code == 1001 ? 0 : 1;
         }
       g_main_loop_quit (watch->loop);

@@ -325,6 +325,8 @@ struct _SpStreamClient
 
   SpStreamState            state;
   char                    *error;
+  gushort                  local_close_code;  /* we closed for the server's bad data */
+  char                    *local_close_reason;
   gushort                  close_code;
   char                    *close_reason;
   SpHandshakeRecord       *handshake;
@@ -642,10 +644,40 @@ on_conn_error (SoupWebsocketConnection *conn,
                gpointer                 user_data)
 {
   SpStreamClient *self = user_data;
+  g_autoptr(SpFrame) frame = NULL;
+  const char *why;
 
-  /* Oversized or malformed data from the server: libsoup closes the
-   * connection next; keep the reason so the user sees why. */
-  set_error (self, error->message);
+  /* libsoup closes the connection itself after bad data from the server,
+   * with the close code as the error code: log that close as ours. */
+  if (error->domain != SOUP_WEBSOCKET_ERROR || error->code < 1000 || error->code > 4999)
+    {
+      set_error (self, error->message);
+      return;
+    }
+
+  switch (error->code)
+    {
+    case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
+      why = "the server sent a text message that is not valid UTF-8";
+      break;
+    case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
+      why = "the server sent a message larger than this connection accepts";
+      break;
+    case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
+      why = "the server broke the WebSocket protocol";
+      break;
+    default:
+      why = error->message;
+      break;
+    }
+
+  self->local_close_code = (gushort) error->code;
+  g_free (self->local_close_reason);
+  self->local_close_reason = g_strdup (why);
+  set_error (self, why);
+
+  frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code, why);
+  emit_frame (self, frame);
 }
 
 static void
@@ -657,13 +689,24 @@ on_closed (SoupWebsocketConnection *conn,
   gushort code = soup_websocket_connection_get_close_code (conn);
   const char *reason = soup_websocket_connection_get_close_data (conn);
 
-  /* No close frame at all: RFC 6455 calls that 1006, abnormal closure. */
-  self->close_code = code != 0 ? code : SOUP_WEBSOCKET_CLOSE_ABNORMAL;
   g_free (self->close_reason);
-  self->close_reason = g_strdup (code != 0 ? reason : "the connection dropped without a close frame");
-
-  frame = sp_frame_new_close (SP_FRAME_IN, code, code != 0 ? reason : NULL);
-  emit_frame (self, frame);
+  if (code == 0 && self->local_close_code != 0)
+    {
+      /* We closed because of what the server sent; it never answered. */
+      self->close_code = self->local_close_code;
+      self->close_reason = g_strdup (self->local_close_reason);
+    }
+  else
+    {
+      /* No close frame at all: RFC 6455 calls that 1006, abnormal closure. */
+      self->close_code = code != 0 ? code : SOUP_WEBSOCKET_CLOSE_ABNORMAL;
+      self->close_reason = g_strdup (code != 0 ? reason
+                                               : "the connection dropped without a close frame");
+      frame = sp_frame_new_close (SP_FRAME_IN, self->close_code, self->close_reason);
+      emit_frame (self, frame);
+    }
+  self->local_close_code = 0;
+  g_clear_pointer (&self->local_close_reason, g_free);
 
   if (self->opened_at != 0 && g_get_monotonic_time () - self->opened_at >= STABLE_AFTER_US)
     self->attempt = 0;
@@ -771,6 +814,8 @@ start_attempt (SpStreamClient *self)
   Attempt *attempt;
 
   clear_attempt (self);
+  self->close_code = 0;
+  g_clear_pointer (&self->close_reason, g_free);
   attempt = g_new (Attempt, 1);
   attempt->self = g_object_ref (self);
   attempt->serial = ++self->serial;
@@ -1021,6 +1066,7 @@ sp_stream_client_finalize (GObject *object)
   g_clear_pointer (&self->points, g_array_unref);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->close_reason, g_free);
+  g_clear_pointer (&self->local_close_reason, g_free);
   g_clear_pointer (&self->handshake, sp_handshake_record_free);
   g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
 
