@@ -1,1 +1,412 @@
-print("1..0")
+#!/usr/bin/python3
+"""`stockpush --headless` as a process: its printed URLs, its stderr log, stopping on
+SIGTERM/SIGINT (clients get 1001, exit 0 within a second), plain HTTP on the same
+port, --help, refusal of bad option values (exit 2), a port already in use, and an
+immediate restart on the same port.
+
+TAP output. Loopback only; every wait is bounded; every process is killed at the end.
+Needs STOCKPUSH_BIN (set by meson)."""
+import asyncio
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import websockets
+
+BIN = os.environ.get("STOCKPUSH_BIN", "stockpush")
+STEP = 5.0        # bound of a single wait, seconds
+TEST_LIMIT = 15   # bound of one test, seconds
+STOP_LIMIT = 1.0  # the spec: exit within a second of SIGINT/SIGTERM
+
+
+# --- tiny TAP helper ---------------------------------------------------------
+
+class Tap:
+    def __init__(self):
+        self.results = []  # (ok, description, diagnostics)
+
+    def add(self, ok, description, diag=""):
+        self.results.append((bool(ok), description, diag))
+
+    def finish(self):
+        print(f"1..{len(self.results)}")
+        for i, (ok, description, diag) in enumerate(self.results, 1):
+            print(f"{'ok' if ok else 'not ok'} {i} - {description}")
+            if not ok and diag:
+                for line in str(diag).splitlines():
+                    print(f"# {line}")
+        sys.stdout.flush()
+        return 0 if self.results and all(ok for ok, _, _ in self.results) else 1
+
+
+class Fail(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Fail(message)
+
+
+# --- the server under test -----------------------------------------------------
+
+class Server:
+    """`stockpush --headless ARGS…` (--port 0 unless ARGS has --port); URLs parsed from stdout."""
+
+    def __init__(self, *args):
+        self.args = ["--headless", *args]
+        if "--port" not in args:
+            self.args += ["--port", "0"]
+        self.proc = None
+        self.url = None
+        self.http_url = None
+        self.stdout_lines = []
+        self.stderr = tempfile.TemporaryFile()
+        self.drain = None
+
+    async def start(self):
+        self.proc = await asyncio.create_subprocess_exec(
+            BIN, *self.args, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=self.stderr)
+        try:
+            while self.url is None or self.http_url is None:
+                line = await asyncio.wait_for(self.proc.stdout.readline(), STEP)
+                if not line:
+                    break
+                text = line.decode(errors="replace")
+                self.stdout_lines.append(text)
+                m = re.search(r"ws://\S+", text)
+                if m:
+                    self.url = m.group(0)
+                m = re.search(r"http://\S+", text)
+                if m:
+                    self.http_url = m.group(0)
+        except asyncio.TimeoutError:
+            pass
+        if self.url is None:
+            await self.stop()
+            raise Fail(f"server {self.args} printed no ws:// URL; stdout: "
+                       f"{''.join(self.stdout_lines)!r}; stderr: {self.stderr_text()!r}")
+        self.drain = asyncio.create_task(self._drain())
+        return self
+
+    async def _drain(self):
+        try:
+            while await self.proc.stdout.read(65536):
+                pass
+        except Exception:
+            pass
+
+    def stderr_text(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+    async def stop(self):
+        """Makes sure the process is gone (SIGTERM, then SIGKILL)."""
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(self.proc.wait(), 3)
+            except (asyncio.TimeoutError, ProcessLookupError):
+                pass
+            if self.proc.returncode is None:
+                try:
+                    self.proc.kill()
+                except ProcessLookupError:
+                    pass
+                await asyncio.wait_for(self.proc.wait(), 5)
+        if self.drain is not None:
+            self.drain.cancel()
+            try:
+                await self.drain
+            except BaseException:
+                pass
+            self.drain = None
+
+    async def __aenter__(self):
+        return await self.start()
+
+    async def __aexit__(self, *exc):
+        await self.stop()
+        self.stderr.close()
+
+
+def connect(url, **kwargs):
+    kwargs.setdefault("open_timeout", STEP)
+    kwargs.setdefault("close_timeout", 2)
+    kwargs.setdefault("ping_interval", None)
+    kwargs.setdefault("max_queue", None)
+    return websockets.connect(url, **kwargs)
+
+
+async def recv(ws, timeout=STEP):
+    return await asyncio.wait_for(ws.recv(), timeout)
+
+
+async def receive_ticks(ws, n=2):
+    """Reads frames until n tick/ticks frames have arrived."""
+    got = 0
+    for _ in range(100):
+        m = await recv(ws)
+        if isinstance(m, str) and ('"type":"tick' in m):
+            got += 1
+            if got >= n:
+                return
+    raise Fail("no ticks among 100 frames")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_binary(args, timeout=STEP * 2):
+    """Runs the binary to completion (killed after timeout); returns CompletedProcess."""
+    try:
+        return subprocess.run([BIN, *args], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise Fail(f"{args} did not exit within {timeout} s; stdout {e.stdout!r:.300}; "
+                   f"stderr {e.stderr!r:.300}")
+
+
+async def wait_stderr_growth(server, before, what, timeout=STEP):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = server.stderr_text()
+        if len(text) > before and text.endswith("\n"):
+            return text[before:]
+        await asyncio.sleep(0.02)
+    raise Fail(f"nothing logged on stderr within {timeout} s after {what}; "
+               f"stderr so far: {server.stderr_text()!r}")
+
+
+# --- tests ---------------------------------------------------------------------
+
+async def test_urls_and_log(server):
+    check(server.http_url is not None,
+          f"no http:// URL printed: {''.join(server.stdout_lines)!r}")
+    ws = re.fullmatch(r"ws://127\.0\.0\.1:(\d+)/", server.url)
+    web = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/", server.http_url)
+    check(ws, f"WebSocket URL {server.url!r} is not ws://127.0.0.1:PORT/")
+    check(web, f"web page URL {server.http_url!r} is not http://127.0.0.1:PORT/")
+    check(ws.group(1) == web.group(1), f"ports differ: {server.url} vs {server.http_url}")
+    check(0 < int(ws.group(1)) < 65536 and ws.group(1) != "0",
+          f"--port 0 printed port {ws.group(1)}")
+    joined = "".join(server.stdout_lines)
+    check(re.search(r"^  WebSocket: ws://\S+$", joined, re.M)
+          and re.search(r"^  Web page:  http://\S+$", joined, re.M),
+          f"stdout lacks the '  WebSocket: …' / '  Web page:  …' lines: {joined!r}")
+
+    before = len(server.stderr_text())
+    async with connect(server.url) as ws_conn:
+        await receive_ticks(ws_conn, 1)
+        logged = await wait_stderr_growth(server, before, "a client connected")
+        before = len(server.stderr_text())
+    await wait_stderr_growth(server, before, "a client disconnected")
+    check(logged.strip(), "empty connect log line")
+
+
+async def stop_with(signum):
+    server = Server("--interval-ms", "50")
+    await server.start()
+    try:
+        async with connect(server.url) as ws:
+            await receive_ticks(ws, 2)
+            t0 = time.monotonic()
+            server.proc.send_signal(signum)
+            closed = None
+            try:
+                for _ in range(1000):
+                    await recv(ws, 2.0)
+            except websockets.ConnectionClosed as e:
+                closed = e
+            except asyncio.TimeoutError:
+                raise Fail(f"the client was not closed within 2 s of {signum.name}")
+            check(closed is not None, f"the client was not closed after {signum.name}")
+            try:
+                rc = await asyncio.wait_for(server.proc.wait(), 3.0)
+            except asyncio.TimeoutError:
+                raise Fail(f"the process did not exit within 3 s of {signum.name}")
+            elapsed = time.monotonic() - t0
+            check(closed.rcvd is not None,
+                  f"no close frame received (connection dropped): {closed}; "
+                  f"stderr: {server.stderr_text()!r}")
+            check(closed.rcvd.code == 1001,
+                  f"close code {closed.rcvd.code} ({closed.rcvd.reason!r}), expected 1001")
+            check(rc == 0, f"exit status {rc} after {signum.name}, expected 0; "
+                           f"stderr: {server.stderr_text()[-500:]!r}")
+            check(elapsed <= STOP_LIMIT,
+                  f"exited {elapsed:.3f} s after {signum.name}, more than {STOP_LIMIT} s")
+    finally:
+        await server.stop()
+        server.stderr.close()
+
+
+async def test_http_get(server):
+    m = re.match(r"http://([^:/]+):(\d+)/", server.http_url or "")
+    check(m, f"no http URL: {server.http_url!r}")
+
+    def get():
+        conn = http.client.HTTPConnection(m.group(1), int(m.group(2)), timeout=STEP)
+        try:
+            conn.request("GET", "/")
+            r = conn.getresponse()
+            return r.status, r.getheader("Content-Type", ""), r.read()
+        finally:
+            conn.close()
+
+    status, ctype, body = await asyncio.wait_for(asyncio.to_thread(get), STEP + 1)
+    check(status == 200, f"GET / answered {status}")
+    check(re.match(r"\s*text/html\s*(;|$)", ctype, re.I), f"Content-Type is {ctype!r}")
+    check(re.search(r"charset\s*=\s*\"?utf-8", ctype, re.I),
+          f"Content-Type {ctype!r} does not say charset=utf-8")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Fail(f"body is not UTF-8: {e}")
+    check("StockPush" in text, f"body does not contain 'StockPush': {text[:300]!r}")
+
+
+def test_help():
+    r = run_binary(["--help"])
+    check(r.returncode == 0, f"--help exited {r.returncode}; stderr {r.stderr!r:.300}")
+    missing = [o for o in ["--headless", "--port", "--bind", "--interval-ms", "--symbols",
+                           "--format", "--on-message", "--seed"] if o not in r.stdout]
+    check(not missing, f"--help does not mention {missing}: {r.stdout!r:.2000}")
+
+
+def bad_value(option, value):
+    r = run_binary(["--headless", option, value])
+    check(r.returncode == 2, f"{option} {value!r}: exit status {r.returncode}, expected 2; "
+                             f"stdout {r.stdout!r:.300}; stderr {r.stderr!r:.300}")
+    name = option.lstrip("-")
+    check(re.search(r"(?<![\w-])(?:--)?" + re.escape(name) + r"(?![\w-])", r.stderr, re.I),
+          f"{option} {value!r}: stderr does not name the option: {r.stderr!r:.500}")
+    check("ws://" not in r.stdout, f"{option} {value!r}: the server started anyway: {r.stdout!r}")
+    check("CRITICAL" not in r.stderr and "WARNING" not in r.stderr,
+          f"{option} {value!r}: GLib warnings on stderr: {r.stderr!r:.500}")
+
+
+def test_port_in_use():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        r = run_binary(["--headless", "--port", str(port)])
+    check(r.returncode != 0, f"started on a port in use (exit 0); stdout {r.stdout!r:.300}")
+    check(0 < r.returncode < 128,
+          f"exit status {r.returncode} looks like a crash; stderr {r.stderr!r:.500}")
+    check(re.search(r"in use", r.stderr, re.I),
+          f"stderr does not say the port is in use: {r.stderr!r:.500}")
+    check(str(port) in r.stderr, f"stderr does not name port {port}: {r.stderr!r:.500}")
+    check("CRITICAL" not in r.stderr, f"GLib criticals on stderr: {r.stderr!r:.500}")
+
+
+async def test_restart_same_port():
+    port = free_port()
+    first = Server("--port", str(port), "--interval-ms", "50")
+    second = None
+    try:
+        await first.start()
+        check(first.url == f"ws://127.0.0.1:{port}/", f"first run printed {first.url}")
+        ws = await connect(first.url)
+        try:
+            await receive_ticks(ws, 1)
+            first.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = await asyncio.wait_for(first.proc.wait(), 3.0)
+            except asyncio.TimeoutError:
+                raise Fail("first run did not exit within 3 s of SIGTERM")
+            check(rc == 0, f"first run exited {rc}")
+        finally:
+            await asyncio.wait_for(ws.close(), STEP)
+        second = Server("--port", str(port), "--interval-ms", "50")
+        try:
+            await second.start()
+        except Fail as e:
+            raise Fail(f"restart on port {port} failed: {e}")
+        check(second.url == f"ws://127.0.0.1:{port}/", f"second run printed {second.url}")
+        async with connect(second.url) as ws2:
+            await receive_ticks(ws2, 1)
+    finally:
+        await first.stop()
+        first.stderr.close()
+        if second is not None:
+            await second.stop()
+            second.stderr.close()
+
+
+# --- driver --------------------------------------------------------------------
+
+async def run_one(tap, description, factory, limit=TEST_LIMIT):
+    try:
+        result = factory()
+        if asyncio.iscoroutine(result):
+            await asyncio.wait_for(result, limit)
+        tap.add(True, description)
+    except Fail as e:
+        tap.add(False, description, str(e))
+    except asyncio.TimeoutError:
+        tap.add(False, description, f"timed out after {limit} s")
+    except websockets.ConnectionClosed as e:
+        tap.add(False, description, f"connection closed unexpectedly: {e}")
+    except Exception as e:
+        tap.add(False, description, "".join(traceback.format_exception(e)))
+
+
+BAD_VALUES = [
+    ("--port", "70000"), ("--port", "abc"), ("--port", "-1"),
+    ("--interval-ms", "0"), ("--interval-ms", "3600001"),
+    ("--format", "xml"), ("--on-message", "foo"), ("--symbols", ""),
+    ("--bind", "not-an-ip"), ("--seed", "abc"),
+]
+
+
+async def main(tap):
+    server = Server("--interval-ms", "50")
+
+    async def start_and_check():
+        await server.start()
+        await test_urls_and_log(server)
+
+    try:
+        await run_one(tap, "starts with --port 0 and prints its ws:// and http:// URLs; "
+                           "connect and disconnect are logged on stderr",
+                      start_and_check)
+        await run_one(tap, "GET / without Upgrade: 200, text/html; charset=utf-8, "
+                           "mentions StockPush",
+                      lambda: test_http_get(server))
+    finally:
+        await server.stop()
+        server.stderr.close()
+
+    await run_one(tap, "SIGTERM: the client gets close 1001, exit status 0 within 1 s",
+                  lambda: stop_with(signal.SIGTERM))
+    await run_one(tap, "SIGINT: the client gets close 1001, exit status 0 within 1 s",
+                  lambda: stop_with(signal.SIGINT))
+    await run_one(tap, "--help exits 0 and documents every option", test_help)
+    for option, value in BAD_VALUES:
+        await run_one(tap, f"{option} {value!r} is refused: exit 2, stderr names {option}",
+                      lambda o=option, v=value: bad_value(o, v))
+    await run_one(tap, "a port already in use: non-zero exit, stderr says it is in use",
+                  test_port_in_use)
+    await run_one(tap, "immediate restart on the same fixed port after SIGTERM works",
+                  test_restart_same_port)
+
+
+if __name__ == "__main__":
+    tap = Tap()
+    try:
+        asyncio.run(asyncio.wait_for(main(tap), 100))
+    except BaseException as e:
+        tap.add(False, "test driver finished", "".join(traceback.format_exception(e)))
+    sys.exit(tap.finish())
