@@ -5,6 +5,8 @@
 #include <libsoup/soup.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
 #include "sp-error.h"
 #include "sp-handshake.h"
@@ -88,6 +90,7 @@ struct _SpServer
   guint         port;
   char         *bind_address;
   gboolean      tls;
+  gboolean      stopping;
 
   /* Guards conns (membership and subscriptions), events and event_source. */
   GMutex        lock;
@@ -1010,9 +1013,11 @@ sp_server_start (SpServer             *self,
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self->engine != NULL)
+  if (self->engine != NULL || self->stopping)
     {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED, "The server is already running");
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
+                           self->stopping ? "The server is still stopping"
+                                          : "The server is already running");
       return FALSE;
     }
 
@@ -1052,17 +1057,12 @@ sp_server_start (SpServer             *self,
   return TRUE;
 }
 
-void
-sp_server_stop (SpServer *self)
+static void
+finish_stop (SpServer *self,
+             SpEngine *engine)
 {
-  g_return_if_fail (SP_IS_SERVER (self));
-
-  if (self->engine == NULL)
-    return;
-
-  g_main_context_invoke (self->engine->context, engine_begin_stop, self->engine);
-  g_thread_join (g_steal_pointer (&self->thread));
-  g_clear_pointer (&self->engine, engine_free);
+  engine_free (engine);
+  self->stopping = FALSE;
 
   /* Deliver the last disconnects now, before "running" turns false. */
   if (self->event_source != NULL)
@@ -1072,6 +1072,97 @@ sp_server_stop (SpServer *self)
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+void
+sp_server_stop (SpServer *self)
+{
+  SpEngine *engine;
+
+  g_return_if_fail (SP_IS_SERVER (self));
+
+  if (self->engine == NULL)
+    return;
+
+  engine = g_steal_pointer (&self->engine);
+  self->stopping = TRUE;
+  g_main_context_invoke (engine->context, engine_begin_stop, engine);
+  g_thread_join (g_steal_pointer (&self->thread));
+  finish_stop (self, engine);
+}
+
+static void
+join_engine_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_thread_join (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_engine_joined (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SpServer *self = SP_SERVER (source);
+
+  finish_stop (self, g_task_get_task_data (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sp_server_stop_async (SpServer            *self,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) join = NULL;
+  GTask *task;
+  SpEngine *engine;
+
+  g_return_if_fail (SP_IS_SERVER (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, sp_server_stop_async);
+
+  if (self->engine == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  /* The owner's loop keeps running while the clients answer our close
+   * frames, so a viewer on this same thread can answer too. */
+  engine = g_steal_pointer (&self->engine);
+  g_task_set_task_data (task, engine, NULL);
+  self->stopping = TRUE;
+  g_main_context_invoke (engine->context, engine_begin_stop, engine);
+
+  join = g_task_new (self, NULL, on_engine_joined, task);
+  g_task_set_task_data (join, g_steal_pointer (&self->thread), NULL);
+  g_task_run_in_thread (join, join_engine_thread);
+}
+
+gboolean
+sp_server_stop_finish (SpServer      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (SP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+sp_server_get_stopping (SpServer *self)
+{
+  g_return_val_if_fail (SP_IS_SERVER (self), FALSE);
+
+  return self->stopping;
 }
 
 gboolean
@@ -1140,6 +1231,66 @@ sp_server_dup_http_url (SpServer *self)
   g_return_val_if_fail (SP_IS_SERVER (self), NULL);
 
   return dup_url (self, self->tls ? "https" : "http");
+}
+
+char **
+sp_server_dup_urls (SpServer *self)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_autoptr(GInetAddress) bound = NULL;
+  struct ifaddrs *addresses = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (SP_IS_SERVER (self), NULL);
+
+  builder = g_strv_builder_new ();
+  if (self->engine == NULL)
+    return g_strv_builder_end (builder);
+
+  scheme = self->tls ? "wss" : "ws";
+  bound = g_inet_address_new_from_string (self->bind_address);
+  if (bound == NULL || !g_inet_address_get_is_any (bound) || getifaddrs (&addresses) != 0)
+    {
+      g_autofree char *url = sp_server_dup_ws_url (self);
+
+      g_strv_builder_add (builder, url);
+      return g_strv_builder_end (builder);
+    }
+
+  /* Listening on every interface: each address of this machine works. */
+  for (struct ifaddrs *ifa = addresses; ifa != NULL; ifa = ifa->ifa_next)
+    {
+      g_autoptr(GSocketAddress) address = NULL;
+      GInetAddress *inet;
+      g_autofree char *text = NULL;
+      g_autofree char *url = NULL;
+      GSocketFamily family;
+
+      if (ifa->ifa_addr == NULL ||
+          (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
+        continue;
+
+      address = g_socket_address_new_from_native (ifa->ifa_addr,
+                                                  ifa->ifa_addr->sa_family == AF_INET
+                                                    ? sizeof (struct sockaddr_in)
+                                                    : sizeof (struct sockaddr_in6));
+      if (address == NULL)
+        continue;
+      inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+      family = g_inet_address_get_family (inet);
+      if (g_inet_address_get_is_link_local (inet) ||
+          (family == G_SOCKET_FAMILY_IPV6 && g_inet_address_get_family (bound) != G_SOCKET_FAMILY_IPV6))
+        continue;
+
+      text = g_inet_address_to_string (inet);
+      url = family == G_SOCKET_FAMILY_IPV6
+        ? g_strdup_printf ("%s://[%s]:%u/", scheme, text, self->port)
+        : g_strdup_printf ("%s://%s:%u/", scheme, text, self->port);
+      g_strv_builder_add (builder, url);
+    }
+  freeifaddrs (addresses);
+
+  return g_strv_builder_end (builder);
 }
 
 GPtrArray *

@@ -3,7 +3,7 @@
  * created it, and its signals are emitted there. */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "sp-client-info.h"
 #include "sp-server-config.h"
@@ -19,11 +19,21 @@ gboolean   sp_server_start          (SpServer             *self,
                                      const SpServerConfig *config,
                                      GError              **error);
 void       sp_server_stop           (SpServer             *self);
+/* Stops without blocking the calling thread's loop while clients close. */
+void       sp_server_stop_async     (SpServer             *self,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+gboolean   sp_server_stop_finish    (SpServer             *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+gboolean   sp_server_get_stopping   (SpServer             *self);
 gboolean   sp_server_get_running    (SpServer             *self);
 guint      sp_server_get_port       (SpServer             *self);
 guint      sp_server_get_n_clients  (SpServer             *self);
 char      *sp_server_dup_ws_url     (SpServer             *self);
 char      *sp_server_dup_http_url   (SpServer             *self);
+/* Every ws:// URL a client could use: one per local address when bound to all. */
+char     **sp_server_dup_urls       (SpServer             *self);
 /* Element type SpClientInfo, ordered by id. */
 GPtrArray *sp_server_list_clients   (SpServer             *self);
 gboolean   sp_server_kick_client    (SpServer             *self,

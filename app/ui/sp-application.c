@@ -141,11 +141,18 @@ sp_application_handle_local_options (GApplication *application,
 static void
 sp_application_activate (GApplication *application)
 {
+  SpApplication *self = SP_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
   if (window == NULL)
-    window = GTK_WINDOW (sp_window_new (SP_APPLICATION (application)));
+    {
+      window = GTK_WINDOW (sp_window_new (self));
+      sp_window_start_default (SP_WINDOW (window), self->connect_url);
+    }
+  else if (self->connect_url != NULL)
+    sp_window_connect (SP_WINDOW (window), self->connect_url);
 
+  g_clear_pointer (&self->connect_url, g_free);
   gtk_window_present (window);
 }
 

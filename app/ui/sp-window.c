@@ -1,30 +1,326 @@
-/* The main window: header bar with the primary menu; pages arrive with the desktop app. */
+/* The main window: the server switch, the pages, toasts, and the embedded default. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "sp-clients-page.h"
+#include "sp-handshake-page.h"
+#include "sp-server.h"
+#include "sp-stream-page.h"
 #include "sp-window.h"
 
 struct _SpWindow
 {
   AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay     *toast_overlay;
+  GtkSwitch           *server_switch;
+  GtkLabel            *server_label;
+  AdwViewStack        *stack;
+  SpStreamPage        *stream_page;
+  SpClientsPage       *clients_page;
+  SpHandshakePage     *handshake_page;
+
+  GSettings           *settings;
+  SpServer            *server;
+  SpStreamClient      *client;
+  char                *server_error;
 };
 
 G_DEFINE_FINAL_TYPE (SpWindow, sp_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
+toast (SpWindow   *self,
+       const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+update_server_label (SpWindow *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *url = NULL;
+  guint n;
+
+  if (sp_server_get_stopping (self->server))
+    text = g_strdup (_("Stopping…"));
+  else if (self->server_error != NULL)
+    text = g_strdup_printf (_("Server error: %s"), self->server_error);
+  else if (!sp_server_get_running (self->server))
+    text = g_strdup (_("Server off"));
+  else
+    {
+      url = sp_server_dup_ws_url (self->server);
+      n = sp_server_get_n_clients (self->server);
+      /* Translators: "Serving ws://127.0.0.1:8765/ · 3 clients" */
+      text = g_strdup_printf (ngettext ("Serving %s · %u client", "Serving %s · %u clients", n),
+                              url, n);
+    }
+
+  gtk_label_set_text (self->server_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_label), text);
+  if (self->server_error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->server_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->server_label), "error");
+
+  g_signal_handlers_block_matched (self->server_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_switch_set_active (self->server_switch, sp_server_get_running (self->server));
+  gtk_switch_set_state (self->server_switch, sp_server_get_running (self->server));
+  g_signal_handlers_unblock_matched (self->server_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->server_switch), !sp_server_get_stopping (self->server));
+}
+
+SpServerConfig *
+sp_window_dup_server_config (SpWindow *self)
+{
+  SpServerConfig *config;
+  g_auto(GStrv) symbols = NULL;
+
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  config = sp_server_config_new ();
+  config->port = g_settings_get_uint (self->settings, "server-port");
+  g_free (config->bind_address);
+  config->bind_address = g_strdup (g_settings_get_boolean (self->settings, "listen-all-interfaces")
+                                     ? "::" : "127.0.0.1");
+  config->interval_ms = g_settings_get_uint (self->settings, "tick-interval-ms");
+  config->format = g_settings_get_enum (self->settings, "message-format");
+  config->on_message = g_settings_get_enum (self->settings, "on-client-message");
+  symbols = g_settings_get_strv (self->settings, "symbols");
+  if (symbols[0] != NULL)
+    config->symbols = g_steal_pointer (&symbols);
+
+  return config;
+}
+
+gboolean
+sp_window_start_server (SpWindow *self)
+{
+  g_autoptr(SpServerConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
+
+  g_clear_pointer (&self->server_error, g_free);
+  config = sp_window_dup_server_config (self);
+  if (!sp_server_start (self->server, config, &error))
+    {
+      self->server_error = g_strdup (error->message);
+      toast (self, error->message);
+    }
+  update_server_label (self);
+
+  return error == NULL;
+}
+
+static void
+on_server_stopped (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SpWindow) self = user_data;
+
+  sp_server_stop_finish (SP_SERVER (source), result, NULL);
+  update_server_label (self);
+}
+
+static gboolean
+on_server_switch (SpWindow *self,
+                  gboolean  state)
+{
+  if (state && !sp_server_get_running (self->server))
+    sp_window_start_server (self);
+  else if (!state && sp_server_get_running (self->server))
+    {
+      sp_server_stop_async (self->server, on_server_stopped, g_object_ref (self));
+      update_server_label (self);
+    }
+
+  return TRUE;
+}
+
+static void
+toast_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  toast (SP_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), g_variant_get_string (parameter, NULL));
+  toast (SP_WINDOW (widget), _("Copied to the clipboard"));
+}
+
+static void
+focus_url_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "stream");
+  sp_stream_page_focus_url (self->stream_page);
+}
+
+void
+sp_window_connect (SpWindow   *self,
+                   const char *url)
+{
+  g_autoptr(SpStreamOptions) options = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SP_IS_WINDOW (self));
+  g_return_if_fail (url != NULL);
+
+  options = sp_stream_options_new (url);
+  if (!sp_stream_page_connect (self->stream_page, options, &error))
+    toast (self, error->message);
+}
+
+/* First launch: the server runs and the viewer watches it, with no clicks. */
+void
+sp_window_start_default (SpWindow   *self,
+                         const char *connect_url)
+{
+  g_return_if_fail (SP_IS_WINDOW (self));
+
+  if (g_settings_get_boolean (self->settings, "start-server-at-launch"))
+    sp_window_start_server (self);
+
+  if (connect_url != NULL)
+    sp_window_connect (self, connect_url);
+  else if (sp_server_get_running (self->server) &&
+           g_settings_get_boolean (self->settings, "connect-at-launch"))
+    {
+      g_autofree char *url = sp_server_dup_ws_url (self->server);
+
+      sp_window_connect (self, url);
+    }
+}
+
+SpServer *
+sp_window_get_server (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return self->server;
+}
+
+SpStreamClient *
+sp_window_get_client (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return self->client;
+}
+
+static void
+save_window_state (SpWindow *self)
+{
+  int width;
+  int height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static gboolean
+sp_window_close_request (GtkWindow *window)
+{
+  save_window_state (SP_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (sp_window_parent_class)->close_request (window);
+}
+
+static void
+sp_window_dispose (GObject *object)
+{
+  SpWindow *self = SP_WINDOW (object);
+
+  if (self->client != NULL)
+    sp_stream_client_disconnect (self->client);
+  if (self->server != NULL)
+    sp_server_stop (self->server);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_WINDOW);
+  g_clear_object (&self->client);
+  g_clear_object (&self->server);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->server_error, g_free);
+
+  G_OBJECT_CLASS (sp_window_parent_class)->dispose (object);
+}
+
+static void
 sp_window_class_init (SpWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sp_window_dispose;
+  window_class->close_request = sp_window_close_request;
+
+  g_type_ensure (SP_TYPE_STREAM_PAGE);
+  g_type_ensure (SP_TYPE_CLIENTS_PAGE);
+  g_type_ensure (SP_TYPE_HANDSHAKE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/StockPush/sp-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, server_switch);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, server_label);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, stream_page);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, clients_page);
+  gtk_widget_class_bind_template_child (widget_class, SpWindow, handshake_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_server_switch);
+
+  gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);
+  gtk_widget_class_install_action (widget_class, "win.copy", "s", copy_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, focus_url_action);
+
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-url", NULL);
 }
 
 static void
 sp_window_init (SpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->server = sp_server_new ();
+  self->client = sp_stream_client_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_connect_object (self->server, "notify::running", G_CALLBACK (update_server_label), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->server, "notify::n-clients", G_CALLBACK (update_server_label), self,
+                           G_CONNECT_SWAPPED);
+
+  sp_stream_page_set_settings (self->stream_page, self->settings);
+  sp_stream_page_set_client (self->stream_page, self->client);
+  sp_clients_page_set_server (self->clients_page, self->server);
+  sp_handshake_page_set_sources (self->handshake_page, self->client,
+                                 sp_clients_page_get_clients (self->clients_page));
+  update_server_label (self);
 }
 
 SpWindow *

@@ -4,6 +4,8 @@
 #include <adwaita.h>
 
 #include "sp-application.h"
+#include "sp-server.h"
+#include "sp-stream-client.h"
 
 G_BEGIN_DECLS
 
@@ -11,6 +13,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SpWindow, sp_window, SP, WINDOW, AdwApplicationWindow)
 
-SpWindow *sp_window_new (SpApplication *application);
+SpWindow       *sp_window_new               (SpApplication *application);
+void            sp_window_start_default     (SpWindow      *self,
+                                             const char    *connect_url);
+gboolean        sp_window_start_server      (SpWindow      *self);
+void            sp_window_connect           (SpWindow      *self,
+                                             const char    *url);
+SpServerConfig *sp_window_dup_server_config (SpWindow      *self);
+SpServer       *sp_window_get_server        (SpWindow      *self);
+SpStreamClient *sp_window_get_client        (SpWindow      *self);
 
 G_END_DECLS

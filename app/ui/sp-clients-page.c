@@ -1,0 +1,409 @@
+/* The Clients page: a live table of the built-in server's clients, or how to connect one. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sp-client-item.h"
+#include "sp-clients-page.h"
+
+#define REFRESH_SECONDS 1
+
+struct _SpClientsPage
+{
+  GtkWidget      parent_instance;
+
+  GtkStack      *stack;
+  AdwStatusPage *status_page;
+  GtkListBox    *urls_box;
+  GtkColumnView *column_view;
+
+  SpServer      *server;
+  GListStore    *clients;   /* SpClientItem, ordered by id */
+  guint          refresh_id;
+};
+
+G_DEFINE_FINAL_TYPE (SpClientsPage, sp_clients_page, GTK_TYPE_WIDGET)
+
+typedef char *(*CellText) (const SpClientInfo *info);
+
+static char *
+text_address (const SpClientInfo *info)
+{
+  if (strchr (info->address, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", info->address, info->port);
+
+  return g_strdup_printf ("%s:%u", info->address, info->port);
+}
+
+static char *
+text_since (const SpClientInfo *info)
+{
+  gint64 seconds = MAX (0, (g_get_real_time () - info->connected_at) / G_USEC_PER_SEC);
+
+  if (seconds < 60)
+    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " second", "%" G_GINT64_FORMAT " seconds",
+                                      seconds), seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " minute", "%" G_GINT64_FORMAT " minutes",
+                                      seconds / 60), seconds / 60);
+
+  return g_strdup_printf (_("%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min"),
+                          seconds / 3600, seconds % 3600 / 60);
+}
+
+static char *
+text_sent (const SpClientInfo *info)
+{
+  g_autofree char *size = g_format_size (info->bytes_sent);
+
+  /* Translators: frames and bytes, e.g. "1 204 frames · 812.3 kB" */
+  return g_strdup_printf (_("%" G_GUINT64_FORMAT " · %s"), info->frames_sent, size);
+}
+
+static char *
+text_received (const SpClientInfo *info)
+{
+  g_autofree char *size = g_format_size (info->bytes_received);
+
+  return g_strdup_printf (_("%" G_GUINT64_FORMAT " · %s"), info->frames_received, size);
+}
+
+static char *
+text_origin (const SpClientInfo *info)
+{
+  return g_strdup (info->origin ? info->origin : "—");
+}
+
+static char *
+text_agent (const SpClientInfo *info)
+{
+  return g_strdup (info->user_agent ? info->user_agent : "—");
+}
+
+static char *
+text_symbols (const SpClientInfo *info)
+{
+  if (info->subscriptions == NULL)
+    return g_strdup (_("All"));
+  if (info->subscriptions[0] == NULL)
+    return g_strdup (_("None"));
+
+  return g_strjoinv (", ", info->subscriptions);
+}
+
+static void
+update_label (GtkLabel     *label,
+              SpClientItem *item)
+{
+  CellText text = g_object_get_data (G_OBJECT (label), "cell-text");
+  g_autofree char *value = text (sp_client_item_get_info (item));
+
+  gtk_label_set_text (label, value);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), value);
+}
+
+static void
+on_item_info (SpClientItem *item,
+              GParamSpec   *pspec,
+              GtkLabel     *label)
+{
+  update_label (label, item);
+}
+
+static void
+setup_text (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  text)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "numeric");
+  g_object_set_data (G_OBJECT (label), "cell-text", text);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_text (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  text)
+{
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (list_item));
+  SpClientItem *item = gtk_list_item_get_item (list_item);
+
+  update_label (label, item);
+  g_signal_connect_object (item, "notify::info", G_CALLBACK (on_item_info), label, 0);
+}
+
+static void
+unbind_text (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  text)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), on_item_info,
+                                        gtk_list_item_get_child (list_item));
+}
+
+static void
+on_disconnect_clicked (GtkButton     *button,
+                       SpClientsPage *self)
+{
+  guint64 *id = g_object_get_data (G_OBJECT (button), "client-id");
+
+  if (id != NULL && self->server != NULL)
+    sp_server_kick_client (self->server, *id);
+}
+
+static void
+setup_button (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("window-close-symbolic");
+
+  gtk_widget_set_tooltip_text (button, _("Disconnect This Client"));
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  g_signal_connect (button, "clicked", G_CALLBACK (on_disconnect_clicked), user_data);
+  gtk_list_item_set_child (list_item, button);
+}
+
+static void
+bind_button (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  SpClientInfo *info = sp_client_item_get_info (gtk_list_item_get_item (list_item));
+
+  g_object_set_data_full (G_OBJECT (gtk_list_item_get_child (list_item)), "client-id",
+                          g_memdup2 (&info->id, sizeof info->id), g_free);
+}
+
+static void
+add_column (SpClientsPage *self,
+            const char    *title,
+            CellText       text,
+            gboolean       expand,
+            int            fixed_width)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkColumnViewColumn) column = NULL;
+
+  if (text != NULL)
+    {
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_text), text);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_text), text);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_text), text);
+    }
+  else
+    {
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_button), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_button), self);
+    }
+
+  column = gtk_column_view_column_new (title, g_object_ref (factory));
+  gtk_column_view_column_set_expand (column, expand);
+  gtk_column_view_column_set_resizable (column, text != NULL);
+  if (fixed_width > 0)
+    gtk_column_view_column_set_fixed_width (column, fixed_width);
+  gtk_column_view_append_column (self->column_view, column);
+}
+
+static void
+rebuild_urls (SpClientsPage *self)
+{
+  GtkWidget *child;
+  g_auto(GStrv) urls = NULL;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->urls_box))) != NULL)
+    gtk_list_box_remove (self->urls_box, child);
+
+  if (self->server == NULL || !sp_server_get_running (self->server))
+    {
+      adw_status_page_set_description (self->status_page,
+                                       _("Turn on the built-in server with the switch in the "
+                                         "header bar, then connect a WebSocket client to it."));
+      gtk_widget_set_visible (GTK_WIDGET (self->urls_box), FALSE);
+      return;
+    }
+
+  adw_status_page_set_description (self->status_page,
+                                   _("Point a WebSocket client at one of these addresses, or open "
+                                     "the same address with http:// in a browser for the "
+                                     "built-in web client."));
+  urls = sp_server_dup_urls (self->server);
+  for (guint i = 0; urls[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), urls[i]);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      gtk_widget_add_css_class (row, "monospace");
+      gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (copy, "flat");
+      gtk_widget_set_tooltip_text (copy, _("Copy Address"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), "win.copy");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (copy), "s", urls[i]);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
+      gtk_list_box_append (self->urls_box, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->urls_box), TRUE);
+}
+
+/* Merges fresh snapshots into the stable items, so rows and selection stay put. */
+static void
+refresh (SpClientsPage *self)
+{
+  g_autoptr(GPtrArray) infos = NULL;
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
+  guint i = 0;
+  guint j = 0;
+
+  infos = self->server != NULL ? sp_server_list_clients (self->server)
+                               : g_ptr_array_new_with_free_func ((GDestroyNotify) sp_client_info_unref);
+
+  /* Both lists are ordered by id: one merge pass. */
+  while (i < g_list_model_get_n_items (G_LIST_MODEL (self->clients)) || j < infos->len)
+    {
+      g_autoptr(SpClientItem) item = g_list_model_get_item (G_LIST_MODEL (self->clients), i);
+      SpClientInfo *info = j < infos->len ? g_ptr_array_index (infos, j) : NULL;
+      guint64 item_id = item ? sp_client_item_get_info (item)->id : G_MAXUINT64;
+      guint64 info_id = info ? info->id : G_MAXUINT64;
+
+      if (item_id == info_id)
+        {
+          sp_client_item_set_info (item, info);
+          i++, j++;
+        }
+      else if (item_id < info_id)
+        g_list_store_remove (self->clients, i);
+      else
+        {
+          g_autoptr(SpClientItem) fresh = sp_client_item_new (info);
+
+          g_list_store_insert (self->clients, i, fresh);
+          i++, j++;
+        }
+    }
+
+  if ((n_items == 0) != (infos->len == 0) || infos->len == 0)
+    gtk_stack_set_visible_child_name (self->stack, infos->len > 0 ? "list" : "empty");
+}
+
+static gboolean
+refresh_tick (gpointer data)
+{
+  refresh (data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_server_changed (SpClientsPage *self)
+{
+  rebuild_urls (self);
+  refresh (self);
+}
+
+void
+sp_clients_page_set_server (SpClientsPage *self,
+                            SpServer      *server)
+{
+  g_return_if_fail (SP_IS_CLIENTS_PAGE (self));
+  g_return_if_fail (SP_IS_SERVER (server));
+
+  g_set_object (&self->server, server);
+  g_signal_connect_object (server, "notify::running", G_CALLBACK (on_server_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (server, "notify::n-clients", G_CALLBACK (refresh), self,
+                           G_CONNECT_SWAPPED);
+  on_server_changed (self);
+}
+
+GListModel *
+sp_clients_page_get_clients (SpClientsPage *self)
+{
+  g_return_val_if_fail (SP_IS_CLIENTS_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->clients);
+}
+
+static void
+sp_clients_page_map (GtkWidget *widget)
+{
+  SpClientsPage *self = SP_CLIENTS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (sp_clients_page_parent_class)->map (widget);
+
+  /* Counters and "connected since" move only while someone looks. */
+  refresh (self);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_tick, self);
+}
+
+static void
+sp_clients_page_unmap (GtkWidget *widget)
+{
+  SpClientsPage *self = SP_CLIENTS_PAGE (widget);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (sp_clients_page_parent_class)->unmap (widget);
+}
+
+static void
+sp_clients_page_dispose (GObject *object)
+{
+  SpClientsPage *self = SP_CLIENTS_PAGE (object);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CLIENTS_PAGE);
+  g_clear_object (&self->server);
+  g_clear_object (&self->clients);
+
+  G_OBJECT_CLASS (sp_clients_page_parent_class)->dispose (object);
+}
+
+static void
+sp_clients_page_class_init (SpClientsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sp_clients_page_dispose;
+  widget_class->map = sp_clients_page_map;
+  widget_class->unmap = sp_clients_page_unmap;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/example/StockPush/sp-clients-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, urls_box);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, column_view);
+}
+
+static void
+sp_clients_page_init (SpClientsPage *self)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->clients = g_list_store_new (SP_TYPE_CLIENT_ITEM);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+
+  add_column (self, _("Address"), text_address, FALSE, 170);
+  add_column (self, _("Connected"), text_since, FALSE, 110);
+  add_column (self, _("Sent"), text_sent, FALSE, 150);
+  add_column (self, _("Received"), text_received, FALSE, 120);
+  add_column (self, _("Symbols"), text_symbols, FALSE, 130);
+  add_column (self, _("Origin"), text_origin, FALSE, 160);
+  add_column (self, _("User Agent"), text_agent, TRUE, -1);
+  add_column (self, NULL, NULL, FALSE, -1);
+
+  rebuild_urls (self);
+}

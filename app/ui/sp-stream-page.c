@@ -1,0 +1,1012 @@
+/* The Stream page: connect to a server, watch its prices and every message. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sp-log-item.h"
+#include "sp-stream-page.h"
+
+#define MAX_RECENT          12
+#define DEFAULT_LOG_LIMIT   10000
+
+struct _SpStreamPage
+{
+  GtkWidget       parent_instance;
+
+  GtkWidget      *main_box;
+  GtkEntry       *url_entry;
+  GtkMenuButton  *recent_button;
+  GtkMenuButton  *options_button;
+  GtkEntry       *price_field_entry;
+  GtkEntry       *symbol_field_entry;
+  GtkTextView    *headers_view;
+  GtkEntry       *protocols_entry;
+  GtkCheckButton *reconnect_check;
+  GtkButton      *connect_button;
+  GtkLabel       *state_label;
+  GtkLabel       *rate_label;
+  GtkDropDown    *symbol_dropdown;
+  GtkLabel       *price_label;
+  GtkLabel       *change_label;
+  GtkBox         *chart_tools;
+  GtkBox         *chart_box;
+  GtkSearchEntry *search_entry;
+  GtkDropDown    *direction_dropdown;
+  GtkDropDown    *kind_dropdown;
+  GtkToggleButton *pause_button;
+  GtkListView    *log_view;
+  GtkLabel       *detail_title;
+  GtkTextView    *detail_view;
+  GtkEntry       *send_entry;
+  GtkMenuButton  *recent_messages_button;
+  GtkButton      *send_button;
+
+  GSettings      *settings;
+  SpStreamClient *client;
+
+  GListStore     *log_store;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+  GtkCustomFilter *filter;
+  char           *needle;        /* case-folded search text */
+  GPtrArray      *pending;       /* SpLogItem waiting for the next frame */
+  guint           log_limit;
+  guint           tick_id;
+
+  GtkStringList  *symbols;
+  GHashTable     *last_prices;   /* symbol → PriceState */
+  char           *current_symbol;
+
+  guint           rate_timer;
+  guint64         last_count;
+  gint64          last_count_time;
+};
+
+typedef struct
+{
+  double first;
+  double last;
+} PriceState;
+
+G_DEFINE_FINAL_TYPE (SpStreamPage, sp_stream_page, GTK_TYPE_WIDGET)
+
+/* ------------------------------------------------------------------------ */
+/* The log                                                                    */
+
+static gboolean
+filter_item (gpointer item,
+             gpointer user_data)
+{
+  SpStreamPage *self = user_data;
+  SpFrame *frame = sp_log_item_get_frame (item);
+  guint direction = gtk_drop_down_get_selected (self->direction_dropdown);
+  guint kind = gtk_drop_down_get_selected (self->kind_dropdown);
+
+  if (direction == 1 && frame->direction != SP_FRAME_IN)
+    return FALSE;
+  if (direction == 2 && frame->direction != SP_FRAME_OUT)
+    return FALSE;
+
+  switch (kind)
+    {
+    case 1:
+      if (frame->kind != SP_FRAME_TEXT)
+        return FALSE;
+      break;
+    case 2:
+      if (frame->kind != SP_FRAME_BINARY)
+        return FALSE;
+      break;
+    case 3:
+      if (frame->kind != SP_FRAME_PING && frame->kind != SP_FRAME_PONG)
+        return FALSE;
+      break;
+    case 4:
+      if (frame->kind != SP_FRAME_CLOSE)
+        return FALSE;
+      break;
+    default:
+      break;
+    }
+
+  return sp_log_item_matches (item, self->needle);
+}
+
+static void
+on_filter_changed (SpStreamPage *self)
+{
+  g_clear_pointer (&self->needle, g_free);
+  self->needle = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* Frames arrive in bursts of thousands a second: they join the list once per
+ * frame of the window, in one splice, and the oldest leave past the limit. */
+static gboolean
+flush_pending (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  guint n_items;
+  guint n_new;
+  guint skip = 0;
+
+  self->tick_id = 0;
+
+  if (self->pending->len == 0 || gtk_toggle_button_get_active (self->pause_button))
+    return G_SOURCE_REMOVE;
+
+  n_new = self->pending->len;
+  if (n_new > self->log_limit)
+    skip = n_new - self->log_limit;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->log_store));
+  if (n_items + (n_new - skip) > self->log_limit)
+    {
+      guint drop = MIN (n_items, n_items + (n_new - skip) - self->log_limit);
+
+      g_list_store_splice (self->log_store, 0, drop, NULL, 0);
+      n_items -= drop;
+    }
+
+  g_list_store_splice (self->log_store, n_items, 0, self->pending->pdata + skip, n_new - skip);
+  g_ptr_array_set_size (self->pending, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_flush (SpStreamPage *self)
+{
+  if (self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), flush_pending, NULL, NULL);
+}
+
+static void
+on_frame (SpStreamClient *client,
+          SpFrame        *frame,
+          gpointer        user_data)
+{
+  SpStreamPage *self = user_data;
+
+  g_ptr_array_add (self->pending, sp_log_item_new (frame));
+
+  /* While paused, only the newest messages are kept for later. */
+  if (self->pending->len > self->log_limit * 2)
+    g_ptr_array_remove_range (self->pending, 0, self->pending->len - self->log_limit);
+
+  queue_flush (self);
+}
+
+static void
+on_pause_toggled (SpStreamPage *self)
+{
+  gboolean paused = gtk_toggle_button_get_active (self->pause_button);
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
+                            paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
+                               paused ? _("Resume the Log") : _("Pause the Log"));
+  if (!paused)
+    queue_flush (self);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  GtkWidget *time = gtk_label_new (NULL);
+  GtkWidget *arrow = gtk_label_new (NULL);
+  GtkWidget *kind = gtk_label_new (NULL);
+  GtkWidget *size = gtk_label_new (NULL);
+  GtkWidget *text = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (time, "dim-label");
+  gtk_widget_add_css_class (time, "numeric");
+  gtk_label_set_width_chars (GTK_LABEL (kind), 6);
+  gtk_label_set_xalign (GTK_LABEL (kind), 0);
+  gtk_widget_add_css_class (kind, "caption-heading");
+  gtk_label_set_width_chars (GTK_LABEL (size), 8);
+  gtk_label_set_xalign (GTK_LABEL (size), 1);
+  gtk_widget_add_css_class (size, "dim-label");
+  gtk_widget_add_css_class (size, "numeric");
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (text), TRUE);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_widget_add_css_class (text, "monospace");
+
+  gtk_box_append (GTK_BOX (box), time);
+  gtk_box_append (GTK_BOX (box), arrow);
+  gtk_box_append (GTK_BOX (box), kind);
+  gtk_box_append (GTK_BOX (box), size);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
+{
+  SpLogItem *item = gtk_list_item_get_item (list_item);
+  SpFrame *frame = sp_log_item_get_frame (item);
+  GtkWidget *time = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+  GtkWidget *arrow = gtk_widget_get_next_sibling (time);
+  GtkWidget *kind = gtk_widget_get_next_sibling (arrow);
+  GtkWidget *size = gtk_widget_get_next_sibling (kind);
+  GtkWidget *text = gtk_widget_get_next_sibling (size);
+  g_autofree char *time_text = sp_log_item_dup_time (item);
+  g_autofree char *size_text = g_format_size_full (frame->size, G_FORMAT_SIZE_DEFAULT);
+
+  gtk_label_set_text (GTK_LABEL (time), time_text);
+  gtk_label_set_text (GTK_LABEL (arrow), frame->direction == SP_FRAME_IN ? "↓" : "↑");
+  gtk_widget_set_tooltip_text (arrow, frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"));
+  gtk_label_set_text (GTK_LABEL (kind), sp_frame_kind_to_string (frame->kind));
+  gtk_label_set_text (GTK_LABEL (size), size_text);
+  gtk_label_set_text (GTK_LABEL (text), sp_log_item_get_summary (item));
+
+  if (frame->direction == SP_FRAME_OUT)
+    gtk_widget_add_css_class (arrow, "accent");
+  else
+    gtk_widget_remove_css_class (arrow, "accent");
+  if (frame->kind == SP_FRAME_CLOSE)
+    gtk_widget_add_css_class (kind, "warning");
+  else
+    gtk_widget_remove_css_class (kind, "warning");
+}
+
+static SpLogItem *
+selected_item (SpStreamPage *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static void
+on_selection_changed (SpStreamPage *self)
+{
+  SpLogItem *item = selected_item (self);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_view);
+  g_autofree char *details = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *time = NULL;
+  g_autofree char *size = NULL;
+  SpFrame *frame;
+
+  if (item == NULL)
+    {
+      gtk_text_buffer_set_text (buffer, "", -1);
+      gtk_label_set_text (self->detail_title, _("No message selected"));
+      return;
+    }
+
+  frame = sp_log_item_get_frame (item);
+  details = sp_log_item_dup_details (item);
+  time = sp_log_item_dup_time (item);
+  size = g_format_size_full (frame->size, G_FORMAT_SIZE_LONG_FORMAT);
+  /* Translators: e.g. "Received text at 12:00:01.250 · 120 bytes" */
+  title = g_strdup_printf (_("%s %s at %s · %s"),
+                           frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"),
+                           sp_frame_kind_to_string (frame->kind), time, size);
+  gtk_label_set_text (self->detail_title, title);
+  gtk_text_buffer_set_text (buffer, details, -1);
+}
+
+static void
+clear_log (GtkWidget  *widget,
+           const char *action_name,
+           GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+
+  g_ptr_array_set_size (self->pending, 0);
+  g_list_store_remove_all (self->log_store);
+}
+
+static void
+copy_message (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  SpLogItem *item = selected_item (self);
+  g_autofree char *details = NULL;
+
+  if (item == NULL)
+    return;
+
+  details = sp_log_item_dup_details (item);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), details);
+  gtk_widget_activate_action (widget, "win.toast", "s", _("Message copied"));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Recent lists                                                               */
+
+static void
+remember (SpStreamPage *self,
+          const char   *key,
+          const char   *value)
+{
+  g_auto(GStrv) old = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+  guint n = 1;
+
+  if (self->settings == NULL || value == NULL || *value == '\0')
+    return;
+
+  old = g_settings_get_strv (self->settings, key);
+  g_strv_builder_add (builder, value);
+  for (guint i = 0; old[i] != NULL && n < MAX_RECENT; i++)
+    if (!g_str_equal (old[i], value))
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+
+  list = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, key, (const char * const *) list);
+}
+
+static void
+rebuild_recent_menus (SpStreamPage *self)
+{
+  g_autoptr(GMenu) urls = g_menu_new ();
+  g_autoptr(GMenu) recent = g_menu_new ();
+  g_autoptr(GMenu) saved = g_menu_new ();
+  g_autoptr(GMenu) messages = g_menu_new ();
+  g_auto(GStrv) recent_urls = NULL;
+  g_auto(GStrv) recent_messages = NULL;
+  g_autoptr(GVariant) connections = NULL;
+  GVariantIter iter;
+  const char *name;
+  const char *url;
+
+  if (self->settings == NULL)
+    return;
+
+  connections = g_settings_get_value (self->settings, "saved-connections");
+  g_variant_iter_init (&iter, connections);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&s&s)", &name, &url, NULL, NULL, NULL, NULL))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (name, NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.open-saved", "s", name);
+      g_menu_append_item (saved, item);
+    }
+
+  recent_urls = g_settings_get_strv (self->settings, "recent-urls");
+  for (guint i = 0; recent_urls[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (recent_urls[i], NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.connect-url", "s", recent_urls[i]);
+      g_menu_append_item (recent, item);
+    }
+
+  if (g_menu_model_get_n_items (G_MENU_MODEL (saved)) > 0)
+    g_menu_append_section (urls, _("Saved"), G_MENU_MODEL (saved));
+  if (g_menu_model_get_n_items (G_MENU_MODEL (recent)) > 0)
+    g_menu_append_section (urls, _("Recent"), G_MENU_MODEL (recent));
+  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (urls));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button),
+                            g_menu_model_get_n_items (G_MENU_MODEL (urls)) > 0);
+
+  recent_messages = g_settings_get_strv (self->settings, "recent-messages");
+  for (guint i = 0; recent_messages[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (recent_messages[i], NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.use-message", "s", recent_messages[i]);
+      g_menu_append_item (messages, item);
+    }
+  gtk_menu_button_set_menu_model (self->recent_messages_button, G_MENU_MODEL (messages));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_messages_button),
+                            g_menu_model_get_n_items (G_MENU_MODEL (messages)) > 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connecting                                                                 */
+
+static char **
+split_lines (const char *text,
+             const char *separators)
+{
+  g_auto(GStrv) parts = g_strsplit_set (text, separators, -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static SpStreamOptions *
+options_from_ui (SpStreamPage *self)
+{
+  SpStreamOptions *options;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->headers_view);
+  GtkTextIter start;
+  GtkTextIter end;
+  g_autofree char *headers = NULL;
+  const char *price = gtk_editable_get_text (GTK_EDITABLE (self->price_field_entry));
+  const char *symbol = gtk_editable_get_text (GTK_EDITABLE (self->symbol_field_entry));
+
+  options = sp_stream_options_new (gtk_editable_get_text (GTK_EDITABLE (self->url_entry)));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  headers = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  options->headers = split_lines (headers, "\n");
+  options->protocols = split_lines (gtk_editable_get_text (GTK_EDITABLE (self->protocols_entry)), ",");
+  options->price_path = *price ? g_strdup (price) : NULL;
+  options->symbol_path = *symbol ? g_strdup (symbol) : NULL;
+  options->auto_reconnect = gtk_check_button_get_active (self->reconnect_check);
+
+  return options;
+}
+
+static void
+reset_view (SpStreamPage *self)
+{
+  g_hash_table_remove_all (self->last_prices);
+  gtk_string_list_splice (self->symbols, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->symbols)), NULL);
+  g_clear_pointer (&self->current_symbol, g_free);
+  gtk_label_set_text (self->price_label, "—");
+  gtk_label_set_text (self->change_label, "");
+}
+
+gboolean
+sp_stream_page_connect (SpStreamPage          *self,
+                        const SpStreamOptions *options,
+                        GError               **error)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  if (self->client == NULL)
+    return FALSE;
+
+  if (!sp_stream_client_connect (self->client, options, error))
+    return FALSE;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), options->url);
+  reset_view (self);
+  remember (self, "recent-urls", options->url);
+
+  return TRUE;
+}
+
+static void
+connect_from_ui (SpStreamPage *self)
+{
+  g_autoptr(SpStreamOptions) options = options_from_ui (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!sp_stream_page_connect (self, options, &error))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+}
+
+static void
+on_url_activate (SpStreamPage *self)
+{
+  connect_from_ui (self);
+}
+
+static void
+on_connect_clicked (SpStreamPage *self)
+{
+  SpStreamState state = sp_stream_client_get_state (self->client);
+
+  if (state == SP_STREAM_DISCONNECTED || state == SP_STREAM_CLOSED)
+    connect_from_ui (self);
+  else
+    sp_stream_client_disconnect (self->client);
+}
+
+static void
+on_send (SpStreamPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->send_entry));
+  g_autoptr(GError) error = NULL;
+
+  if (*text == '\0')
+    return;
+
+  if (!sp_stream_client_send_text (self->client, text, &error))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+      return;
+    }
+
+  remember (self, "recent-messages", text);
+  gtk_editable_set_text (GTK_EDITABLE (self->send_entry), "");
+}
+
+static void
+connect_url_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), g_variant_get_string (parameter, NULL));
+  connect_from_ui (self);
+}
+
+static void
+use_message_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->send_entry), g_variant_get_string (parameter, NULL));
+  gtk_widget_grab_focus (GTK_WIDGET (self->send_entry));
+}
+
+static void
+open_saved_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  const char *wanted = g_variant_get_string (parameter, NULL);
+  g_autoptr(GVariant) connections = g_settings_get_value (self->settings, "saved-connections");
+  const char *name, *url, *headers, *price, *symbol, *protocols;
+  GVariantIter iter;
+
+  g_variant_iter_init (&iter, connections);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&s&s)", &name, &url, &headers, &price, &symbol,
+                              &protocols))
+    if (g_str_equal (name, wanted))
+      {
+        gtk_editable_set_text (GTK_EDITABLE (self->url_entry), url);
+        gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->headers_view), headers, -1);
+        gtk_editable_set_text (GTK_EDITABLE (self->price_field_entry), price);
+        gtk_editable_set_text (GTK_EDITABLE (self->symbol_field_entry), symbol);
+        gtk_editable_set_text (GTK_EDITABLE (self->protocols_entry), protocols);
+        connect_from_ui (self);
+        return;
+      }
+}
+
+static void
+save_connection_named (SpStreamPage *self,
+                       const char   *name)
+{
+  g_autoptr(SpStreamOptions) options = options_from_ui (self);
+  g_autoptr(GVariant) old = g_settings_get_value (self->settings, "saved-connections");
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(ssssss)"));
+  g_autofree char *headers = g_strjoinv ("\n", options->headers);
+  g_autofree char *protocols = g_strjoinv (", ", options->protocols);
+  g_autofree char *message = NULL;
+  const char *old_name;
+  GVariantIter iter;
+  GVariant *child;
+
+  g_variant_builder_add (&builder, "(ssssss)", name, options->url, headers,
+                         options->price_path ? options->price_path : "",
+                         options->symbol_path ? options->symbol_path : "", protocols);
+
+  g_variant_iter_init (&iter, old);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_variant_get_child (child, 0, "&s", &old_name);
+      if (!g_str_equal (old_name, name))
+        g_variant_builder_add_value (&builder, child);
+      g_variant_unref (child);
+    }
+
+  g_settings_set_value (self->settings, "saved-connections", g_variant_builder_end (&builder));
+  message = g_strdup_printf (_("Saved “%s”"), name);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
+}
+
+static void
+on_save_response (AdwMessageDialog *dialog,
+                  const char       *response,
+                  gpointer          user_data)
+{
+  SpStreamPage *self = user_data;
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_str_equal (response, "save") && *name != '\0')
+    save_connection_named (self, name);
+}
+
+static void
+save_connection_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  g_autoptr(GUri) uri = g_uri_parse (gtk_editable_get_text (GTK_EDITABLE (self->url_entry)),
+                                     G_URI_FLAGS_NONE, NULL);
+  GtkWidget *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_popover_popdown (gtk_menu_button_get_popover (self->options_button));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  if (uri != NULL && g_uri_get_host (uri) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (entry), g_uri_get_host (uri));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Save Connection"),
+                                   _("The address, headers, fields and subprotocols are saved "
+                                     "under this name."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------------ */
+/* State and prices                                                           */
+
+static void
+update_state (SpStreamPage *self)
+{
+  SpStreamState state = sp_stream_client_get_state (self->client);
+  const char *error = sp_stream_client_get_error (self->client);
+  const SpStreamOptions *options = sp_stream_client_get_options (self->client);
+  const char *url = options ? options->url : "";
+  gushort code = sp_stream_client_get_close_code (self->client);
+  const char *reason = sp_stream_client_get_close_reason (self->client);
+  g_autofree char *text = NULL;
+  gboolean idle = state == SP_STREAM_DISCONNECTED || state == SP_STREAM_CLOSED;
+
+  switch (state)
+    {
+    case SP_STREAM_CONNECTING:
+      text = g_strdup_printf (_("Connecting to %s…"), url);
+      break;
+    case SP_STREAM_OPEN:
+      text = g_strdup_printf (_("Open · %s"), url);
+      break;
+    case SP_STREAM_CLOSING:
+      text = g_strdup (_("Closing…"));
+      break;
+    case SP_STREAM_RECONNECTING:
+      if (code != 0)
+        /* Translators: "Closed (1006 the connection dropped…) · reconnecting in 3 s" */
+        text = g_strdup_printf (_("Closed (%u%s%s) · reconnecting in %u s"), code,
+                                reason ? " " : "", reason ? reason : "",
+                                sp_stream_client_get_reconnect_seconds (self->client));
+      else
+        text = g_strdup_printf (_("%s · reconnecting in %u s"), error ? error : _("Failed"),
+                                sp_stream_client_get_reconnect_seconds (self->client));
+      break;
+    case SP_STREAM_CLOSED:
+      if (code != 0)
+        text = g_strdup_printf (_("Closed by the server: %u%s%s"), code,
+                                reason ? " " : "", reason ? reason : "");
+      else
+        text = g_strdup (error ? error : _("Closed"));
+      break;
+    case SP_STREAM_DISCONNECTED:
+    default:
+      text = g_strdup (_("Not connected"));
+      break;
+    }
+
+  gtk_label_set_text (self->state_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), text);
+  if (state == SP_STREAM_CLOSED && (error != NULL || (code != 1000 && code != 1001)))
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
+
+  gtk_button_set_label (self->connect_button, idle ? _("Connect") : _("Disconnect"));
+  if (idle)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "destructive-action");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "destructive-action");
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), state == SP_STREAM_OPEN);
+}
+
+static void
+on_client_notify (SpStreamClient *client,
+                  GParamSpec     *pspec,
+                  gpointer        user_data)
+{
+  update_state (user_data);
+}
+
+static void
+show_price (SpStreamPage *self)
+{
+  PriceState *state;
+  g_autofree char *price = NULL;
+  g_autofree char *change = NULL;
+  double delta;
+
+  if (self->current_symbol == NULL ||
+      (state = g_hash_table_lookup (self->last_prices, self->current_symbol)) == NULL)
+    return;
+
+  delta = state->last - state->first;
+  price = g_strdup_printf ("%.2f", state->last);
+  change = g_strdup_printf ("%+.2f (%+.2f %%)", delta,
+                            state->first != 0 ? delta / state->first * 100.0 : 0.0);
+  gtk_label_set_text (self->price_label, price);
+  gtk_label_set_text (self->change_label, change);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "error" : "success");
+  gtk_widget_add_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error");
+}
+
+static void
+on_prices (SpStreamClient *client,
+           GArray         *points,
+           SpFrame        *frame,
+           gpointer        user_data)
+{
+  SpStreamPage *self = user_data;
+
+  for (guint i = 0; i < points->len; i++)
+    {
+      const SpPricePoint *point = &g_array_index (points, SpPricePoint, i);
+      const char *symbol = *point->symbol ? point->symbol : "—";
+      PriceState *state = g_hash_table_lookup (self->last_prices, symbol);
+
+      if (state == NULL)
+        {
+          state = g_new0 (PriceState, 1);
+          state->first = point->price;
+          g_hash_table_insert (self->last_prices, g_strdup (symbol), state);
+          gtk_string_list_append (self->symbols, symbol);
+          if (self->current_symbol == NULL)
+            self->current_symbol = g_strdup (symbol);
+        }
+      state->last = point->price;
+    }
+
+  show_price (self);
+}
+
+static void
+on_symbol_selected (SpStreamPage *self)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->symbol_dropdown);
+
+  if (item == NULL)
+    return;
+
+  g_free (self->current_symbol);
+  self->current_symbol = g_strdup (gtk_string_object_get_string (item));
+  show_price (self);
+}
+
+static gboolean
+update_rate (gpointer data)
+{
+  SpStreamPage *self = data;
+  guint64 count = sp_stream_client_get_messages_in (self->client);
+  gint64 now = g_get_monotonic_time ();
+  double seconds = (now - self->last_count_time) / (double) G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  if (seconds > 0 && self->last_count_time != 0)
+    {
+      /* Translators: message rate and total count */
+      text = g_strdup_printf (_("%.0f msg/s · %" G_GUINT64_FORMAT " received"),
+                              (count - self->last_count) / seconds, count);
+      gtk_label_set_text (self->rate_label, text);
+    }
+
+  self->last_count = count;
+  self->last_count_time = now;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+void
+sp_stream_page_set_client (SpStreamPage   *self,
+                           SpStreamClient *client)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+  g_return_if_fail (SP_IS_STREAM_CLIENT (client));
+  g_return_if_fail (self->client == NULL);
+
+  self->client = g_object_ref (client);
+  g_signal_connect_object (client, "frame", G_CALLBACK (on_frame), self, 0);
+  g_signal_connect_object (client, "prices", G_CALLBACK (on_prices), self, 0);
+  g_signal_connect_object (client, "notify::state", G_CALLBACK (on_client_notify), self, 0);
+  g_signal_connect_object (client, "notify::error", G_CALLBACK (on_client_notify), self, 0);
+  g_signal_connect_object (client, "notify::reconnect-seconds", G_CALLBACK (on_client_notify),
+                           self, 0);
+  update_state (self);
+}
+
+void
+sp_stream_page_set_settings (SpStreamPage *self,
+                             GSettings    *settings)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+
+  g_set_object (&self->settings, settings);
+  self->log_limit = g_settings_get_uint (settings, "log-size");
+  g_signal_connect_object (settings, "changed::recent-urls", G_CALLBACK (rebuild_recent_menus),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::recent-messages", G_CALLBACK (rebuild_recent_menus),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::saved-connections",
+                           G_CALLBACK (rebuild_recent_menus), self, G_CONNECT_SWAPPED);
+  rebuild_recent_menus (self);
+}
+
+void
+sp_stream_page_focus_url (SpStreamPage *self)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+}
+
+GtkBox *
+sp_stream_page_get_chart_box (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  return self->chart_box;
+}
+
+GListModel *
+sp_stream_page_get_log (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->log_store);
+}
+
+static void
+sp_stream_page_dispose (GObject *object)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (object);
+
+  g_clear_handle_id (&self->rate_timer, g_source_remove);
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_STREAM_PAGE);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sp_stream_page_parent_class)->dispose (object);
+}
+
+static void
+sp_stream_page_finalize (GObject *object)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (object);
+
+  g_clear_object (&self->log_store);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->selection);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->needle, g_free);
+  g_clear_pointer (&self->last_prices, g_hash_table_unref);
+  g_clear_pointer (&self->current_symbol, g_free);
+
+  G_OBJECT_CLASS (sp_stream_page_parent_class)->finalize (object);
+}
+
+static void
+sp_stream_page_class_init (SpStreamPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sp_stream_page_dispose;
+  object_class->finalize = sp_stream_page_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/example/StockPush/sp-stream-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, main_box);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, recent_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, options_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, price_field_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, symbol_field_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, headers_view);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, protocols_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, reconnect_check);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, state_label);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, symbol_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, price_label);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, change_label);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_tools);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_box);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, direction_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, log_view);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, detail_title);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, detail_view);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, send_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, recent_messages_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_send);
+
+  gtk_widget_class_install_action (widget_class, "stream.clear-log", NULL, clear_log);
+  gtk_widget_class_install_action (widget_class, "stream.copy-message", NULL, copy_message);
+  gtk_widget_class_install_action (widget_class, "stream.connect-url", "s", connect_url_action);
+  gtk_widget_class_install_action (widget_class, "stream.use-message", "s", use_message_action);
+  gtk_widget_class_install_action (widget_class, "stream.open-saved", "s", open_saved_action);
+  gtk_widget_class_install_action (widget_class, "stream.save-connection", NULL,
+                                   save_connection_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "stream.copy-message", NULL);
+}
+
+static void
+sp_stream_page_init (SpStreamPage *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->log_limit = DEFAULT_LOG_LIMIT;
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->last_prices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  self->log_store = g_list_store_new (SP_TYPE_LOG_ITEM);
+  self->filter = gtk_custom_filter_new (filter_item, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->log_store)),
+                                              GTK_FILTER (g_object_ref (self->filter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selection_changed), self);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  gtk_list_view_set_factory (self->log_view, factory);
+  gtk_list_view_set_model (self->log_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->symbols = gtk_string_list_new (NULL);
+  gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (self->symbols));
+  g_object_unref (self->symbols);
+  g_signal_connect_swapped (self->symbol_dropdown, "notify::selected",
+                            G_CALLBACK (on_symbol_selected), self);
+
+  self->rate_timer = g_timeout_add_seconds (1, update_rate, self);
+}
+
+SpStreamPage *
+sp_stream_page_new (void)
+{
+  return g_object_new (SP_TYPE_STREAM_PAGE, NULL);
+}

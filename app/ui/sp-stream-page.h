@@ -1,0 +1,26 @@
+/* The Stream page: the viewer's connection bar, price chart, message log and send box. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sp-stream-client.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_STREAM_PAGE (sp_stream_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpStreamPage, sp_stream_page, SP, STREAM_PAGE, GtkWidget)
+
+SpStreamPage *sp_stream_page_new           (void);
+void          sp_stream_page_set_client    (SpStreamPage          *self,
+                                            SpStreamClient        *client);
+void          sp_stream_page_set_settings  (SpStreamPage          *self,
+                                            GSettings             *settings);
+gboolean      sp_stream_page_connect       (SpStreamPage          *self,
+                                            const SpStreamOptions *options,
+                                            GError               **error);
+void          sp_stream_page_focus_url     (SpStreamPage          *self);
+GtkBox       *sp_stream_page_get_chart_box (SpStreamPage          *self);
+GListModel   *sp_stream_page_get_log       (SpStreamPage          *self);
+
+G_END_DECLS
