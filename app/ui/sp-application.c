@@ -6,6 +6,7 @@
 #include "sp-application.h"
 #include "sp-headless.h"
 #include "sp-server-config.h"
+#include "sp-preferences-window.h"
 #include "sp-window.h"
 
 struct _SpApplication
@@ -177,6 +178,16 @@ sp_application_about (GSimpleAction *action,
 }
 
 static void
+sp_application_preferences (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (sp_preferences_window_new (parent)));
+}
+
+static void
 sp_application_quit (GSimpleAction *action,
                      GVariant      *parameter,
                      gpointer       user_data)
@@ -186,6 +197,7 @@ sp_application_quit (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "about", sp_application_about },
+  { "preferences", sp_application_preferences },
   { "quit", sp_application_quit },
 };
 
@@ -193,12 +205,15 @@ static void
 sp_application_startup (GApplication *application)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (sp_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                    G_N_ELEMENTS (app_actions), application);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences",
+                                         preferences_accels);
 }
 
 static void

@@ -360,6 +360,9 @@ sp_clients_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CLIENTS_PAGE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->server);
   g_clear_object (&self->clients);
 
@@ -398,8 +401,8 @@ sp_clients_page_init (SpClientsPage *self)
 
   add_column (self, _("Address"), text_address, FALSE, 170);
   add_column (self, _("Connected"), text_since, FALSE, 110);
-  add_column (self, _("Sent"), text_sent, FALSE, 150);
-  add_column (self, _("Received"), text_received, FALSE, 120);
+  add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 150);
+  add_column (self, _("Received (frames · size)"), text_received, FALSE, 120);
   add_column (self, _("Symbols"), text_symbols, FALSE, 130);
   add_column (self, _("Origin"), text_origin, FALSE, 160);
   add_column (self, _("User Agent"), text_agent, TRUE, -1);

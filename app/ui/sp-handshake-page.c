@@ -265,6 +265,9 @@ sp_handshake_page_dispose (GObject *object)
   SpHandshakePage *self = SP_HANDSHAKE_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_HANDSHAKE_PAGE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->viewer);
   g_clear_object (&self->clients);
   g_clear_pointer (&self->source_ids, g_array_unref);

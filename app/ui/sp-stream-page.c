@@ -891,6 +891,9 @@ sp_stream_page_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_STREAM_PAGE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
 

@@ -224,6 +224,32 @@ sp_window_get_client (SpWindow *self)
   return self->client;
 }
 
+void
+sp_window_show_page (SpWindow   *self,
+                     const char *name)
+{
+  g_return_if_fail (SP_IS_WINDOW (self));
+
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+GtkWidget *
+sp_window_get_page (SpWindow   *self,
+                    const char *name)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_child_by_name (self->stack, name);
+}
+
+GtkSwitch *
+sp_window_get_server_switch (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return self->server_switch;
+}
+
 static void
 save_window_state (SpWindow *self)
 {

@@ -22,5 +22,10 @@ void            sp_window_connect           (SpWindow      *self,
 SpServerConfig *sp_window_dup_server_config (SpWindow      *self);
 SpServer       *sp_window_get_server        (SpWindow      *self);
 SpStreamClient *sp_window_get_client        (SpWindow      *self);
+void            sp_window_show_page         (SpWindow      *self,
+                                             const char    *name);
+GtkWidget      *sp_window_get_page          (SpWindow      *self,
+                                             const char    *name);
+GtkSwitch      *sp_window_get_server_switch (SpWindow      *self);
 
 G_END_DECLS

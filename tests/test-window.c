@@ -1,0 +1,317 @@
+/* The window under Xvfb: the embedded default, the server switch, the client list,
+ * the handshake check, and (with STOCKPUSH_SCREENSHOT_DIR) a picture of every page. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <locale.h>
+
+#include "sp-application.h"
+#include "sp-client-item.h"
+#include "sp-clients-page.h"
+#include "sp-handshake-page.h"
+#include "sp-stream-page.h"
+#include "sp-window.h"
+
+#define WAIT_MS 10000
+
+static SpApplication *app;
+static SpWindow *window;
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+wait_until (gboolean (*condition) (gpointer), gpointer data)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (WAIT_MS, on_timeout, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+
+  return !timed_out;
+}
+
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GskRenderer *renderer;
+  int width;
+  int height;
+
+  if (dir == NULL)
+    return;
+
+  run_for (400);
+  width = gtk_widget_get_width (GTK_WIDGET (window));
+  height = gtk_widget_get_height (GTK_WIDGET (window));
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, name, NULL);
+  g_mkdir_with_parents (dir, 0755);
+  gdk_texture_save_to_png (texture, path);
+  g_test_message ("screenshot: %s", path);
+}
+
+static gboolean
+viewer_has_prices (gpointer data)
+{
+  SpStreamClient *client = sp_window_get_client (window);
+
+  return sp_stream_client_get_state (client) == SP_STREAM_OPEN &&
+         sp_stream_client_get_messages_in (client) >= 4;
+}
+
+static void
+test_embedded_default (void)
+{
+  SpServer *server = sp_window_get_server (window);
+  GListModel *log = sp_stream_page_get_log (SP_STREAM_PAGE (sp_window_get_page (window, "stream")));
+  gint64 started = g_get_monotonic_time ();
+
+  /* With no clicks: the server serves 127.0.0.1:8765 and the viewer shows its stream. */
+  g_assert_true (sp_server_get_running (server));
+  g_assert_cmpuint (sp_server_get_port (server), ==, 8765);
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  g_assert_true (gtk_switch_get_active (sp_window_get_server_switch (window)));
+
+  run_for (300);
+  g_assert_cmpuint (g_list_model_get_n_items (log), >=, 4);
+  screenshot ("stream.png");
+}
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *conn;
+  GError                  *error;
+  gboolean                 done;
+} Probe;
+
+static void
+on_probe (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  Probe *probe = data;
+
+  probe->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &probe->error);
+  probe->done = TRUE;
+}
+
+static gboolean
+probe_done (gpointer data)
+{
+  return ((Probe *) data)->done;
+}
+
+static void
+probe_connect (Probe *probe)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", "ws://127.0.0.1:8765/");
+
+  memset (probe, 0, sizeof *probe);
+  probe->session = soup_session_new_with_options ("user-agent", "window-test-probe", NULL);
+  soup_session_websocket_connect_async (probe->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        NULL, on_probe, probe);
+  g_assert_true (wait_until (probe_done, probe));
+}
+
+static void
+probe_clear (Probe *probe)
+{
+  if (probe->conn != NULL &&
+      soup_websocket_connection_get_state (probe->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (probe->conn, 1000, NULL);
+  g_clear_object (&probe->conn);
+  g_clear_object (&probe->session);
+  g_clear_error (&probe->error);
+}
+
+static gboolean
+server_stopped (gpointer data)
+{
+  SpServer *server = sp_window_get_server (window);
+
+  return !sp_server_get_running (server) && !sp_server_get_stopping (server);
+}
+
+static gboolean
+server_running (gpointer data)
+{
+  return sp_server_get_running (sp_window_get_server (window));
+}
+
+static void
+test_server_switch (void)
+{
+  GtkSwitch *server_switch = sp_window_get_server_switch (window);
+  Probe probe;
+
+  gtk_switch_set_active (server_switch, FALSE);
+  g_assert_true (wait_until (server_stopped, NULL));
+  probe_connect (&probe);
+  g_assert_null (probe.conn);
+  g_assert_error (probe.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  probe_clear (&probe);
+
+  gtk_switch_set_active (server_switch, TRUE);
+  g_assert_true (wait_until (server_running, NULL));
+  probe_connect (&probe);
+  g_assert_no_error (probe.error);
+  g_assert_nonnull (probe.conn);
+  probe_clear (&probe);
+
+  /* The viewer comes back by itself once the server is up again. */
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+}
+
+static gboolean
+has_probe_row (gpointer data)
+{
+  GListModel *clients = data;
+
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
+
+      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+probe_row_gone (gpointer data)
+{
+  return !has_probe_row (data);
+}
+
+static gboolean
+probe_closed (gpointer data)
+{
+  Probe *probe = data;
+
+  return soup_websocket_connection_get_state (probe->conn) == SOUP_WEBSOCKET_STATE_CLOSED;
+}
+
+static void
+click_disconnect_of_probe (SpClientsPage *page)
+{
+  GListModel *clients = sp_clients_page_get_clients (page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
+
+      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0)
+        {
+          /* The row's button does exactly this. */
+          g_assert_true (sp_server_kick_client (sp_window_get_server (window),
+                                                sp_client_item_get_info (item)->id));
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_clients_page (void)
+{
+  SpClientsPage *page = SP_CLIENTS_PAGE (sp_window_get_page (window, "clients"));
+  GListModel *clients = sp_clients_page_get_clients (page);
+  Probe probe;
+
+  sp_window_show_page (window, "clients");
+  probe_connect (&probe);
+  g_assert_no_error (probe.error);
+  g_assert_true (wait_until (has_probe_row, clients));
+  /* The viewer's own connection is listed too. */
+  g_assert_cmpuint (g_list_model_get_n_items (clients), >=, 2);
+  screenshot ("clients.png");
+
+  click_disconnect_of_probe (page);
+  g_assert_true (wait_until (probe_closed, &probe));
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (probe.conn), ==, 1000);
+  g_assert_true (wait_until (probe_row_gone, clients));
+  probe_clear (&probe);
+}
+
+static void
+test_handshake_page (void)
+{
+  SpHandshakePage *page = SP_HANDSHAKE_PAGE (sp_window_get_page (window, "handshake"));
+  const SpHandshakeRecord *record = sp_stream_client_get_handshake (sp_window_get_client (window));
+
+  sp_window_show_page (window, "handshake");
+  run_for (200);
+  g_assert_nonnull (record);
+  g_assert_cmpstr (sp_handshake_page_get_verdict (page), ==, "✓");
+  g_assert_nonnull (sp_handshake_page_get_expected_accept (page));
+  g_assert_nonnull (strstr (record->response_text, sp_handshake_page_get_expected_accept (page)));
+  screenshot ("handshake.png");
+  sp_window_show_page (window, "stream");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("STOCKPUSH_LOCALEDIR") ? g_getenv ("STOCKPUSH_LOCALEDIR")
+                                                                    : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  app = sp_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  window = SP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+
+  g_test_add_func ("/window/embedded-default", test_embedded_default);
+  g_test_add_func ("/window/server-switch", test_server_switch);
+  g_test_add_func ("/window/clients-page", test_clients_page);
+  g_test_add_func ("/window/handshake-page", test_handshake_page);
+
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&app);
+
+  return status;
+}
