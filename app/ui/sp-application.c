@@ -132,6 +132,24 @@ sp_application_handle_local_options (GApplication *application,
   g_clear_pointer (&self->connect_url, g_free);
   g_variant_dict_lookup (options, "connect", "s", &self->connect_url);
 
+  /* A second "stockpush --connect URL" hands the URL to the running instance. */
+  if (self->connect_url != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (application, NULL, &error))
+        {
+          g_printerr ("stockpush: %s\n", error->message);
+          return 1;
+        }
+      if (g_application_get_is_remote (application))
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (application), "connect",
+                                          g_variant_new_string (self->connect_url));
+          return 0;
+        }
+    }
+
   g_clear_pointer (&self->config, sp_server_config_free);
   self->config = g_steal_pointer (&config);
 
@@ -188,6 +206,18 @@ sp_application_preferences (GSimpleAction *action,
 }
 
 static void
+sp_application_connect (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  SpApplication *self = user_data;
+
+  g_free (self->connect_url);
+  self->connect_url = g_variant_dup_string (parameter, NULL);
+  g_application_activate (G_APPLICATION (self));
+}
+
+static void
 sp_application_quit (GSimpleAction *action,
                      GVariant      *parameter,
                      gpointer       user_data)
@@ -198,6 +228,7 @@ sp_application_quit (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "about", sp_application_about },
   { "preferences", sp_application_preferences },
+  { "connect", sp_application_connect, "s" },
   { "quit", sp_application_quit },
 };
 

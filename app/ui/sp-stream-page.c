@@ -34,7 +34,10 @@ struct _SpStreamPage
   GtkDropDown    *direction_dropdown;
   GtkDropDown    *kind_dropdown;
   GtkToggleButton *pause_button;
+  GtkScrolledWindow *log_scroller;
   GtkListView    *log_view;
+  gboolean        follow_tail;   /* the log sticks to its newest row until scrolled up */
+  gboolean        scrolling;
   GtkLabel       *detail_title;
   GtkTextView    *detail_view;
   GtkEntry       *send_entry;
@@ -122,6 +125,8 @@ on_filter_changed (SpStreamPage *self)
 
 /* Frames arrive in bursts of thousands a second: they join the list once per
  * frame of the window, in one splice, and the oldest leave past the limit. */
+static void scroll_to_tail (SpStreamPage *self);
+
 static gboolean
 flush_pending (GtkWidget     *widget,
                GdkFrameClock *clock,
@@ -152,6 +157,7 @@ flush_pending (GtkWidget     *widget,
 
   g_list_store_splice (self->log_store, n_items, 0, self->pending->pdata + skip, n_new - skip);
   g_ptr_array_set_size (self->pending, 0);
+  scroll_to_tail (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -259,6 +265,31 @@ bind_row (GtkSignalListItemFactory *factory,
     gtk_widget_add_css_class (kind, "warning");
   else
     gtk_widget_remove_css_class (kind, "warning");
+}
+
+static void
+scroll_to_tail (SpStreamPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+  if (!self->follow_tail || n == 0)
+    return;
+
+  self->scrolling = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (self->log_view), "list.scroll-to-item", "u", n - 1);
+  self->scrolling = FALSE;
+}
+
+static void
+on_log_scrolled (GtkAdjustment *adjustment,
+                 SpStreamPage  *self)
+{
+  if (self->scrolling)
+    return;
+
+  self->follow_tail = gtk_adjustment_get_value (adjustment) >=
+                      gtk_adjustment_get_upper (adjustment) -
+                      gtk_adjustment_get_page_size (adjustment) - 4;
 }
 
 static SpLogItem *
@@ -950,6 +981,7 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, direction_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, kind_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, log_scroller);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, log_view);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, detail_title);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, detail_view);
@@ -998,6 +1030,10 @@ sp_stream_page_init (SpStreamPage *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   gtk_list_view_set_factory (self->log_view, factory);
   gtk_list_view_set_model (self->log_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->follow_tail = TRUE;
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->log_scroller), "value-changed",
+                    G_CALLBACK (on_log_scrolled), self);
 
   self->symbols = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (self->symbols));
