@@ -20,6 +20,8 @@ struct _SpPreferencesWindow
   GtkSwitch     *connect_switch;
   GtkSpinButton *history_spin;
   GtkSpinButton *log_spin;
+  AdwEntryRow   *tls_cert_row;
+  AdwEntryRow   *tls_key_row;
 
   GSettings     *settings;
 };
@@ -77,6 +79,49 @@ on_symbols_apply (SpPreferencesWindow *self)
 }
 
 static void
+on_file_chosen (GtkNativeDialog *dialog,
+                int              response,
+                gpointer         user_data)
+{
+  GtkEditable *row = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        gtk_editable_set_text (row, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+choose_file (SpPreferencesWindow *self,
+             AdwEntryRow         *row,
+             const char          *title)
+{
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Choose"), _("_Cancel"));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_file_chosen), row);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_choose_cert (SpPreferencesWindow *self)
+{
+  choose_file (self, self->tls_cert_row, _("Certificate File"));
+}
+
+static void
+on_choose_key (SpPreferencesWindow *self)
+{
+  choose_file (self, self->tls_key_row, _("Private Key File"));
+}
+
+static void
 sp_preferences_window_dispose (GObject *object)
 {
   SpPreferencesWindow *self = SP_PREFERENCES_WINDOW (object);
@@ -107,7 +152,11 @@ sp_preferences_window_class_init (SpPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, connect_switch);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, history_spin);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, log_spin);
+  gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, tls_cert_row);
+  gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, tls_key_row);
   gtk_widget_class_bind_template_callback (widget_class, on_symbols_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_choose_cert);
+  gtk_widget_class_bind_template_callback (widget_class, on_choose_key);
 }
 
 static void
@@ -133,6 +182,10 @@ sp_preferences_window_init (SpPreferencesWindow *self)
   g_settings_bind (self->settings, "chart-history", self->history_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "log-size", self->log_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "tls-cert-file", self->tls_cert_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "tls-key-file", self->tls_key_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "message-format", self->format_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
                                 (gpointer) formats, NULL);

@@ -757,11 +757,64 @@ update_state (SpStreamPage *self)
 }
 
 static void
+on_certificate_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  SpStreamPage *self = user_data;
+  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "sha256");
+  g_autoptr(SpStreamOptions) options = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "accept") || fingerprint == NULL)
+    return;
+
+  /* Trust is for this one certificate on this connection, nothing wider. */
+  options = sp_stream_options_copy (sp_stream_client_get_options (self->client));
+  g_free (options->accepted_certificate);
+  options->accepted_certificate = g_strdup (fingerprint);
+  if (!sp_stream_page_connect (self, options, &error))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+}
+
+static void
+ask_about_certificate (SpStreamPage            *self,
+                       const SpCertificateInfo *info)
+{
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  body = g_strdup_printf (_("The server’s certificate is not trusted: %s.\n\n"
+                            "Subject: %s\nIssuer: %s\nSHA-256 fingerprint:\n%s\n\n"
+                            "Accept it only if you know this is the right certificate, for "
+                            "example because you made it yourself."),
+                          info->problems, info->subject ? info->subject : "?",
+                          info->issuer ? info->issuer : "?", info->sha256 ? info->sha256 : "?");
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Untrusted Certificate"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "accept", _("_Accept and Connect"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (info->sha256), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_certificate_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 on_client_notify (SpStreamClient *client,
                   GParamSpec     *pspec,
                   gpointer        user_data)
 {
-  update_state (user_data);
+  SpStreamPage *self = user_data;
+  const SpCertificateInfo *certificate = sp_stream_client_get_rejected_certificate (client);
+
+  update_state (self);
+
+  if (g_str_equal (pspec->name, "state") && certificate != NULL &&
+      sp_stream_client_get_state (client) == SP_STREAM_CLOSED)
+    ask_about_certificate (self, certificate);
 }
 
 static void

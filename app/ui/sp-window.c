@@ -103,12 +103,21 @@ sp_window_start_server (SpWindow *self)
 {
   g_autoptr(SpServerConfig) config = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
 
   g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
 
   g_clear_pointer (&self->server_error, g_free);
   config = sp_window_dup_server_config (self);
-  if (!sp_server_start (self->server, config, &error))
+  cert = g_settings_get_string (self->settings, "tls-cert-file");
+  key = g_settings_get_string (self->settings, "tls-key-file");
+  if ((*cert != '\0' || *key != '\0') && !sp_server_config_set_tls (config, cert, key, &error))
+    {
+      self->server_error = g_strdup (error->message);
+      toast (self, error->message);
+    }
+  else if (!sp_server_start (self->server, config, &error))
     {
       self->server_error = g_strdup (error->message);
       toast (self, error->message);
