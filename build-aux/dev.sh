@@ -15,7 +15,7 @@ packages=(
   desktop-file-utils appstream
   python3 python3-websockets openssl
   chromium chromium-driver python3-selenium
-  xvfb xauth dbus-x11 at-spi2-core
+  xvfb xauth dbus-x11 at-spi2-core fonts-wqy-microhei librsvg2-common
 )
 
 install_missing() {

@@ -282,6 +282,22 @@ test_handshake_page (void)
   sp_window_show_page (window, "stream");
 }
 
+static void
+test_translated (void)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_parent (sp_window_get_page (window, "stream")));
+  AdwViewStackPage *page;
+
+  while (stack != NULL && !ADW_IS_VIEW_STACK (stack))
+    stack = ADW_VIEW_STACK (gtk_widget_get_parent (GTK_WIDGET (stack)));
+  page = adw_view_stack_get_page (stack, sp_window_get_page (window, "stream"));
+
+  /* Under LANGUAGE=zh_CN the window speaks Chinese. */
+  g_assert_cmpstr (adw_view_stack_page_get_title (page), ==, "数据流");
+  g_assert_cmpstr (_("Not connected"), ==, "未连接");
+  screenshot ("stream-zh_CN.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,6 +323,8 @@ main (int   argc,
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/handshake-page", test_handshake_page);
+  if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
+    g_test_add_func ("/window/translated", test_translated);
 
   status = g_test_run ();
 

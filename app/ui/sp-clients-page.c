@@ -38,34 +38,37 @@ text_address (const SpClientInfo *info)
 static char *
 text_since (const SpClientInfo *info)
 {
-  gint64 seconds = MAX (0, (g_get_real_time () - info->connected_at) / G_USEC_PER_SEC);
+  guint seconds = (guint) CLAMP ((g_get_real_time () - info->connected_at) / G_USEC_PER_SEC,
+                                 0, G_MAXUINT);
 
   if (seconds < 60)
-    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " second", "%" G_GINT64_FORMAT " seconds",
-                                      seconds), seconds);
+    return g_strdup_printf (ngettext ("%u second", "%u seconds", seconds), seconds);
   if (seconds < 3600)
-    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " minute", "%" G_GINT64_FORMAT " minutes",
-                                      seconds / 60), seconds / 60);
+    return g_strdup_printf (ngettext ("%u minute", "%u minutes", seconds / 60), seconds / 60);
 
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min"),
-                          seconds / 3600, seconds % 3600 / 60);
+  /* Translators: hours and minutes connected, e.g. "2 h 05 min" */
+  return g_strdup_printf (_("%u h %02u min"), seconds / 3600, seconds % 3600 / 60);
+}
+
+static char *
+frames_and_size (guint64 frames,
+                 guint64 bytes)
+{
+  g_autofree char *size = g_format_size (bytes);
+
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " · %s", frames, size);
 }
 
 static char *
 text_sent (const SpClientInfo *info)
 {
-  g_autofree char *size = g_format_size (info->bytes_sent);
-
-  /* Translators: frames and bytes, e.g. "1 204 frames · 812.3 kB" */
-  return g_strdup_printf (_("%" G_GUINT64_FORMAT " · %s"), info->frames_sent, size);
+  return frames_and_size (info->frames_sent, info->bytes_sent);
 }
 
 static char *
 text_received (const SpClientInfo *info)
 {
-  g_autofree char *size = g_format_size (info->bytes_received);
-
-  return g_strdup_printf (_("%" G_GUINT64_FORMAT " · %s"), info->frames_received, size);
+  return frames_and_size (info->frames_received, info->bytes_received);
 }
 
 static char *

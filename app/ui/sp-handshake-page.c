@@ -197,9 +197,11 @@ rebuild_sources (SpHandshakePage *self)
       g_autoptr(SpClientItem) item = g_list_model_get_item (self->clients, i);
       SpClientInfo *info = sp_client_item_get_info (item);
 
+      g_autofree char *id = g_strdup_printf ("%" G_GUINT64_FORMAT, info->id);
+
       /* Translators: a server-side client, e.g. "Server client #3 · 127.0.0.1:51234" */
-      g_ptr_array_add (labels, g_strdup_printf (_("Server client #%" G_GUINT64_FORMAT " · %s:%u"),
-                                                info->id, info->address, info->port));
+      g_ptr_array_add (labels, g_strdup_printf (_("Server client #%s · %s:%u"),
+                                                id, info->address, info->port));
       g_array_append_val (self->source_ids, info->id);
       if (info->id == selected_id)
         new_selected = self->source_ids->len;

@@ -892,9 +892,11 @@ update_rate (gpointer data)
 
   if (seconds > 0 && self->last_count_time != 0)
     {
-      /* Translators: message rate and total count */
-      text = g_strdup_printf (_("%.0f msg/s · %" G_GUINT64_FORMAT " received"),
-                              (count - self->last_count) / seconds, count);
+      g_autofree char *total = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+
+      /* Translators: message rate and total count, e.g. "20 msg/s · 1234 received" */
+      text = g_strdup_printf (_("%.0f msg/s · %s received"),
+                              (count - self->last_count) / seconds, total);
       gtk_label_set_text (self->rate_label, text);
     }
 
