@@ -78,14 +78,13 @@ pool_symbol (SpPriceExtractor *self,
 
   if (strlen (symbol) > MAX_SYMBOL_BYTES)
     {
-      const char *end;
+      gsize cut = MAX_SYMBOL_BYTES;
 
-      g_utf8_strncpy (truncated, symbol, MAX_SYMBOL_BYTES);
-      /* g_utf8_strncpy counts characters; cut again at a byte boundary. */
-      end = truncated + MIN (strlen (truncated), MAX_SYMBOL_BYTES);
-      while (end > truncated && (*end & 0xc0) == 0x80)
-        end--;
-      truncated[end - truncated] = '\0';
+      /* Back up to the start of a character so the cut stays valid UTF-8. */
+      while (cut > 0 && ((guchar) symbol[cut] & 0xc0) == 0x80)
+        cut--;
+      memcpy (truncated, symbol, cut);
+      truncated[cut] = '\0';
       symbol = truncated;
     }
 

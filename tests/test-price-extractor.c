@@ -1,0 +1,241 @@
+/* Price extraction from what real servers send. */
+#include "config.h"
+
+#include "sp-price-extractor.h"
+
+typedef struct
+{
+  const char *text;
+  guint       n;
+  const char *symbol;   /* of the first point */
+  double      price;    /* of the first point */
+  gint64      ts;       /* of the first point */
+} Case;
+
+static GArray *
+extract (SpPriceExtractor *extractor,
+         const char       *text,
+         gssize            length)
+{
+  GArray *points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
+  guint n = sp_price_extractor_extract (extractor, text, length < 0 ? strlen (text) : (gsize) length,
+                                        points);
+
+  g_assert_cmpuint (n, ==, points->len);
+  return points;
+}
+
+static void
+check_cases (SpPriceExtractor *extractor,
+             const Case       *cases,
+             guint             n_cases)
+{
+  for (guint i = 0; i < n_cases; i++)
+    {
+      g_autoptr(GArray) points = extract (extractor, cases[i].text, -1);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpuint (points->len, ==, cases[i].n);
+      if (cases[i].n > 0)
+        {
+          SpPricePoint *point = &g_array_index (points, SpPricePoint, 0);
+
+          g_assert_cmpstr (point->symbol, ==, cases[i].symbol);
+          g_assert_cmpfloat_with_epsilon (point->price, cases[i].price, 1e-9);
+          g_assert_cmpint (point->ts_us, ==, cases[i].ts);
+        }
+    }
+}
+
+static void
+test_stockpush_frames (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  g_autoptr(GArray) points = NULL;
+  static const Case cases[] = {
+    { "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":299.91,\"change\":0.01,\"change_pct\":0.00,"
+      "\"volume\":1534,\"seq\":1,\"ts\":1795475277034646}", 1, "ACME", 299.91, 1795475277034646 },
+    { "{\"type\":\"welcome\",\"server\":\"StockPush\",\"symbols\":[\"ACME\"],\"interval_ms\":250}", 0 },
+    { "{\"type\":\"pong\",\"id\":42,\"ts\":1795475277034646}", 0 },
+    { "{\"type\":\"subscribed\",\"symbols\":[\"ACME\"]}", 0 },
+    { "{\"type\":\"error\",\"code\":\"bad-json\",\"message\":\"price = 1\"}", 0 },
+  };
+
+  check_cases (extractor, cases, G_N_ELEMENTS (cases));
+
+  /* A batch: one point per entry, in order, each with its own time. */
+  points = extract (extractor,
+                    "{\"type\":\"ticks\",\"ts\":100,\"ticks\":["
+                    "{\"type\":\"tick\",\"symbol\":\"A\",\"price\":1.5,\"ts\":90},"
+                    "{\"type\":\"tick\",\"symbol\":\"B\",\"price\":2},"
+                    "{\"type\":\"tick\",\"symbol\":\"C\",\"price\":\"3.25\",\"ts\":95}]}", -1);
+  g_assert_cmpuint (points->len, ==, 3);
+  g_assert_cmpstr (g_array_index (points, SpPricePoint, 0).symbol, ==, "A");
+  g_assert_cmpint (g_array_index (points, SpPricePoint, 0).ts_us, ==, 90);
+  g_assert_cmpstr (g_array_index (points, SpPricePoint, 1).symbol, ==, "B");
+  g_assert_cmpfloat (g_array_index (points, SpPricePoint, 1).price, ==, 2.0);
+  g_assert_cmpint (g_array_index (points, SpPricePoint, 1).ts_us, ==, 100);
+  g_assert_cmpfloat (g_array_index (points, SpPricePoint, 2).price, ==, 3.25);
+}
+
+static void
+test_text (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  static const Case cases[] = {
+    { "price = 299.9", 1, "", 299.9, 0 },
+    { "price = 299.90", 1, "", 299.9, 0 },
+    { "299.9", 1, "", 299.9, 0 },
+    { "  42 \n", 1, "", 42, 0 },
+    { "-3.5", 1, "", -3.5, 0 },
+    { "1.5e3", 1, "", 1500, 0 },
+    { "ACME last 12.50 USD", 1, "", 12.5, 0 },
+    { "BTC: 27123.4", 1, "", 27123.4, 0 },
+    { "H2O costs 3.10", 1, "", 3.1, 0 },
+    { "bid 1.10 ask 1.20", 0 },
+    { "no numbers here", 0 },
+    { "", 0 },
+    { "nan", 0 },
+    { "inf", 0 },
+  };
+
+  check_cases (extractor, cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_json_detection (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  static const Case cases[] = {
+    { "{\"s\":\"BTCUSDT\",\"p\":\"27123.45\"}", 1, "BTCUSDT", 27123.45, 0 },
+    { "{\"ticker\":\"AAPL\",\"last\":189.5}", 1, "AAPL", 189.5, 0 },
+    { "{\"symbol\":\"X\",\"close\":7}", 1, "X", 7, 0 },
+    { "{\"product_id\":\"ETH-USD\",\"price\":\"1800.01\"}", 1, "ETH-USD", 1800.01, 0 },
+    { "{\"stream\":\"btcusdt@ticker\",\"data\":{\"s\":\"BTCUSDT\",\"c\":\"27000.5\"}}", 1,
+      "BTCUSDT", 27000.5, 0 },
+    { "{\"value\":3}", 1, "", 3, 0 },
+    { "{\"price\":\"abc\"}", 0 },
+    { "{\"hello\":\"world\"}", 0 },
+    { "{}", 0 },
+    { "[]", 0 },
+    { "[{\"s\":\"A\",\"p\":1},{\"s\":\"B\",\"p\":2}]", 2, "A", 1, 0 },
+    { "{\"p\":1", 0 },
+  };
+
+  check_cases (extractor, cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_paths (void)
+{
+  g_autoptr(SpPriceExtractor) nested = sp_price_extractor_new ("data.price", "data.sym");
+  g_autoptr(SpPriceExtractor) indexed = sp_price_extractor_new ("data.0.p", "data.0.s");
+  g_autoptr(SpPriceExtractor) plain = sp_price_extractor_new ("c", NULL);
+  static const Case nested_cases[] = {
+    { "{\"data\":{\"price\":5.5,\"sym\":\"Q\",\"last\":1}}", 1, "Q", 5.5, 0 },
+    { "{\"data\":{\"last\":1}}", 0 },
+    { "{\"price\":2}", 0 },
+    /* With an explicit path, plain text is not guessed at. */
+    { "price = 3", 0 },
+  };
+  static const Case indexed_cases[] = {
+    { "{\"data\":[{\"p\":\"9.75\",\"s\":\"Z\"},{\"p\":1}]}", 1, "Z", 9.75, 0 },
+    { "{\"data\":[]}", 0 },
+    { "{\"data\":{\"0\":{\"p\":4}}}", 1, "", 4, 0 },
+  };
+  static const Case plain_cases[] = {
+    { "{\"c\":\"11\",\"s\":\"S\",\"price\":99}", 1, "S", 11, 0 },
+  };
+
+  check_cases (nested, nested_cases, G_N_ELEMENTS (nested_cases));
+  check_cases (indexed, indexed_cases, G_N_ELEMENTS (indexed_cases));
+  check_cases (plain, plain_cases, G_N_ELEMENTS (plain_cases));
+}
+
+static void
+test_hostile_input (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) digits = g_string_new (NULL);
+  g_autoptr(GArray) points = NULL;
+  static const char invalid_utf8[] = "price = \xff\xfe 12";
+  static const char binary[] = { 0, 1, 2, '1', '2', 0 };
+
+  for (guint i = 0; i < 10000; i++)
+    g_string_append_c (deep, '[');
+  points = extract (extractor, deep->str, deep->len);
+  g_assert_cmpuint (points->len, ==, 0);
+  g_clear_pointer (&points, g_array_unref);
+
+  for (guint i = 0; i < 1024 * 1024; i++)
+    g_string_append_c (digits, '7');
+  points = extract (extractor, digits->str, digits->len);
+  g_assert_cmpuint (points->len, ==, 0);
+  g_clear_pointer (&points, g_array_unref);
+
+  points = extract (extractor, invalid_utf8, sizeof invalid_utf8 - 1);
+  g_assert_cmpuint (points->len, ==, 0);
+  g_clear_pointer (&points, g_array_unref);
+
+  points = extract (extractor, binary, sizeof binary);
+  g_assert_cmpuint (points->len, ==, 0);
+}
+
+static void
+test_symbol_pool (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  g_autoptr(GString) long_symbol = g_string_new (NULL);
+  g_autofree char *message = NULL;
+  g_autoptr(GArray) first = NULL;
+  g_autoptr(GArray) again = NULL;
+  const char *other = NULL;
+
+  /* The same symbol is the same pooled string, valid after the call. */
+  first = extract (extractor, "{\"s\":\"ACME\",\"p\":1}", -1);
+  again = extract (extractor, "{\"s\":\"ACME\",\"p\":2}", -1);
+  g_assert_true (g_array_index (first, SpPricePoint, 0).symbol ==
+                 g_array_index (again, SpPricePoint, 0).symbol);
+
+  /* Long names are cut, on a character boundary. */
+  for (guint i = 0; i < 40; i++)
+    g_string_append (long_symbol, "é");
+  message = g_strdup_printf ("{\"s\":\"%s\",\"p\":1}", long_symbol->str);
+  {
+    g_autoptr(GArray) points = extract (extractor, message, -1);
+    const char *symbol = g_array_index (points, SpPricePoint, 0).symbol;
+
+    g_assert_cmpuint (strlen (symbol), <=, 64);
+    g_assert_true (g_utf8_validate (symbol, -1, NULL));
+    g_assert_true (g_str_has_prefix (long_symbol->str, symbol));
+  }
+
+  /* A stream inventing endless symbols cannot grow the pool without bound. */
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"s\":\"S%u\",\"p\":%u}", i, i + 1);
+      g_autoptr(GArray) points = extract (extractor, text, -1);
+
+      g_assert_cmpuint (points->len, ==, 1);
+      if (i == 9999)
+        other = g_array_index (points, SpPricePoint, 0).symbol;
+    }
+  g_assert_cmpstr (other, ==, "(other)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/price-extractor/stockpush-frames", test_stockpush_frames);
+  g_test_add_func ("/price-extractor/text", test_text);
+  g_test_add_func ("/price-extractor/json-detection", test_json_detection);
+  g_test_add_func ("/price-extractor/paths", test_paths);
+  g_test_add_func ("/price-extractor/hostile-input", test_hostile_input);
+  g_test_add_func ("/price-extractor/symbol-pool", test_symbol_pool);
+
+  return g_test_run ();
+}
