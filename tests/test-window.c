@@ -50,7 +50,8 @@ wait_until (gboolean (*condition) (gpointer), gpointer data)
 }
 
 static void
-screenshot (const char *name)
+screenshot_widget (GtkWidget  *widget,
+                   const char *name)
 {
   const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
   g_autoptr(GdkPaintable) paintable = NULL;
@@ -66,18 +67,24 @@ screenshot (const char *name)
     return;
 
   run_for (400);
-  width = gtk_widget_get_width (GTK_WIDGET (window));
-  height = gtk_widget_get_height (GTK_WIDGET (window));
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   path = g_build_filename (dir, name, NULL);
   g_mkdir_with_parents (dir, 0755);
   gdk_texture_save_to_png (texture, path);
   g_test_message ("screenshot: %s", path);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_widget (GTK_WIDGET (window), name);
 }
 
 static gboolean
@@ -283,6 +290,25 @@ test_handshake_page (void)
 }
 
 static void
+test_preferences (void)
+{
+  GtkWindow *preferences;
+  GList *windows;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  run_for (300);
+  preferences = NULL;
+  for (windows = gtk_application_get_windows (GTK_APPLICATION (app)); windows; windows = windows->next)
+    if (windows->data != (gpointer) window)
+      preferences = windows->data;
+  g_assert_nonnull (preferences);
+  g_assert_true (preferences != GTK_WINDOW (window));
+  g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (window));
+  screenshot_widget (GTK_WIDGET (preferences), "preferences.png");
+  gtk_window_destroy (preferences);
+}
+
+static void
 test_translated (void)
 {
   AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_parent (sp_window_get_page (window, "stream")));
@@ -323,6 +349,7 @@ main (int   argc,
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/handshake-page", test_handshake_page);
+  g_test_add_func ("/window/preferences", test_preferences);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
     g_test_add_func ("/window/translated", test_translated);
 

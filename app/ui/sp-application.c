@@ -201,8 +201,10 @@ sp_application_preferences (GSimpleAction *action,
                             gpointer       user_data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkWindow *preferences = GTK_WINDOW (sp_preferences_window_new (parent));
 
-  gtk_window_present (GTK_WINDOW (sp_preferences_window_new (parent)));
+  gtk_window_set_application (preferences, GTK_APPLICATION (user_data));
+  gtk_window_present (preferences);
 }
 
 static void
