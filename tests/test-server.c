@@ -585,7 +585,7 @@ test_http_page (void)
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_assert_nonnull (strstr (text, "<!DOCTYPE html>"));
   g_assert_nonnull (strstr (text, "StockPush"));
-  g_assert_nonnull (strstr (text, "ACME"));
+  g_assert_nonnull (strstr (text, "stockpush.js"));
 
   soup_session_send_and_read_async (session, msg404, G_PRIORITY_DEFAULT, NULL, on_http_done,
                                     &body404);

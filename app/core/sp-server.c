@@ -14,6 +14,7 @@
 #include "sp-protocol.h"
 #include "sp-server.h"
 #include "sp-ticker.h"
+#include "sp-web.h"
 
 #define LISTEN_BACKLOG        4096
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
@@ -535,22 +536,18 @@ on_http (SoupServer        *soup,
          GHashTable        *query,
          gpointer           user_data)
 {
-  SpEngine *engine = user_data;
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
   const char *method = soup_server_message_get_method (msg);
-  const char *host = soup_message_headers_get_one (request, "Host");
-  g_autoptr(GString) page = NULL;
-  g_autofree char *symbols = NULL;
-  g_autofree char *symbols_html = NULL;
-  g_autofree char *host_html = NULL;
-  static const char not_found[] = "Not found: StockPush serves / only\n";
+  g_autoptr(GBytes) body = NULL;
+  const char *content_type = NULL;
+  static const char not_found[] = "Not found: StockPush serves its web client at / only\n";
 
   /* An upgrade request is the WebSocket handler's: answering it here would win. */
   if (soup_message_headers_header_contains (request, "Upgrade", "websocket"))
     return;
 
-  if (g_strcmp0 (path, "/") != 0)
+  if (!sp_web_lookup (path, &body, &content_type))
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
       soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
@@ -565,34 +562,14 @@ on_http (SoupServer        *soup,
       return;
     }
 
-  symbols = g_strjoinv (", ", engine->symbols);
-  symbols_html = g_markup_escape_text (symbols, -1);
-  host_html = g_markup_escape_text (host ? host : "127.0.0.1", -1);
-
-  page = g_string_new (NULL);
-  g_string_append_printf (page,
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>StockPush</title>\n"
-    "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}"
-    "code{background:#8882;padding:.1em .3em;border-radius:4px}"
-    "@media(prefers-color-scheme:dark){body{background:#1e1e1e;color:#eee}}</style>\n"
-    "</head>\n<body>\n<h1>StockPush</h1>\n"
-    "<p>This StockPush server pushes live prices over WebSocket.</p>\n"
-    "<p>Connect to <code>ws://%s/</code></p>\n"
-    "<p>Symbols: %s &middot; a tick every %u ms &middot; format %s</p>\n"
-    "</body>\n</html>\n",
-    host_html, symbols_html, engine->config->interval_ms,
-    sp_format_to_string (engine->config->format));
-
   soup_message_headers_replace (response, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'");
+                                sp_web_content_security_policy ());
   soup_message_headers_replace (response, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (response, "Cache-Control", "no-store");
+  soup_message_headers_replace (response, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (response, "Cache-Control", "no-cache");
+  soup_message_headers_replace (response, "Content-Type", content_type);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
-                                    page->str, page->len);
 }
 
 /* ------------------------------------------------------------------------ */
