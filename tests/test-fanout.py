@@ -72,7 +72,10 @@ def main():
                 break
         if url is None:
             return tap([(False, "server printed its URL")])
-        out, errors = asyncio.run(asyncio.wait_for(run(url, proc), 120))
+        try:
+            out, errors = asyncio.run(asyncio.wait_for(run(url, proc), 120))
+        except Exception as e:  # reported as a failure, not a crash
+            return tap([(False, f"the run finished in time ({e!r})")])
         results.append((not errors, f"{N_CLIENTS} clients connected and stayed connected "
                                     f"({len(errors)} errors{': ' + repr(errors[0]) if errors else ''})"))
         results.append((len(out) == N_CLIENTS, f"{len(out)} of {N_CLIENTS} clients reported"))
