@@ -96,7 +96,9 @@ def main():
         results.append((going_away == N_CLIENTS,
                         f"SIGTERM closed every client with 1001 ({going_away} of {N_CLIENTS})"))
     finally:
-        proc.send_signal(signal.SIGTERM)
+        # The run already sent SIGTERM; send one only if it never got that far.
+        if results == []:
+            proc.send_signal(signal.SIGTERM)
         try:
             code = proc.wait(10)
         except subprocess.TimeoutExpired:

@@ -244,7 +244,7 @@ test_bad_commands (void)
       g_autoptr(SpCommand) command = sp_command_parse (cases[i].text, strlen (cases[i].text),
                                                        &error);
 
-      g_test_message ("case %u: %s", i, cases[i].text);
+      g_test_message ("case %u", i);
       g_assert_null (command);
       g_assert_nonnull (error);
       g_assert_cmpstr (sp_protocol_error_code (error), ==, cases[i].code);

@@ -85,8 +85,6 @@ sp_headless_run (const SpServerConfig *config)
   g_autoptr(GError) error = NULL;
   g_autofree char *ws_url = NULL;
   g_autofree char *http_url = NULL;
-  guint sigint_id;
-  guint sigterm_id;
   guint n_symbols;
 
   g_return_val_if_fail (config != NULL, 1);
@@ -114,8 +112,11 @@ sp_headless_run (const SpServerConfig *config)
   g_signal_connect (server, "client-disconnected", G_CALLBACK (on_client_disconnected), NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
-  sigint_id = g_unix_signal_add (SIGINT, on_signal, loop);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, loop);
+  /* The handlers stay installed until the process exits: a second Ctrl+C or
+   * SIGTERM during shutdown must not kill it half way (the loop is not run
+   * again, so they only keep the default action away). */
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
 
   g_main_loop_run (loop);
 
@@ -123,9 +124,6 @@ sp_headless_run (const SpServerConfig *config)
             sp_server_get_n_clients (server),
             sp_server_get_n_clients (server) == 1 ? "" : "s");
   sp_server_stop (server);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
 
   return 0;
 }
