@@ -1,0 +1,100 @@
+/* The live price chart: a line or candlesticks drawn with Cairo from an
+ * SpSeries, following the stream or zoomed and panned by hand. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sp-series.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SP_CHART_LINE,
+  SP_CHART_CANDLES,
+} SpChartMode;
+
+#define SP_TYPE_CHART_MODE (sp_chart_mode_get_type ())
+GType sp_chart_mode_get_type (void) G_GNUC_CONST;
+
+/* Everything one picture depends on, so it can be drawn without a widget
+ * (tests, benchmarks, PNG export). */
+typedef struct
+{
+  GdkRGBA foreground;   /* labels */
+  GdkRGBA grid;
+  GdkRGBA line;         /* the price line, the last price */
+  GdkRGBA on_line;      /* text on the last-price tag */
+  GdkRGBA up;
+  GdkRGBA down;
+  GdkRGBA gap;
+  GdkRGBA background;   /* behind the crosshair's label */
+} SpChartColors;
+
+typedef struct
+{
+  SpSeries   *series;          /* may be NULL */
+  SpChartMode mode;
+  gint64      t_start;         /* the visible time range, µs since the epoch */
+  gint64      t_end;
+  gint64      candle_us;       /* the narrowest candle; widened when they would crowd */
+  gboolean    crosshair;
+  double      crosshair_x;     /* widget coordinates */
+  double      crosshair_y;
+  const char *empty_text;      /* shown when there is nothing to draw */
+} SpChartView;
+
+/* Where the picture put things, for mapping the pointer back to data. */
+typedef struct
+{
+  graphene_rect_t plot;
+  double          y_min;
+  double          y_max;
+  gint64          candle_us;   /* the candle width used */
+  guint           n_drawn;     /* points or candles that went into the picture */
+} SpChartGeometry;
+
+void sp_chart_render (cairo_t             *cr,
+                      PangoLayout         *layout,
+                      int                  width,
+                      int                  height,
+                      const SpChartView   *view,
+                      const SpChartColors *colors,
+                      SpChartGeometry     *geometry);
+
+/* Light-theme colours, for drawing where no widget gives them. */
+void sp_chart_colors_init_default (SpChartColors *colors);
+
+#define SP_TYPE_CHART (sp_chart_get_type ())
+G_DECLARE_FINAL_TYPE (SpChart, sp_chart, SP, CHART, GtkWidget)
+
+GtkWidget  *sp_chart_new            (void);
+void        sp_chart_set_series     (SpChart     *self,
+                                     SpSeries    *series);
+SpSeries   *sp_chart_get_series     (SpChart     *self);
+void        sp_chart_set_mode       (SpChart     *self,
+                                     SpChartMode  mode);
+SpChartMode sp_chart_get_mode       (SpChart     *self);
+void        sp_chart_set_candle_seconds (SpChart *self,
+                                     guint        seconds);
+/* The visible span while following; 0 shows all that is stored. */
+void        sp_chart_set_span       (SpChart     *self,
+                                     double       seconds);
+double      sp_chart_get_span       (SpChart     *self);
+void        sp_chart_set_follow_live (SpChart    *self,
+                                     gboolean     follow);
+gboolean    sp_chart_get_follow_live (SpChart    *self);
+void        sp_chart_get_range      (SpChart     *self,
+                                     gint64      *t_start,
+                                     gint64      *t_end);
+/* Zooms by @factor (< 1 in, > 1 out) around widget x @x; pans by @dx pixels. */
+void        sp_chart_zoom           (SpChart     *self,
+                                     double       factor,
+                                     double       x);
+void        sp_chart_pan            (SpChart     *self,
+                                     double       dx);
+/* The chart as the user sees it, at @scale times its size, on an opaque background. */
+cairo_surface_t *sp_chart_render_surface (SpChart *self,
+                                     int          scale);
+
+G_END_DECLS
