@@ -370,76 +370,45 @@ trace_segments (Painter *p,
     }
 }
 
-static guint
-draw_line (Painter *p,
-           guint    i0,
-           guint    i1)
+static void
+set_fill_gradient (Painter *p)
+{
+  cairo_pattern_t *gradient = cairo_pattern_create_linear (0, p->plot.origin.y, 0,
+                                                           p->plot.origin.y + p->plot.size.height);
+
+  cairo_pattern_add_color_stop_rgba (gradient, 0, p->colors->line.red, p->colors->line.green,
+                                     p->colors->line.blue, 0.22);
+  cairo_pattern_add_color_stop_rgba (gradient, 1, p->colors->line.red, p->colors->line.green,
+                                     p->colors->line.blue, 0.0);
+  cairo_set_source (p->cr, gradient);
+  cairo_pattern_destroy (gradient);
+}
+
+/* Up to a couple of points per pixel: a stroked line through every point. */
+static void
+draw_sparse_line (Painter *p,
+                  guint    i0,
+                  guint    i1)
 {
   SpSeries *series = p->view->series;
   guint len = sp_series_get_length (series);
   guint first = i0 > 0 ? i0 - 1 : 0;          /* one point either side keeps the line going */
   guint last = MIN (i1 + 1, len);
   guint columns = (guint) ceil (p->plot.size.width);
-  g_autoptr(GArray) vertices = g_array_sized_new (FALSE, FALSE, sizeof (Vertex), 4 * columns + 4);
+  g_autoptr(GArray) vertices = g_array_sized_new (FALSE, FALSE, sizeof (Vertex), last - first + 8);
   cairo_t *cr = p->cr;
-  cairo_pattern_t *gradient;
 
-  if (i1 - i0 <= 2 * columns)
+  for (guint i = first; i < last; i++)
     {
-      for (guint i = first; i < last; i++)
-        {
-          if (i > first && sp_series_gap_before (series, i))
-            g_array_append_val (vertices, segment_break);
-          push_point (p, vertices, i);
-        }
-    }
-  else
-    {
-      /* More points than pixels: each column shows where its points started,
-       * how low and high they went, and where they ended (M4). */
-      gint64 span = p->view->t_end - p->view->t_start;
-      guint begin = i0;
-
-      if (first < i0)
-        push_point (p, vertices, first);
-      for (guint c = 0; c < columns; c++)
-        {
-          gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
-          guint end = c + 1 == columns ? i1 : MAX (begin, sp_series_lower_bound (series, t + 1));
-          SpSeriesSummary s;
-          double x = p->plot.origin.x + c + 0.5;
-
-          if (!sp_series_summarize (series, begin, end, &s))
-            continue;
-          if (begin > first && sp_series_gap_before (series, begin))
-            g_array_append_val (vertices, segment_break);
-          g_array_append_vals (vertices, (Vertex[]) {
-                                 { x, y_of (p, s.first) },
-                                 { x, y_of (p, s.min) },
-                                 { x, y_of (p, s.max) },
-                                 { x, y_of (p, s.last) },
-                               }, 4);
-          begin = end;
-        }
-      if (i1 < len)
-        {
-          if (sp_series_gap_before (series, i1))
-            g_array_append_val (vertices, segment_break);
-          push_point (p, vertices, i1);
-        }
+      if (i > first && sp_series_gap_before (series, i))
+        g_array_append_val (vertices, segment_break);
+      push_point (p, vertices, i);
     }
 
   /* A soft fill under the line, then the line. */
-  gradient = cairo_pattern_create_linear (0, p->plot.origin.y, 0,
-                                          p->plot.origin.y + p->plot.size.height);
-  cairo_pattern_add_color_stop_rgba (gradient, 0, p->colors->line.red, p->colors->line.green,
-                                     p->colors->line.blue, 0.22);
-  cairo_pattern_add_color_stop_rgba (gradient, 1, p->colors->line.red, p->colors->line.green,
-                                     p->colors->line.blue, 0.0);
   trace_segments (p, vertices, TRUE);
-  cairo_set_source (cr, gradient);
+  set_fill_gradient (p);
   cairo_fill (cr);
-  cairo_pattern_destroy (gradient);
 
   trace_segments (p, vertices, FALSE);
   gdk_cairo_set_source_rgba (cr, &p->colors->line);
@@ -460,6 +429,98 @@ draw_line (Painter *p,
         }
       cairo_fill (cr);
     }
+}
+
+/* More points than pixels: each pixel column is one summary of its points
+ * (first, lowest, highest, last), drawn as pixel-aligned boxes: a band from
+ * the lowest to the highest price that also reaches the previous column's
+ * last price, so the line stays joined. Boxes are Cairo's fastest path, and
+ * their number is the width, whatever the number of points. */
+static void
+draw_dense_line (Painter *p,
+                 guint    i0,
+                 guint    i1)
+{
+  SpSeries *series = p->view->series;
+  guint len = sp_series_get_length (series);
+  guint columns = (guint) ceil (p->plot.size.width);
+  gint64 span = p->view->t_end - p->view->t_start;
+  double bottom = p->plot.origin.y + p->plot.size.height;
+  g_autofree double *top = g_new (double, columns);
+  g_autofree double *low = g_new (double, columns);
+  g_autofree double *high = g_new (double, columns);
+  double previous = NAN;
+  guint begin = i0;
+  cairo_t *cr = p->cr;
+
+  if (i0 > 0 && !sp_series_gap_before (series, i0))
+    previous = y_of (p, sp_series_get_point (series, i0 - 1)->price);
+
+  for (guint c = 0; c < columns; c++)
+    {
+      gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
+      guint end = c + 1 == columns ? i1 : MAX (begin, sp_series_lower_bound (series, t + 1));
+      SpSeriesSummary s;
+      double y_min, y_max;
+
+      top[c] = NAN;
+      if (!sp_series_summarize (series, begin, end, &s))
+        {
+          /* No point in this column: the line crosses it from the last to the next. */
+          if (!isnan (previous) && end < len && !sp_series_gap_before (series, end))
+            {
+              double next = y_of (p, sp_series_get_point (series, end)->price);
+
+              top[c] = previous;
+              high[c] = MIN (previous, next);
+              low[c] = MAX (previous, next);
+            }
+          continue;
+        }
+      if (begin > 0 && sp_series_gap_before (series, begin))
+        previous = NAN;
+
+      y_min = y_of (p, s.max);   /* screen y grows downwards */
+      y_max = y_of (p, s.min);
+      if (!isnan (previous))
+        {
+          y_min = MIN (y_min, previous);
+          y_max = MAX (y_max, previous);
+        }
+      high[c] = y_min;
+      low[c] = y_max;
+      top[c] = y_of (p, (s.first + s.last) / 2);
+      previous = y_of (p, s.last);
+      begin = end;
+    }
+
+  for (guint c = 0; c < columns; c++)
+    if (!isnan (top[c]))
+      cairo_rectangle (cr, p->plot.origin.x + c, round (top[c]), 1, bottom - round (top[c]));
+  set_fill_gradient (p);
+  cairo_fill (cr);
+
+  for (guint c = 0; c < columns; c++)
+    if (!isnan (top[c]))
+      {
+        double y0 = floor (high[c] - 1);
+        double y1 = ceil (low[c] + 1);
+
+        cairo_rectangle (cr, p->plot.origin.x + c, y0, 1, MAX (y1 - y0, 2));
+      }
+  gdk_cairo_set_source_rgba (cr, &p->colors->line);
+  cairo_fill (cr);
+}
+
+static guint
+draw_line (Painter *p,
+           guint    i0,
+           guint    i1)
+{
+  if (i1 - i0 <= (guint) ceil (p->plot.size.width))
+    draw_sparse_line (p, i0, i1);
+  else
+    draw_dense_line (p, i0, i1);
 
   return i1 - i0;
 }
@@ -746,8 +807,9 @@ sp_chart_render (cairo_t             *cr,
   if (p.decimals == 1)
     p.decimals = 2;   /* money reads in cents */
 
-  min_label = format_price (p.y_min, p.decimals);
-  max_label = format_price (p.y_max, p.decimals);
+  /* Wide enough for the labels and for the last-price tag, which shows cents. */
+  min_label = format_price (p.y_min, MAX (p.decimals, 2));
+  max_label = format_price (p.y_max, MAX (p.decimals, 2));
   set_text (&p, strlen (min_label) > strlen (max_label) ? min_label : max_label);
   text_size (&p, &axis_width, NULL);
   axis_width += 16;
