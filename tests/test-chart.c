@@ -164,6 +164,23 @@ test_rising_line (void)
                                 &picture.colors.line), >, 0);
   g_assert_cmpuint (count_near (&picture, x_of (&picture, T0 + 50 * G_USEC_PER_SEC), y_of (&picture, 150), 3,
                                 &picture.colors.line), >, 0);
+  /* Labels on both axes: dark text right of the plot and under it. */
+  {
+    GdkRGBA ink = { 0.3f, 0.3f, 0.3f, 1 };
+    double right = picture.geometry.plot.origin.x + picture.geometry.plot.size.width;
+    double bottom = picture.geometry.plot.origin.y + picture.geometry.plot.size.height;
+    guint axis = 0, time_axis = 0;
+
+    for (int x = (int) right + 4; x < WIDTH; x++)
+      for (int y = 0; y < (int) bottom - 20; y++)
+        axis += pixel_is (&picture, x, y, &ink);
+    for (int x = 0; x < (int) right; x++)
+      for (int y = (int) bottom + 2; y < HEIGHT; y++)
+        time_axis += pixel_is (&picture, x, y, &ink);
+    g_assert_cmpuint (axis, >, 50);
+    g_assert_cmpuint (time_axis, >, 50);
+  }
+
   /* Nothing where the price never was: top left and bottom right of the plot. */
   g_assert_cmpuint (count_near (&picture, x_of (&picture, T0 + 5 * G_USEC_PER_SEC), y_of (&picture, 195), 3,
                                 &picture.colors.line), ==, 0);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <locale.h>
 
@@ -112,7 +113,123 @@ test_embedded_default (void)
 
   run_for (300);
   g_assert_cmpuint (g_list_model_get_n_items (log), >=, 4);
-  screenshot ("stream.png");
+}
+
+static SpChart *
+get_chart (void)
+{
+  return sp_stream_page_get_chart (SP_STREAM_PAGE (sp_window_get_page (window, "stream")));
+}
+
+static gboolean
+chart_has_points (gpointer data)
+{
+  SpSeries *series = sp_chart_get_series (get_chart ());
+
+  return series != NULL && sp_series_get_length (series) >= GPOINTER_TO_UINT (data);
+}
+
+/* Pixels of the chart's picture close to @color. */
+static guint
+count_color (cairo_surface_t *surface,
+             const GdkRGBA   *color)
+{
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  guint n = 0;
+
+  cairo_surface_flush (surface);
+  for (int y = 0; y < cairo_image_surface_get_height (surface); y++)
+    for (int x = 0; x < cairo_image_surface_get_width (surface); x++)
+      {
+        guint32 pixel = *(const guint32 *) (data + y * stride + x * 4);
+
+        n += ABS ((int) ((pixel >> 16) & 0xff) - (int) (color->red * 255)) < 30 &&
+             ABS ((int) ((pixel >> 8) & 0xff) - (int) (color->green * 255)) < 30 &&
+             ABS ((int) (pixel & 0xff) - (int) (color->blue * 255)) < 30;
+      }
+
+  return n;
+}
+
+/* The live chart follows the built-in server's prices; its tools change what
+ * it shows; the prices and the picture can be saved. */
+static void
+test_chart (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  SpChart *chart = sp_stream_page_get_chart (page);
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autofree char *dir = g_dir_make_tmp ("stockpush-test-XXXXXX", NULL);
+  g_autoptr(GFile) csv_file = g_file_new_build_filename (dir, "prices.csv", NULL);
+  g_autoptr(GFile) png_file = g_file_new_build_filename (dir, "chart.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  cairo_surface_t *surface;
+  SpSeries *series;
+  const SpSeriesPoint *last;
+  GdkRGBA accent;
+  gint64 start, end;
+
+  /* For the pictures, a minute of prices (the log keeps up meanwhile). */
+  g_assert_true (wait_until (chart_has_points, GUINT_TO_POINTER (8)));
+  if (g_getenv ("STOCKPUSH_SCREENSHOT_DIR") != NULL)
+    {
+      run_for (60000);
+      screenshot ("stream.png");
+    }
+  series = sp_chart_get_series (chart);
+  g_assert_true (sp_chart_get_follow_live (chart));
+
+  /* The chart draws the stream: the accent-coloured line is there. */
+  g_assert_true (gtk_style_context_lookup_color (gtk_widget_get_style_context (GTK_WIDGET (chart)),
+                                                 "accent_bg_color", &accent));
+  surface = sp_chart_render_surface (chart, 1);
+  g_assert_cmpuint (count_color (surface, &accent), >, 100);
+  cairo_surface_destroy (surface);
+
+  /* Live: the newest price is inside the visible range, at its right end. */
+  sp_chart_get_range (chart, &start, &end);
+  last = sp_series_get_point (series, sp_series_get_length (series) - 1);
+  g_assert_cmpint (last->t_us, >=, start);
+  g_assert_cmpint (last->t_us, <=, end);
+
+  /* Dragging back in time stops following; a span preset follows again. */
+  sp_chart_pan (chart, 300);
+  g_assert_false (sp_chart_get_follow_live (chart));
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.span", "d", 60.0);
+  g_assert_true (sp_chart_get_follow_live (chart));
+  g_assert_cmpfloat (sp_chart_get_span (chart), ==, 60.0);
+
+  /* Candles, remembered in the settings. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.mode", "s", "candles");
+  g_assert_cmpint (sp_chart_get_mode (chart), ==, SP_CHART_CANDLES);
+  g_assert_cmpint (g_settings_get_enum (settings, "chart-mode"), ==, SP_CHART_CANDLES);
+  screenshot ("stream-candles.png");
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.mode", "s", "line");
+  g_assert_cmpint (sp_chart_get_mode (chart), ==, SP_CHART_LINE);
+
+  /* Export: one CSV row per stored price, and a PNG the size of the chart. */
+  g_assert_true (sp_stream_page_export_prices (page, csv_file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_load_contents (csv_file, NULL, &csv, NULL, NULL, &error));
+  lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "time,symbol,price");
+  g_assert_cmpuint (g_strv_length (lines), >=, 1 + 8 + 1);
+  g_assert_nonnull (strstr (lines[1], ",ACME,"));
+
+  g_assert_true (sp_stream_page_save_chart (page, png_file, &error));
+  g_assert_no_error (error);
+  texture = gdk_texture_new_from_file (png_file, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==,
+                   gtk_widget_get_width (GTK_WIDGET (chart)) * gtk_widget_get_scale_factor (GTK_WIDGET (chart)));
+
+  g_file_delete (csv_file, NULL, NULL);
+  g_file_delete (png_file, NULL, NULL);
+  g_rmdir (dir);
 }
 
 typedef struct
@@ -181,6 +298,8 @@ static void
 test_server_switch (void)
 {
   GtkSwitch *server_switch = sp_window_get_server_switch (window);
+  SpSeries *series = sp_chart_get_series (get_chart ());
+  guint before = sp_series_get_length (series);
   Probe probe;
 
   gtk_switch_set_active (server_switch, FALSE);
@@ -197,8 +316,12 @@ test_server_switch (void)
   g_assert_nonnull (probe.conn);
   probe_clear (&probe);
 
-  /* The viewer comes back by itself once the server is up again. */
+  /* The viewer comes back by itself once the server is up again; the chart
+   * kept its history and shows the gap. */
   g_assert_true (wait_until (viewer_has_prices, NULL));
+  g_assert_true (wait_until (chart_has_points, GUINT_TO_POINTER (before + 2)));
+  g_assert_true (sp_chart_get_series (get_chart ()) == series);
+  g_assert_cmpuint (sp_series_get_n_gaps (series), >=, 1);
 }
 
 static gboolean
@@ -346,6 +469,7 @@ main (int   argc,
   g_assert_nonnull (window);
 
   g_test_add_func ("/window/embedded-default", test_embedded_default);
+  g_test_add_func ("/window/chart", test_chart);
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/handshake-page", test_handshake_page);

@@ -11,7 +11,8 @@
 
 #define MIN_SPAN_US      (G_USEC_PER_SEC / 10)
 #define MAX_SPAN_US      (G_GINT64_CONSTANT (400) * 24 * 3600 * G_USEC_PER_SEC)
-#define MIN_LIVE_SPAN_US (10 * G_USEC_PER_SEC)
+#define MIN_LIVE_SPAN_US (2 * G_USEC_PER_SEC)
+#define MAX_CANDLE_BODY  36.0
 #define MARGIN           8.0
 
 /* ------------------------------------------------------------------------ */
@@ -567,7 +568,7 @@ draw_candles (Painter *p,
       x0 = x_of (p, t);
       x1 = x_of (p, t + width);
       cx = round ((x0 + x1) / 2) + 0.5;
-      body = MAX (1, floor ((x1 - x0) * 0.7));
+      body = CLAMP (floor ((x1 - x0) * 0.7), 1, MAX_CANDLE_BODY);
       up = s.last >= s.first;
       gdk_cairo_set_source_rgba (cr, up ? &p->colors->up : &p->colors->down);
 
@@ -878,6 +879,7 @@ struct _SpChart
   double          pointer_y;
   gint64          drag_start;
   gint64          drag_end;
+  double          pinch_scale;
 
   guint           tick_id;
   guint64         drawn_generation;
@@ -908,6 +910,8 @@ current_range (SpChart *self,
   gint64 last = len > 0 ? sp_series_get_point (self->series, len - 1)->t_us : 0;
   gint64 end;
   gint64 start;
+  /* Room for a few candles, or a couple of seconds of line, however new the stream. */
+  gint64 min_span = self->mode == SP_CHART_CANDLES ? 20 * self->candle_us : MIN_LIVE_SPAN_US;
 
   if (!self->follow_live)
     {
@@ -920,12 +924,12 @@ current_range (SpChart *self,
    * before the first price, so a new stream fills the width at once. */
   end = MAX (g_get_real_time (), last);
   if (self->span_us == 0)
-    start = len > 0 ? first : end - MIN_LIVE_SPAN_US;
+    start = len > 0 ? first : end - min_span;
   else
     start = end - self->span_us;
   if (len > 0)
     start = MAX (start, first);
-  start = MIN (start, end - MIN (MIN_LIVE_SPAN_US, self->span_us > 0 ? self->span_us : G_MAXINT64));
+  start = MIN (start, end - MIN (min_span, self->span_us > 0 ? self->span_us : G_MAXINT64));
 
   *t_start = start;
   *t_end = end;
@@ -1260,6 +1264,30 @@ on_drag_end (GtkGestureDrag *gesture,
 }
 
 static void
+on_pinch_begin (GtkGesture       *gesture,
+                GdkEventSequence *sequence,
+                SpChart          *self)
+{
+  self->pinch_scale = 1;
+}
+
+/* Spreading the fingers shows less time, bigger. */
+static void
+on_pinch (GtkGestureZoom *gesture,
+          double          scale,
+          SpChart        *self)
+{
+  double x, y;
+
+  if (scale <= 0)
+    return;
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
+    x = self->pointer_x;
+  sp_chart_zoom (self, self->pinch_scale / scale, x);
+  self->pinch_scale = scale;
+}
+
+static void
 on_pressed (GtkGestureClick *gesture,
             int              n_press,
             double           x,
@@ -1431,6 +1459,11 @@ sp_chart_init (SpChart *self)
   g_signal_connect (gesture, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (gesture, "drag-update", G_CALLBACK (on_drag_update), self);
   g_signal_connect (gesture, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+
+  gesture = gtk_gesture_zoom_new ();
+  g_signal_connect (gesture, "begin", G_CALLBACK (on_pinch_begin), self);
+  g_signal_connect (gesture, "scale-changed", G_CALLBACK (on_pinch), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
 
   gesture = gtk_gesture_click_new ();

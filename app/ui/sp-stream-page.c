@@ -3,11 +3,15 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-chart.h"
 #include "sp-log-item.h"
 #include "sp-stream-page.h"
 
 #define MAX_RECENT          12
 #define DEFAULT_LOG_LIMIT   10000
+#define DEFAULT_HISTORY     1000000
+/* A sender's clock further than this from ours is not used for the chart's time axis. */
+#define MAX_CLOCK_SKEW_US   (2 * G_USEC_PER_SEC)
 
 struct _SpStreamPage
 {
@@ -30,6 +34,9 @@ struct _SpStreamPage
   GtkLabel       *change_label;
   GtkBox         *chart_tools;
   GtkBox         *chart_box;
+  SpChart        *chart;
+  GtkToggleButton *live_button;
+  GtkDropDown    *candle_dropdown;
   GtkSearchEntry *search_entry;
   GtkDropDown    *direction_dropdown;
   GtkDropDown    *kind_dropdown;
@@ -59,6 +66,10 @@ struct _SpStreamPage
   GtkStringList  *symbols;
   GHashTable     *last_prices;   /* symbol → PriceState */
   char           *current_symbol;
+  GHashTable     *series;        /* symbol → SpSeries */
+  char           *series_url;    /* the stream the series came from */
+  guint           history;
+  SpStreamState   last_state;
 
   guint           rate_timer;
   guint64         last_count;
@@ -486,8 +497,17 @@ options_from_ui (SpStreamPage *self)
 }
 
 static void
-reset_view (SpStreamPage *self)
+reset_view (SpStreamPage *self,
+            const char   *url)
 {
+  /* The same stream again keeps its chart history; the gap shows the pause. */
+  if (g_strcmp0 (url, self->series_url) != 0)
+    {
+      g_hash_table_remove_all (self->series);
+      sp_chart_set_series (self->chart, NULL);
+      g_free (self->series_url);
+      self->series_url = g_strdup (url);
+    }
   g_hash_table_remove_all (self->last_prices);
   gtk_string_list_splice (self->symbols, 0,
                           g_list_model_get_n_items (G_LIST_MODEL (self->symbols)), NULL);
@@ -511,7 +531,7 @@ sp_stream_page_connect (SpStreamPage          *self,
     return FALSE;
 
   gtk_editable_set_text (GTK_EDITABLE (self->url_entry), options->url);
-  reset_view (self);
+  reset_view (self, options->url);
   remember (self, "recent-urls", options->url);
 
   return TRUE;
@@ -809,8 +829,22 @@ on_client_notify (SpStreamClient *client,
 {
   SpStreamPage *self = user_data;
   const SpCertificateInfo *certificate = sp_stream_client_get_rejected_certificate (client);
+  SpStreamState state = sp_stream_client_get_state (client);
 
   update_state (self);
+
+  /* The stream stopped: every chart shows a gap from here until prices return. */
+  if (self->last_state == SP_STREAM_OPEN && state != SP_STREAM_OPEN)
+    {
+      GHashTableIter iter;
+      gpointer series;
+      gint64 now = g_get_real_time ();
+
+      g_hash_table_iter_init (&iter, self->series);
+      while (g_hash_table_iter_next (&iter, NULL, &series))
+        sp_series_mark_gap (series, now);
+    }
+  self->last_state = state;
 
   if (g_str_equal (pspec->name, "state") && certificate != NULL &&
       sp_stream_client_get_state (client) == SP_STREAM_CLOSED)
@@ -839,6 +873,37 @@ show_price (SpStreamPage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error");
 }
 
+static SpSeries *
+series_for (SpStreamPage *self,
+            const char   *symbol)
+{
+  SpSeries *series = g_hash_table_lookup (self->series, symbol);
+
+  if (series == NULL)
+    {
+      series = sp_series_new (self->history);
+      g_hash_table_insert (self->series, g_strdup (symbol), series);
+    }
+
+  return series;
+}
+
+static void
+append_to_series (SpStreamPage       *self,
+                  const char         *symbol,
+                  const SpPricePoint *point,
+                  gint64              received_us)
+{
+  gint64 t = received_us;
+
+  /* The sender's timestamp is more precise than our arrival time, as long as
+   * its clock agrees with ours; otherwise one axis for all would not hold. */
+  if (point->ts_us != 0 && ABS (point->ts_us - received_us) < MAX_CLOCK_SKEW_US)
+    t = point->ts_us;
+
+  sp_series_append (series_for (self, symbol), t, point->price);
+}
+
 static void
 on_prices (SpStreamClient *client,
            GArray         *points,
@@ -860,9 +925,13 @@ on_prices (SpStreamClient *client,
           g_hash_table_insert (self->last_prices, g_strdup (symbol), state);
           gtk_string_list_append (self->symbols, symbol);
           if (self->current_symbol == NULL)
-            self->current_symbol = g_strdup (symbol);
+            {
+              self->current_symbol = g_strdup (symbol);
+              sp_chart_set_series (self->chart, series_for (self, symbol));
+            }
         }
       state->last = point->price;
+      append_to_series (self, symbol, point, frame->time_us);
     }
 
   show_price (self);
@@ -878,6 +947,7 @@ on_symbol_selected (SpStreamPage *self)
 
   g_free (self->current_symbol);
   self->current_symbol = g_strdup (gtk_string_object_get_string (item));
+  sp_chart_set_series (self->chart, series_for (self, self->current_symbol));
   show_price (self);
 }
 
@@ -907,6 +977,273 @@ update_rate (gpointer data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The chart's tools and exports                                              */
+
+static cairo_status_t
+write_png (void                *closure,
+           const unsigned char *data,
+           unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+gboolean
+sp_stream_page_save_chart (SpStreamPage *self,
+                           GFile        *file,
+                           GError      **error)
+{
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  cairo_surface_t *surface;
+  cairo_status_t status;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  surface = sp_chart_render_surface (self->chart, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  status = cairo_surface_write_to_png_stream (surface, write_png, png);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not draw the chart: %s"),
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+
+  return g_file_replace_contents (file, (const char *) png->data, png->len, NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+gboolean
+sp_stream_page_export_prices (SpStreamPage *self,
+                              GFile        *file,
+                              GError      **error)
+{
+  SpSeries *series;
+  g_autoptr(GBytes) csv = NULL;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  series = self->current_symbol != NULL ? g_hash_table_lookup (self->series, self->current_symbol) : NULL;
+  if (series == NULL || sp_series_get_length (series) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There are no prices to export yet"));
+      return FALSE;
+    }
+
+  csv = sp_series_to_csv (series, self->current_symbol);
+  return g_file_replace_contents (file, g_bytes_get_data (csv, NULL), g_bytes_get_size (csv), NULL,
+                                  FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+typedef gboolean (*SaveFunc) (SpStreamPage *self, GFile *file, GError **error);
+
+static void
+on_save_dialog_response (GtkNativeDialog *dialog,
+                         int              response,
+                         SpStreamPage    *self)
+{
+  SaveFunc save = g_object_get_data (G_OBJECT (dialog), "save-func");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+      g_autofree char *message = NULL;
+
+      if (save (self, file, &error))
+        {
+          g_autofree char *name = g_file_get_basename (file);
+
+          /* Translators: a toast, e.g. "Saved ACME.png" */
+          message = g_strdup_printf (_("Saved %s"), name);
+        }
+      else
+        {
+          message = g_strdup (error->message);
+        }
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+ask_where_to_save (SpStreamPage *self,
+                   const char   *title,
+                   const char   *extension,
+                   SaveFunc      save)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  name = g_strdup_printf ("%s.%s", self->current_symbol != NULL ? self->current_symbol : "StockPush",
+                          extension);
+  g_strdelimit (name, "/\\", '_');
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_object_set_data (G_OBJECT (dialog), "save-func", save);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_dialog_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_image_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  ask_where_to_save (user_data, _("Save Chart as Image"), "png", sp_stream_page_save_chart);
+}
+
+static void
+export_prices_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  ask_where_to_save (user_data, _("Export Prices"), "csv", sp_stream_page_export_prices);
+}
+
+/* Candle widths offered in the chart's tools; Preferences may hold another. */
+static const guint candle_choices[] = { 1, 5, 60 };
+
+static void
+on_candle_selected (SpStreamPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->candle_dropdown);
+
+  if (self->settings != NULL && selected < G_N_ELEMENTS (candle_choices))
+    g_settings_set_uint (self->settings, "candle-seconds", candle_choices[selected]);
+}
+
+static void
+show_candle_choice (SpStreamPage *self)
+{
+  guint seconds = self->settings != NULL ? g_settings_get_uint (self->settings, "candle-seconds") : 5;
+  guint selected = GTK_INVALID_LIST_POSITION;
+
+  for (guint i = 0; i < G_N_ELEMENTS (candle_choices); i++)
+    if (candle_choices[i] == seconds)
+      selected = i;
+  g_signal_handlers_block_by_func (self->candle_dropdown, on_candle_selected, self);
+  gtk_drop_down_set_selected (self->candle_dropdown, selected);
+  g_signal_handlers_unblock_by_func (self->candle_dropdown, on_candle_selected, self);
+}
+
+static void
+on_chart_mode_changed (SpStreamPage *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->candle_dropdown),
+                          sp_chart_get_mode (self->chart) == SP_CHART_CANDLES);
+}
+
+static GtkWidget *
+tool_button (GtkWidget  *group,
+             const char *label,
+             const char *tooltip,
+             const char *action,
+             const char *target)
+{
+  GtkWidget *button = gtk_toggle_button_new_with_label (label);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_detailed_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_parsed (target));
+  gtk_box_append (GTK_BOX (group), button);
+
+  return button;
+}
+
+static GtkWidget *
+linked_box (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_add_css_class (box, "linked");
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  return box;
+}
+
+static void
+setup_chart (SpStreamPage *self)
+{
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GPropertyAction) span = NULL;
+  g_autoptr(GPropertyAction) mode = NULL;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  const GActionEntry entries[] = {
+    { "save-image", save_image_activated, NULL, NULL, NULL, { 0 } },
+    { "export-prices", export_prices_activated, NULL, NULL, NULL, { 0 } },
+  };
+  GtkWidget *spans = linked_box ();
+  GtkWidget *modes = linked_box ();
+  GtkWidget *export;
+
+  self->chart = SP_CHART (sp_chart_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->chart), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->chart), TRUE);
+  gtk_box_append (self->chart_box, GTK_WIDGET (self->chart));
+
+  span = g_property_action_new ("span", self->chart, "span");
+  mode = g_property_action_new ("mode", self->chart, "mode");
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (span));
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (mode));
+  g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "chart", G_ACTION_GROUP (group));
+
+  tool_button (spans, _("1m"), _("The last minute"), "chart.span", "60.0");
+  tool_button (spans, _("5m"), _("The last 5 minutes"), "chart.span", "300.0");
+  tool_button (spans, _("15m"), _("The last 15 minutes"), "chart.span", "900.0");
+  tool_button (spans, _("1h"), _("The last hour"), "chart.span", "3600.0");
+  tool_button (spans, _("All"), _("Everything received"), "chart.span", "0.0");
+  gtk_box_append (self->chart_tools, spans);
+
+  self->live_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new ());
+  gtk_button_set_child (GTK_BUTTON (self->live_button),
+                        adw_button_content_new ());
+  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->live_button))),
+                                    "media-record-symbolic");
+  adw_button_content_set_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->live_button))),
+                                _("Live"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->live_button),
+                               _("Follow the latest prices (End); drag or scroll the chart to look back"));
+  gtk_widget_set_valign (GTK_WIDGET (self->live_button), GTK_ALIGN_CENTER);
+  g_object_bind_property (self->chart, "follow-live", self->live_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (self->chart_tools, GTK_WIDGET (self->live_button));
+
+  tool_button (modes, _("Line"), _("Line chart"), "chart.mode", "'line'");
+  tool_button (modes, _("Candles"), _("Candlestick chart"), "chart.mode", "'candles'");
+  gtk_box_append (self->chart_tools, modes);
+
+  self->candle_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *[]) {
+    /* Translators: candle widths on the chart */
+    _("1 s"), _("5 s"), _("1 min"), NULL }));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->candle_dropdown), _("Time per Candle"));
+  gtk_widget_set_valign (GTK_WIDGET (self->candle_dropdown), GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->candle_dropdown, "notify::selected",
+                            G_CALLBACK (on_candle_selected), self);
+  g_signal_connect_swapped (self->chart, "notify::mode", G_CALLBACK (on_chart_mode_changed), self);
+  gtk_box_append (self->chart_tools, GTK_WIDGET (self->candle_dropdown));
+  show_candle_choice (self);
+  on_chart_mode_changed (self);
+
+  g_menu_append (menu, _("Save Chart as _Image…"), "chart.save-image");
+  g_menu_append (menu, _("_Export Prices as CSV…"), "chart.export-prices");
+  export = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (export), "document-save-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (export), G_MENU_MODEL (menu));
+  gtk_widget_set_tooltip_text (export, _("Save the Chart"));
+  gtk_widget_set_valign (export, GTK_ALIGN_CENTER);
+  gtk_box_append (self->chart_tools, export);
+}
+
+/* ------------------------------------------------------------------------ */
 
 void
 sp_stream_page_set_client (SpStreamPage   *self,
@@ -926,6 +1263,20 @@ sp_stream_page_set_client (SpStreamPage   *self,
   update_state (self);
 }
 
+static void
+on_chart_settings_changed (SpStreamPage *self)
+{
+  GHashTableIter iter;
+  gpointer series;
+
+  self->history = g_settings_get_uint (self->settings, "chart-history");
+  g_hash_table_iter_init (&iter, self->series);
+  while (g_hash_table_iter_next (&iter, NULL, &series))
+    sp_series_set_capacity (series, self->history);
+  sp_chart_set_candle_seconds (self->chart, g_settings_get_uint (self->settings, "candle-seconds"));
+  show_candle_choice (self);
+}
+
 void
 sp_stream_page_set_settings (SpStreamPage *self,
                              GSettings    *settings)
@@ -941,6 +1292,13 @@ sp_stream_page_set_settings (SpStreamPage *self,
   g_signal_connect_object (settings, "changed::saved-connections",
                            G_CALLBACK (rebuild_recent_menus), self, G_CONNECT_SWAPPED);
   rebuild_recent_menus (self);
+
+  g_settings_bind (settings, "chart-mode", self->chart, "mode", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (settings, "changed::chart-history", G_CALLBACK (on_chart_settings_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::candle-seconds", G_CALLBACK (on_chart_settings_changed),
+                           self, G_CONNECT_SWAPPED);
+  on_chart_settings_changed (self);
 }
 
 void
@@ -957,6 +1315,14 @@ sp_stream_page_get_chart_box (SpStreamPage *self)
   g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
 
   return self->chart_box;
+}
+
+SpChart *
+sp_stream_page_get_chart (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  return self->chart;
 }
 
 GListModel *
@@ -998,6 +1364,8 @@ sp_stream_page_finalize (GObject *object)
   g_clear_pointer (&self->needle, g_free);
   g_clear_pointer (&self->last_prices, g_hash_table_unref);
   g_clear_pointer (&self->current_symbol, g_free);
+  g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_pointer (&self->series_url, g_free);
 
   G_OBJECT_CLASS (sp_stream_page_parent_class)->finalize (object);
 }
@@ -1097,6 +1465,11 @@ sp_stream_page_init (SpStreamPage *self)
                             G_CALLBACK (on_symbol_selected), self);
 
   self->rate_timer = g_timeout_add_seconds (1, update_rate, self);
+
+  self->history = DEFAULT_HISTORY;
+  self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) sp_series_unref);
+  setup_chart (self);
 }
 
 SpStreamPage *

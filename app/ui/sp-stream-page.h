@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "sp-chart.h"
 #include "sp-stream-client.h"
 
 G_BEGIN_DECLS
@@ -22,5 +23,13 @@ gboolean      sp_stream_page_connect       (SpStreamPage          *self,
 void          sp_stream_page_focus_url     (SpStreamPage          *self);
 GtkBox       *sp_stream_page_get_chart_box (SpStreamPage          *self);
 GListModel   *sp_stream_page_get_log       (SpStreamPage          *self);
+SpChart      *sp_stream_page_get_chart     (SpStreamPage          *self);
+/* The chart as a PNG image, and the selected symbol's prices as CSV. */
+gboolean      sp_stream_page_save_chart    (SpStreamPage          *self,
+                                            GFile                 *file,
+                                            GError               **error);
+gboolean      sp_stream_page_export_prices (SpStreamPage          *self,
+                                            GFile                 *file,
+                                            GError               **error);
 
 G_END_DECLS
