@@ -63,6 +63,7 @@ typedef struct
   double               y_max;
   int                  decimals;
   double               text_height;
+  double               tag_y;        /* where the last-price tag goes */
 } Painter;
 
 static inline double
@@ -263,6 +264,8 @@ draw_price_axis (Painter *p,
       cairo_line_to (cr, right, y);
       cairo_stroke (cr);
 
+      if (fabs (y - p->tag_y) < p->text_height + 2)
+        continue;   /* the last-price tag is there */
       set_text (p, label);
       show_text_at (p, right + 6, y - p->text_height / 2, &p->colors->foreground);
     }
@@ -826,6 +829,7 @@ sp_chart_render (cairo_t             *cr,
       return;
     }
 
+  p.tag_y = y_of (&p, sp_series_get_point (series, len - 1)->price);
   draw_price_axis (&p, step);
   draw_time_axis (&p);
   draw_gaps (&p);
