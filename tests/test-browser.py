@@ -136,6 +136,8 @@ def start_chromium(profile):
 
 # --- (a) the original tutorial's client ---------------------------------------
 
+# A page opened from a file has the origin "null": the server takes it only when
+# told to (--allow-origin null), as a page of any other site.
 def demo_url(server):
     page = os.path.join(HERE, "peers", "demo-client.html")
     check(os.path.exists(page), f"{page} is missing")
@@ -143,7 +145,7 @@ def demo_url(server):
 
 
 def test_demo_text(driver):
-    server = Server("--format", "text", "--interval-ms", "100")
+    server = Server("--format", "text", "--interval-ms", "100", "--allow-origin", "null")
     try:
         driver.get(demo_url(server))
         lines = wait_for(driver, lambda d: (lambda t: t if len(t) >= 3 else None)(
@@ -158,7 +160,7 @@ def test_demo_text(driver):
 
 
 def test_demo_close(driver):
-    server = Server("--on-message", "close")
+    server = Server("--on-message", "close", "--allow-origin", "null")
     try:
         driver.get(demo_url(server))
         wait_for(driver, lambda d: d.find_element(By.ID, "state").text == "open",

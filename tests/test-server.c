@@ -233,6 +233,8 @@ start_server (const char *symbols,
   config->on_message = on_message;
   config->have_seed = TRUE;
   config->seed = 1;
+  /* A page of another site that the operator allowed. */
+  g_assert_true (sp_server_config_add_origin (config, "http://example.test", NULL));
   if (symbols != NULL)
     g_assert_true (sp_server_config_set_symbols (config, symbols, NULL));
 

@@ -157,6 +157,7 @@ start_server (SpFormat format)
   config->format = format;
   config->have_seed = TRUE;
   config->seed = 3;
+  g_assert_true (sp_server_config_add_origin (config, "http://viewer.test", NULL));
   g_assert_true (sp_server_start (server, config, &error));
   g_assert_no_error (error);
 

@@ -103,10 +103,31 @@ sp_handshake_verify (SoupMessageHeaders  *request,
 
   if (response_status != SOUP_STATUS_SWITCHING_PROTOCOLS)
     {
+      const char *meaning;
+
+      /* What the usual refusals mean for the person at the viewer. */
+      switch (response_status)
+        {
+        case SOUP_STATUS_UNAUTHORIZED:
+          meaning = "the server needs credentials (an access token in the address, e.g. "
+                    "?token=…, or an Authorization header)";
+          break;
+        case SOUP_STATUS_FORBIDDEN:
+          meaning = "the server refused this client (for example its Origin)";
+          break;
+        case SOUP_STATUS_SERVICE_UNAVAILABLE:
+          meaning = "the server is busy or full; it may take clients again later";
+          break;
+        case 429: /* Too Many Requests */
+          meaning = "the server asks to slow down";
+          break;
+        default:
+          meaning = "it is not a WebSocket endpoint at this address";
+          break;
+        }
       g_set_error (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                   "The server answered %u %s instead of 101 Switching Protocols: "
-                   "it is not a WebSocket endpoint at this address",
-                   response_status, soup_status_get_phrase (response_status));
+                   "The server answered %u %s instead of 101 Switching Protocols: %s",
+                   response_status, soup_status_get_phrase (response_status), meaning);
       return FALSE;
     }
 

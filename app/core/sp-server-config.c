@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <string.h>
+#include <sys/random.h>
 
 #include "sp-error.h"
 #include "sp-market.h"
@@ -19,6 +21,13 @@ sp_server_config_new (void)
   self->interval_ms = SP_DEFAULT_INTERVAL_MS;
   self->format = SP_FORMAT_JSON;
   self->on_message = SP_ON_MESSAGE_COMMANDS;
+  self->max_clients = SP_DEFAULT_MAX_CLIENTS;
+  self->max_message_size = SP_DEFAULT_MAX_MESSAGE_SIZE;
+  self->command_rate = SP_DEFAULT_COMMAND_RATE;
+  self->handshake_timeout_ms = SP_DEFAULT_HANDSHAKE_TIMEOUT;
+  self->ping_interval_s = SP_DEFAULT_PING_INTERVAL;
+  self->pong_timeout_s = SP_DEFAULT_PONG_TIMEOUT;
+  self->slow_timeout_ms = SP_DEFAULT_SLOW_TIMEOUT;
 
   return self;
 }
@@ -35,6 +44,8 @@ sp_server_config_copy (const SpServerConfig *self)
   copy->symbols = g_strdupv (self->symbols);
   copy->tls_cert_file = g_strdup (self->tls_cert_file);
   copy->tls_key_file = g_strdup (self->tls_key_file);
+  copy->allowed_origins = g_strdupv (self->allowed_origins);
+  copy->token = g_strdup (self->token);
 
   return copy;
 }
@@ -49,6 +60,8 @@ sp_server_config_free (SpServerConfig *self)
   g_strfreev (self->symbols);
   g_free (self->tls_cert_file);
   g_free (self->tls_key_file);
+  g_strfreev (self->allowed_origins);
+  g_free (self->token);
   g_free (self);
 }
 
@@ -268,4 +281,128 @@ sp_server_config_set_tls (SpServerConfig *self,
   self->tls_key_file = g_strdup (key_file);
 
   return TRUE;
+}
+
+gboolean
+sp_server_config_add_origin (SpServerConfig *self,
+                             const char     *value,
+                             GError        **error)
+{
+  g_autofree char *origin = g_strstrip (g_strdup (value ? value : ""));
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) list = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  /* "null" is what pages opened from a file send, like the original demo's. */
+  if (!g_str_equal (origin, "*") && !g_str_equal (origin, "null"))
+    {
+      uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+          (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+           g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
+          (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")))
+        {
+          g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                       "--allow-origin: “%s” is not an origin; write it as a browser sends it, "
+                       "e.g. https://example.com or http://192.168.1.20:8080 (null for pages "
+                       "opened from files, * for any)",
+                       origin);
+          return FALSE;
+        }
+      /* Browsers send no trailing slash. */
+      if (g_str_has_suffix (origin, "/"))
+        origin[strlen (origin) - 1] = '\0';
+    }
+
+  builder = g_strv_builder_new ();
+  if (self->allowed_origins != NULL)
+    g_strv_builder_addv (builder, (const char **) self->allowed_origins);
+  g_strv_builder_add (builder, origin);
+  list = g_strv_builder_end (builder);
+  g_strfreev (self->allowed_origins);
+  self->allowed_origins = g_steal_pointer (&list);
+
+  return TRUE;
+}
+
+gboolean
+sp_server_config_set_token (SpServerConfig *self,
+                            const char     *value,
+                            GError        **error)
+{
+  gsize length = value != NULL ? strlen (value) : 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (length == 0)
+    {
+      g_clear_pointer (&self->token, g_free);
+      return TRUE;
+    }
+
+  if (length < 8 || length > 256 ||
+      strspn (value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~") != length)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           "--token: use 8 to 256 letters, digits, “-”, “_”, “.” or “~” "
+                           "(the token travels in URLs)");
+      return FALSE;
+    }
+
+  g_free (self->token);
+  self->token = g_strdup (value);
+  return TRUE;
+}
+
+#define DEFINE_LIMIT_SETTER(name, field, option, min, max)                        \
+  gboolean                                                                         \
+  sp_server_config_set_##name (SpServerConfig *self,                               \
+                               const char     *value,                              \
+                               GError        **error)                              \
+  {                                                                                \
+    guint64 number;                                                                \
+                                                                                   \
+    g_return_val_if_fail (self != NULL, FALSE);                                    \
+                                                                                   \
+    if (!parse_unsigned (option, value, min, max, &number, error))                 \
+      return FALSE;                                                                \
+    self->field = (guint) number;                                                  \
+    return TRUE;                                                                   \
+  }
+
+DEFINE_LIMIT_SETTER (max_clients, max_clients, "--max-clients", 1, 1000000)
+DEFINE_LIMIT_SETTER (max_message_size, max_message_size, "--max-message-size", 125, 16 * 1024 * 1024)
+DEFINE_LIMIT_SETTER (command_rate, command_rate, "--max-command-rate", 1, 100000)
+DEFINE_LIMIT_SETTER (handshake_timeout, handshake_timeout_ms, "--handshake-timeout-ms", 100, 600000)
+DEFINE_LIMIT_SETTER (ping_interval, ping_interval_s, "--ping-interval", 0, 3600)
+DEFINE_LIMIT_SETTER (pong_timeout, pong_timeout_s, "--pong-timeout", 1, 3600)
+DEFINE_LIMIT_SETTER (slow_timeout, slow_timeout_ms, "--slow-client-timeout-ms", 100, 600000)
+
+gboolean
+sp_server_config_is_exposed (const SpServerConfig *self)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  address = g_inet_address_new_from_string (self->bind_address);
+  return address == NULL || !g_inet_address_get_is_loopback (address);
+}
+
+char *
+sp_server_config_generate_token (void)
+{
+  guint8 bytes[18];
+  char *token;
+
+  /* From the kernel's CSPRNG; GRand is predictable. */
+  if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
+    g_error ("Could not get random bytes for an access token");
+  token = g_base64_encode (bytes, sizeof bytes);
+  g_strdelimit (token, "+", '-');
+  g_strdelimit (token, "/", '_');
+
+  return token;
 }

@@ -13,6 +13,15 @@ G_BEGIN_DECLS
 #define SP_MIN_INTERVAL_MS     1
 #define SP_MAX_INTERVAL_MS     (60 * 60 * 1000)
 
+/* Defences: safe defaults, all adjustable. */
+#define SP_DEFAULT_MAX_CLIENTS        20000
+#define SP_DEFAULT_MAX_MESSAGE_SIZE   (64 * 1024)
+#define SP_DEFAULT_COMMAND_RATE       50        /* a second, bursts of twice that */
+#define SP_DEFAULT_HANDSHAKE_TIMEOUT  10000     /* ms */
+#define SP_DEFAULT_PING_INTERVAL      30        /* s; 0: no keepalive */
+#define SP_DEFAULT_PONG_TIMEOUT       10        /* s */
+#define SP_DEFAULT_SLOW_TIMEOUT       10000     /* ms a client may stay behind */
+
 typedef struct
 {
   char       *bind_address; /* an IP literal: 127.0.0.1, ::1, 0.0.0.0, :: … */
@@ -26,6 +35,17 @@ typedef struct
   gboolean    deflate;      /* permessage-deflate, off by default */
   char       *tls_cert_file; /* PEM; with tls_key_file, serve wss:// and https:// */
   char       *tls_key_file;
+
+  char      **allowed_origins;  /* besides the server's own page and clients that send
+                                 * no Origin; "*" allows any */
+  char       *token;            /* required as ?token= or Authorization: Bearer; NULL: none */
+  guint       max_clients;
+  guint       max_message_size; /* bytes a client message may have */
+  guint       command_rate;     /* client messages a second */
+  guint       handshake_timeout_ms;
+  guint       ping_interval_s;
+  guint       pong_timeout_s;
+  guint       slow_timeout_ms;
 } SpServerConfig;
 
 #define SP_TYPE_SERVER_CONFIG (sp_server_config_get_type ())
@@ -64,6 +84,41 @@ gboolean sp_server_config_set_tls         (SpServerConfig *self,
                                            GError        **error);
 GTlsCertificate *sp_server_config_load_tls (const SpServerConfig *self,
                                             GError              **error);
+
+/* An origin as a browser sends it: scheme://host[:port], or "*" for any. */
+gboolean sp_server_config_add_origin      (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+/* 8 to 256 characters of A–Z a–z 0–9 - _ . ~ (safe in a URL); "" or NULL: none. */
+gboolean sp_server_config_set_token       (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+/* Limits, each as typed (a whole number) and checked against its range. */
+gboolean sp_server_config_set_max_clients (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_max_message_size (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_command_rate (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_handshake_timeout (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_ping_interval (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_pong_timeout (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+gboolean sp_server_config_set_slow_timeout (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+/* Whether the bind address reaches beyond this machine. */
+gboolean sp_server_config_is_exposed      (const SpServerConfig *self);
+/* A fresh random token (URL-safe base64 of 18 random bytes). */
+char    *sp_server_config_generate_token  (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpServerConfig, sp_server_config_free)
 

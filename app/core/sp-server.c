@@ -18,8 +18,17 @@
 
 #define LISTEN_BACKLOG        4096
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
-#define MAX_COMMAND_SIZE      (64 * 1024)
 #define EVENT_COALESCE_MS     30
+/* How often a client's socket is asked whether it can take more. */
+#define WRITABLE_CHECK_US     (100 * G_TIME_SPAN_MILLISECOND)
+/* A busy server sends the ticks it fell behind on in one frame, up to this many. */
+#define MAX_CATCH_UP_STEPS    64
+/* A close we asked for that the peer does not complete: cut it after this. */
+#define FORCE_CLOSE_US        (1000 * G_TIME_SPAN_MILLISECOND)
+#define SWEEP_MS              250
+#define CLOSE_REASON_SLOW     "Client too slow: it stopped reading the stream"
+#define CLOSE_REASON_DEAD     "No answer to ping"
+#define CLOSE_REASON_FLOOD    "Too many messages"
 #define CLOSE_REASON_STOP     "StockPush server is shutting down"
 #define CLOSE_REASON_KICK     "Disconnected by the StockPush operator"
 #define CLOSE_REASON_POLICY   "This server closes the connection after any client message"
@@ -40,6 +49,17 @@ typedef struct
   _Atomic guint64          bytes_sent;
   _Atomic guint64          frames_received;
   _Atomic guint64          bytes_received;
+
+  GSocket                 *socket;
+  gboolean                 lagging;       /* socket full: only the latest ticks are kept */
+  gint64                   lag_since;
+  gint64                   next_check;    /* when to ask the socket again (monotonic) */
+  guint64                  pending_mask;  /* symbols with a tick held back while lagging */
+  GSource                 *drain_source;
+  gint64                   last_seen;     /* last pong or message (monotonic) */
+  gint64                   close_requested;
+  double                   allowance;     /* messages the client may still send now */
+  gint64                   allowance_time;
 } SpConn;
 
 struct _SpEngine
@@ -58,7 +78,11 @@ struct _SpEngine
   guint64         next_id;
   gint64          stop_deadline;
   gboolean        stopping;
-  GPtrArray      *tick_json;     /* GString per symbol, rebuilt each tick */
+  GPtrArray      *tick_json;     /* GString per step and symbol, rebuilt each tick */
+  guint           n_steps;       /* steps sent by the last tick */
+  guint           all_symbols;
+  GSource        *sweep;
+  GHashTable     *handshakes;    /* SoupServerMessage → start (monotonic µs) */
   GHashTable     *frames_by_mask;/* mask → GBytes, valid during one tick */
   GString        *scratch;
 
@@ -91,6 +115,7 @@ struct _SpServer
   SpEngine     *engine;
   guint         port;
   char         *bind_address;
+  char         *token;           /* part of every URL handed out */
   gboolean      tls;
   gboolean      stopping;
 
@@ -252,6 +277,84 @@ conn_send_scratch (SpConn *c)
   conn_send_bytes (c, bytes);
 }
 
+/* Closes with @code; a peer that does not complete the close within
+ * FORCE_CLOSE_US is cut off by the sweep. */
+static void
+conn_close (SpConn     *c,
+            gushort     code,
+            const char *reason)
+{
+  if (c->close_requested == 0)
+    c->close_requested = g_get_monotonic_time ();
+  if (conn_is_open (c))
+    soup_websocket_connection_close (c->conn, code, reason);
+}
+
+static GBytes *frame_for_mask (SpEngine *engine, guint64 mask, gint64 ts, guint first_step);
+
+/* The socket has room again: what was held back goes out as one frame with
+ * the latest tick of every symbol that moved meanwhile. */
+static gboolean
+on_drained (GSocket      *socket,
+            GIOCondition  condition,
+            gpointer      user_data)
+{
+  SpConn *c = user_data;
+  SpEngine *engine = c->engine;
+
+  g_clear_pointer (&c->drain_source, g_source_unref);
+  c->lagging = FALSE;
+  c->next_check = g_get_monotonic_time () + WRITABLE_CHECK_US;
+
+  if (c->pending_mask != 0 && engine->n_steps > 0)
+    {
+      if (engine->config->format == SP_FORMAT_TEXT)
+        {
+          g_string_truncate (engine->scratch, 0);
+          sp_protocol_append_text_price (engine->scratch,
+                                         sp_market_get_quote (engine->market, 0)->price_cents);
+          conn_send_scratch (c);
+        }
+      else
+        {
+          g_autoptr(GBytes) frame = frame_for_mask (engine, c->pending_mask & c->mask,
+                                                    g_get_real_time (), engine->n_steps - 1);
+
+          if (frame != NULL)
+            conn_send_bytes (c, frame);
+        }
+    }
+  c->pending_mask = 0;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether the client can take a frame now. Asking the socket costs a system
+ * call, so a reading client is asked only every WRITABLE_CHECK_US; one that
+ * cannot take more is watched until it drains, and gets only the latest ticks. */
+static gboolean
+conn_ready (SpConn *c,
+            gint64  now)
+{
+  if (c->lagging)
+    return FALSE;
+  if (now < c->next_check || c->socket == NULL)
+    return TRUE;
+
+  c->next_check = now + WRITABLE_CHECK_US;
+  if (g_socket_condition_check (c->socket, G_IO_OUT) & G_IO_OUT)
+    return TRUE;
+
+  c->lagging = TRUE;
+  c->lag_since = now;
+  c->drain_source = g_socket_create_source (c->socket, G_IO_OUT, NULL);
+  g_source_set_callback (c->drain_source, G_SOURCE_FUNC (on_drained), c, NULL);
+  g_source_set_static_name (c->drain_source, "[stockpush] drain");
+  g_source_attach (c->drain_source, c->engine->context);
+
+  return FALSE;
+}
+
 static void
 conn_send_error (SpConn       *c,
                  const GError *error,
@@ -390,10 +493,29 @@ on_conn_message (SoupWebsocketConnection *conn,
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
 
+  SpServerConfig *config = c->engine->config;
+  gint64 now = g_get_monotonic_time ();
+
   atomic_fetch_add_explicit (&c->frames_received, 1, memory_order_relaxed);
   atomic_fetch_add_explicit (&c->bytes_received, length, memory_order_relaxed);
+  c->last_seen = now;
 
-  if (c->engine->config->on_message == SP_ON_MESSAGE_CLOSE)
+  /* A token bucket: command_rate a second, bursts of twice that. */
+  c->allowance = MIN (c->allowance + (double) (now - c->allowance_time) / G_USEC_PER_SEC *
+                                     config->command_rate,
+                      2.0 * config->command_rate);
+  c->allowance_time = now;
+  if (c->allowance < 1)
+    {
+      conn_close (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, CLOSE_REASON_FLOOD);
+      return;
+    }
+  c->allowance -= 1;
+
+  if (c->close_requested != 0)
+    return;
+
+  if (config->on_message == SP_ON_MESSAGE_CLOSE)
     {
       if (conn_is_open (c))
         soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, CLOSE_REASON_POLICY);
@@ -413,8 +535,22 @@ on_conn_message (SoupWebsocketConnection *conn,
 }
 
 static void
+on_conn_pong (SoupWebsocketConnection *conn,
+              GBytes                  *message,
+              gpointer                 user_data)
+{
+  SpConn *c = user_data;
+
+  c->last_seen = g_get_monotonic_time ();
+}
+
+static void
 conn_free (SpConn *c)
 {
+  if (c->drain_source != NULL)
+    g_source_destroy (c->drain_source);
+  g_clear_pointer (&c->drain_source, g_source_unref);
+  g_clear_object (&c->socket);
   g_signal_handlers_disconnect_by_data (c->conn, c);
   g_clear_object (&c->conn);
   g_clear_pointer (&c->info, sp_client_info_unref);
@@ -489,6 +625,12 @@ on_websocket (SoupServer              *soup,
   c->conn = g_object_ref (conn);
   c->implicit_all = TRUE;
   c->mask = engine->all_mask;
+  c->socket = soup_server_message_get_socket (msg);
+  if (c->socket != NULL)
+    g_object_ref (c->socket);
+  c->last_seen = c->allowance_time = g_get_monotonic_time ();
+  c->allowance = 2.0 * engine->config->command_rate;
+  g_hash_table_remove (engine->handshakes, msg);
 
   c->info = sp_client_info_new ();
   c->info->id = ++engine->next_id;
@@ -512,8 +654,10 @@ on_websocket (SoupServer              *soup,
                                   soup_server_message_get_status (msg),
                                   soup_server_message_get_reason_phrase (msg), response);
 
-  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_COMMAND_SIZE);
+  soup_websocket_connection_set_max_incoming_payload_size (conn, engine->config->max_message_size);
+  soup_websocket_connection_set_keepalive_interval (conn, engine->config->ping_interval_s);
   g_signal_connect (conn, "message", G_CALLBACK (on_conn_message), c);
+  g_signal_connect (conn, "pong", G_CALLBACK (on_conn_pong), c);
   g_signal_connect (conn, "closed", G_CALLBACK (on_conn_closed), c);
   g_signal_connect (conn, "error", G_CALLBACK (on_conn_error), c);
 
@@ -524,6 +668,244 @@ on_websocket (SoupServer              *soup,
 
   if (engine->config->format == SP_FORMAT_JSON)
     conn_send_welcome (c, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Server thread: admission                                                   */
+
+static gboolean
+is_local_host_name (const char *host)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+
+  return address != NULL || g_ascii_strcasecmp (host, "localhost") == 0 ||
+         g_str_has_suffix (host, ".localhost") ||
+         g_ascii_strcasecmp (host, g_get_host_name ()) == 0;
+}
+
+/* The host part of a Host header or an origin's authority: "[::1]:8765" → "::1". */
+static char *
+host_of (const char *authority)
+{
+  const char *end;
+
+  if (authority[0] == '[')
+    {
+      end = strchr (authority, ']');
+      return end ? g_strndup (authority + 1, end - authority - 1) : g_strdup (authority);
+    }
+  end = strrchr (authority, ':');
+  return end ? g_strndup (authority, end - authority) : g_strdup (authority);
+}
+
+/* Cross-site WebSocket hijacking: a page on another site may open a WebSocket
+ * to this machine, and the browser says which site it is in Origin. Allowed:
+ * no Origin (not a browser), the server's own page (its origin is this very
+ * Host, and that Host is an address or a name of this machine, which keeps
+ * DNS rebinding out), and the configured allow-list. */
+static gboolean
+origin_allowed (SpEngine           *engine,
+                SoupMessageHeaders *request,
+                char              **why)
+{
+  const char *origin = soup_message_headers_get_one (request, "Origin");
+  const char *host = soup_message_headers_get_one (request, "Host");
+  char **allowed = engine->config->allowed_origins;
+
+  if (origin == NULL)
+    return TRUE;
+
+  for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++)
+    if (g_str_equal (allowed[i], "*") || g_ascii_strcasecmp (allowed[i], origin) == 0)
+      return TRUE;
+
+  if (host != NULL)
+    {
+      const char *scheme = engine->config->tls_cert_file != NULL ? "https://" : "http://";
+      g_autofree char *own = g_strconcat (scheme, host, NULL);
+      g_autofree char *host_name = host_of (host);
+
+      if (g_ascii_strcasecmp (origin, own) == 0 && is_local_host_name (host_name))
+        return TRUE;
+      if (g_ascii_strcasecmp (origin, own) == 0)
+        {
+          *why = g_strdup_printf ("Forbidden: “%s” is not a name of this machine; "
+                                  "add the origin with --allow-origin", host_name);
+          return FALSE;
+        }
+    }
+
+  *why = g_strdup_printf ("Forbidden: pages from %s may not use this server; "
+                          "allow them with --allow-origin %s", origin, origin);
+  return FALSE;
+}
+
+/* Constant time: how long the comparison takes says nothing about the token. */
+static gboolean
+token_equal (const char *given,
+             const char *token)
+{
+  gsize n = strlen (token);
+  gsize m = strlen (given);
+  guint8 diff = (guint8) (n != m);
+
+  for (gsize i = 0; i < n; i++)
+    diff |= (guint8) token[i] ^ (guint8) (i < m ? given[i] : 0);
+
+  return diff == 0;
+}
+
+static gboolean
+token_allowed (SpEngine           *engine,
+               SoupServerMessage  *msg,
+               GHashTable         *query)
+{
+  const char *token = engine->config->token;
+  const char *given = query != NULL ? g_hash_table_lookup (query, "token") : NULL;
+  const char *authorization;
+
+  if (token == NULL)
+    return TRUE;
+
+  authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "Authorization");
+  if (given == NULL && authorization != NULL &&
+      g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
+    given = authorization + 7;
+
+  return given != NULL && token_equal (given, token);
+}
+
+static void
+refuse (SoupServerMessage *msg,
+        guint              status,
+        const char        *text)
+{
+  g_autofree char *body = g_strconcat (text, "\n", NULL);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+}
+
+/* Runs once the headers are in, before any upgrade: who may come in. */
+static void
+on_early (SoupServer        *soup,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  SpEngine *engine = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  gboolean upgrade = soup_message_headers_header_contains (request, "Upgrade", "websocket");
+  g_autofree char *why = NULL;
+
+  g_hash_table_remove (engine->handshakes, msg);
+
+  if (upgrade && !origin_allowed (engine, request, &why))
+    {
+      refuse (msg, SOUP_STATUS_FORBIDDEN, why);
+      return;
+    }
+
+  if (!token_allowed (engine, msg, query))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer realm=\"StockPush\"");
+      refuse (msg, SOUP_STATUS_UNAUTHORIZED,
+              "This StockPush server needs its access token: add ?token=… to the address "
+              "or send Authorization: Bearer …");
+      return;
+    }
+
+  if (upgrade && engine->server->conns->len >= engine->config->max_clients)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "5");
+      refuse (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+              "This StockPush server has as many clients as it takes; try again later");
+      return;
+    }
+}
+
+/* Slowloris: a connection must deliver its request headers in time. */
+static void
+on_request_started (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  SpEngine *engine = user_data;
+
+  g_hash_table_insert (engine->handshakes, g_object_ref (msg),
+                       g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)));
+}
+
+static void
+on_request_done (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  SpEngine *engine = user_data;
+
+  g_hash_table_remove (engine->handshakes, msg);
+}
+
+static void
+sweep_handshakes (SpEngine *engine,
+                  gint64    now)
+{
+  gint64 limit = (gint64) engine->config->handshake_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  GHashTableIter iter;
+  gpointer msg, started;
+
+  g_hash_table_iter_init (&iter, engine->handshakes);
+  while (g_hash_table_iter_next (&iter, &msg, &started))
+    if (now - *(gint64 *) started > limit)
+      {
+        GSocket *socket = soup_server_message_get_socket (msg);
+
+        /* libsoup notices the end of the stream and drops the connection. */
+        if (socket != NULL)
+          g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+/* Four times a second: slow clients, dead peers, closes that do not complete,
+ * requests that never finish. */
+static gboolean
+on_sweep (gpointer user_data)
+{
+  SpEngine *engine = user_data;
+  SpServerConfig *config = engine->config;
+  GPtrArray *conns = engine->server->conns;
+  gint64 now = g_get_monotonic_time ();
+  gint64 slow = (gint64) config->slow_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gint64 silent = (gint64) (config->ping_interval_s + config->pong_timeout_s) * G_USEC_PER_SEC;
+
+  sweep_handshakes (engine, now);
+
+  for (guint i = 0; i < conns->len; i++)
+    {
+      SpConn *c = g_ptr_array_index (conns, i);
+
+      if (c->close_requested != 0)
+        {
+          if (now - c->close_requested > FORCE_CLOSE_US && c->socket != NULL)
+            g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+          continue;
+        }
+
+      if (c->lagging && now - c->lag_since > slow)
+        conn_close (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, CLOSE_REASON_SLOW);
+      else if (config->ping_interval_s > 0 && now - c->last_seen > silent)
+        conn_close (c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, CLOSE_REASON_DEAD);
+    }
+
+  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -575,38 +957,52 @@ on_http (SoupServer        *soup,
 /* ------------------------------------------------------------------------ */
 /* Server thread: ticks                                                       */
 
+static GString *
+tick_json_at (SpEngine *engine,
+              guint     step,
+              guint     symbol)
+{
+  return g_ptr_array_index (engine->tick_json, step * engine->all_symbols + symbol);
+}
+
+/* The frame for one subscription: the ticks of every step from @first_step
+ * for the symbols in @mask, one tick alone or a batch. Encoded once per tick
+ * for all the clients with the same subscription. Returns a new reference,
+ * or NULL when the mask selects nothing. */
 static GBytes *
 frame_for_mask (SpEngine *engine,
                 guint64   mask,
-                gint64    ts)
+                gint64    ts,
+                guint     first_step)
 {
   GBytes *frame;
   guint n = 0;
-  int single = -1;
-  const char *parts[SP_MARKET_MAX_SYMBOLS];
+  const char *parts[SP_MARKET_MAX_SYMBOLS * MAX_CATCH_UP_STEPS];
+  GString *single = NULL;
 
-  frame = g_hash_table_lookup (engine->frames_by_mask, &mask);
-  if (frame != NULL)
-    return frame;
+  if (first_step == 0 && (frame = g_hash_table_lookup (engine->frames_by_mask, &mask)) != NULL)
+    return g_bytes_ref (frame);
 
-  for (guint i = 0; i < engine->tick_json->len; i++)
-    if (mask & (G_GUINT64_CONSTANT (1) << i))
-      {
-        parts[n++] = ((GString *) g_ptr_array_index (engine->tick_json, i))->str;
-        single = (int) i;
-      }
+  for (guint step = first_step; step < engine->n_steps; step++)
+    for (guint i = 0; i < engine->all_symbols; i++)
+      if (mask & (G_GUINT64_CONSTANT (1) << i))
+        {
+          single = tick_json_at (engine, step, i);
+          parts[n++] = single->str;
+        }
+
+  if (n == 0)
+    return NULL;
 
   g_string_truncate (engine->scratch, 0);
   if (n == 1)
-    {
-      GString *tick = g_ptr_array_index (engine->tick_json, single);
-      g_string_append_len (engine->scratch, tick->str, tick->len);
-    }
+    g_string_append_len (engine->scratch, single->str, single->len);
   else
     sp_protocol_append_batch (engine->scratch, ts, parts, n);
 
   frame = g_bytes_new (engine->scratch->str, engine->scratch->len);
-  g_hash_table_insert (engine->frames_by_mask, g_memdup2 (&mask, sizeof mask), frame);
+  if (first_step == 0)
+    g_hash_table_insert (engine->frames_by_mask, g_memdup2 (&mask, sizeof mask), g_bytes_ref (frame));
 
   return frame;
 }
@@ -618,45 +1014,89 @@ on_tick (gint64   deadline_us,
 {
   SpEngine *engine = user_data;
   GPtrArray *conns = engine->server->conns;
+  gint64 interval_us = (gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND;
+  gint64 now = g_get_monotonic_time ();
+  guint steps = MIN (missed, MAX_CATCH_UP_STEPS - 1) + 1;
   gint64 ts;
 
-  sp_market_step (engine->market, engine->config->interval_ms / 1000.0);
-
-  /* Only the server thread mutates conns, so it may read it without the lock. */
-  if (conns->len == 0)
-    return G_SOURCE_CONTINUE;
+  /* Every interval the market moves once, also those the loop was too busy
+   * for: their ticks go out together in this tick's frame, none lost. */
+  for (guint k = steps; k <= missed; k++)
+    sp_market_step (engine->market, engine->config->interval_ms / 1000.0);
 
   ts = g_get_real_time ();
+  engine->n_steps = steps;
 
   if (engine->config->format == SP_FORMAT_TEXT)
     {
-      const SpQuote *quote = sp_market_get_quote (engine->market, 0);
       g_autoptr(GBytes) frame = NULL;
 
+      for (guint k = 0; k < steps; k++)
+        sp_market_step (engine->market, engine->config->interval_ms / 1000.0);
+      if (conns->len == 0)
+        return G_SOURCE_CONTINUE;
+
       g_string_truncate (engine->scratch, 0);
-      sp_protocol_append_text_price (engine->scratch, quote->price_cents);
+      sp_protocol_append_text_price (engine->scratch,
+                                     sp_market_get_quote (engine->market, 0)->price_cents);
       frame = g_bytes_new (engine->scratch->str, engine->scratch->len);
 
       for (guint i = 0; i < conns->len; i++)
-        conn_send_bytes (g_ptr_array_index (conns, i), frame);
+        {
+          SpConn *c = g_ptr_array_index (conns, i);
+
+          if (c->close_requested != 0)
+            continue;
+          if (conn_ready (c, now))
+            conn_send_bytes (c, frame);
+          else
+            c->pending_mask |= 1;
+        }
 
       return G_SOURCE_CONTINUE;
     }
 
-  for (guint i = 0; i < engine->tick_json->len; i++)
+  /* Each step's ticks carry the time that step was due. */
+  for (guint k = 0; k < steps; k++)
     {
-      GString *tick = g_ptr_array_index (engine->tick_json, i);
+      gint64 step_ts = ts - (gint64) (steps - 1 - k) * interval_us;
 
-      g_string_truncate (tick, 0);
-      sp_protocol_append_tick (tick, sp_market_get_quote (engine->market, i), ts);
+      sp_market_step (engine->market, engine->config->interval_ms / 1000.0);
+      if (conns->len == 0)
+        continue;
+      for (guint i = 0; i < engine->all_symbols; i++)
+        {
+          GString *tick = tick_json_at (engine, k, i);
+
+          g_string_truncate (tick, 0);
+          sp_protocol_append_tick (tick, sp_market_get_quote (engine->market, i), step_ts);
+        }
+    }
+
+  /* Only the server thread mutates conns, so it may read it without the lock. */
+  if (conns->len == 0)
+    {
+      engine->n_steps = 0;
+      return G_SOURCE_CONTINUE;
     }
 
   for (guint i = 0; i < conns->len; i++)
     {
       SpConn *c = g_ptr_array_index (conns, i);
+      g_autoptr(GBytes) frame = NULL;
 
-      if (c->mask != 0)
-        conn_send_bytes (c, frame_for_mask (engine, c->mask, ts));
+      if (c->mask == 0 || c->close_requested != 0)
+        continue;
+
+      if (!conn_ready (c, now))
+        {
+          c->pending_mask |= c->mask;
+          continue;
+        }
+
+      frame = frame_for_mask (engine, c->mask, ts, 0);
+      if (frame != NULL)
+        conn_send_bytes (c, frame);
     }
 
   g_hash_table_remove_all (engine->frames_by_mask);
@@ -763,7 +1203,12 @@ engine_setup (SpEngine  *engine,
   if (!engine->config->deflate)
     soup_server_remove_websocket_extension (engine->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
 
+  soup_server_add_early_handler (engine->soup, NULL, on_early, engine, NULL);
   soup_server_add_handler (engine->soup, "/", on_http, engine, NULL);
+  g_signal_connect (engine->soup, "request-started", G_CALLBACK (on_request_started), engine);
+  g_signal_connect (engine->soup, "request-read", G_CALLBACK (on_request_done), engine);
+  g_signal_connect (engine->soup, "request-finished", G_CALLBACK (on_request_done), engine);
+  g_signal_connect (engine->soup, "request-aborted", G_CALLBACK (on_request_done), engine);
   soup_server_add_websocket_handler (engine->soup, "/", NULL, NULL, on_websocket, engine, NULL);
 
   if (!soup_server_listen_socket (engine->soup, engine->listener,
@@ -779,6 +1224,11 @@ engine_setup (SpEngine  *engine,
                                          on_tick, engine, NULL);
   g_source_set_static_name (engine->ticker, "[stockpush] ticker");
   g_source_attach (engine->ticker, engine->context);
+
+  engine->sweep = g_timeout_source_new (SWEEP_MS);
+  g_source_set_callback (engine->sweep, on_sweep, engine, NULL);
+  g_source_set_static_name (engine->sweep, "[stockpush] sweep");
+  g_source_attach (engine->sweep, engine->context);
 
   return TRUE;
 }
@@ -810,6 +1260,10 @@ engine_thread (gpointer data)
   if (engine->stop_poll != NULL)
     g_source_destroy (engine->stop_poll);
   g_clear_pointer (&engine->stop_poll, g_source_unref);
+  if (engine->sweep != NULL)
+    g_source_destroy (engine->sweep);
+  g_clear_pointer (&engine->sweep, g_source_unref);
+  g_hash_table_remove_all (engine->handshakes);
 
   /* Whoever is left never answered our close frame within the grace
    * period: dropping the last reference closes the socket. */
@@ -943,10 +1397,11 @@ engine_new (SpServer             *server,
   engine->symbols = g_new0 (char *, n + 1);
   engine->tick_json = g_ptr_array_new_with_free_func (string_free);
   for (guint i = 0; i < n; i++)
-    {
-      engine->symbols[i] = g_strdup (sp_market_get_symbol (engine->market, i));
-      g_ptr_array_add (engine->tick_json, g_string_sized_new (256));
-    }
+    engine->symbols[i] = g_strdup (sp_market_get_symbol (engine->market, i));
+  for (guint i = 0; i < n * MAX_CATCH_UP_STEPS; i++)
+    g_ptr_array_add (engine->tick_json, g_string_new (NULL));
+  engine->all_symbols = n;
+  engine->handshakes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   engine->all_mask = n >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << n) - 1;
 
   g_mutex_init (&engine->start_lock);
@@ -965,6 +1420,7 @@ engine_free (SpEngine *engine)
   g_clear_pointer (&engine->symbols, g_strfreev);
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
+  g_clear_pointer (&engine->handshakes, g_hash_table_unref);
   if (engine->scratch != NULL)
     g_string_free (engine->scratch, TRUE);
   g_clear_error (&engine->start_error);
@@ -1029,6 +1485,8 @@ sp_server_start (SpServer             *self,
   self->port = engine->port;
   g_free (self->bind_address);
   self->bind_address = g_strdup (engine->config->bind_address);
+  g_free (self->token);
+  self->token = g_strdup (engine->config->token);
   self->tls = engine->config->tls_cert_file != NULL;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
@@ -1176,6 +1634,20 @@ sp_server_get_n_clients (SpServer *self)
 }
 
 static char *
+with_token (SpServer *self,
+            char     *url)
+{
+  char *full;
+
+  if (self->token == NULL)
+    return url;
+
+  full = g_strconcat (url, "?token=", self->token, NULL);
+  g_free (url);
+  return full;
+}
+
+static char *
 dup_url (SpServer   *self,
          const char *scheme)
 {
@@ -1190,11 +1662,11 @@ dup_url (SpServer   *self,
   if (address != NULL && g_inet_address_get_is_any (address))
     host = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? "[::1]" : "127.0.0.1";
   else if (address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("%s://[%s]:%u/", scheme, self->bind_address, self->port);
+    return with_token (self, g_strdup_printf ("%s://[%s]:%u/", scheme, self->bind_address, self->port));
   else
     host = self->bind_address;
 
-  return g_strdup_printf ("%s://%s:%u/", scheme, host, self->port);
+  return with_token (self, g_strdup_printf ("%s://%s:%u/", scheme, host, self->port));
 }
 
 char *
@@ -1263,9 +1735,9 @@ sp_server_dup_urls (SpServer *self)
         continue;
 
       text = g_inet_address_to_string (inet);
-      url = family == G_SOCKET_FAMILY_IPV6
-        ? g_strdup_printf ("%s://[%s]:%u/", scheme, text, self->port)
-        : g_strdup_printf ("%s://%s:%u/", scheme, text, self->port);
+      url = with_token (self, family == G_SOCKET_FAMILY_IPV6
+                                ? g_strdup_printf ("%s://[%s]:%u/", scheme, text, self->port)
+                                : g_strdup_printf ("%s://%s:%u/", scheme, text, self->port));
       g_strv_builder_add (builder, url);
     }
   freeifaddrs (addresses);
@@ -1307,9 +1779,7 @@ engine_kick (gpointer data)
 
       if (c->info->id == kick->id)
         {
-          if (conn_is_open (c))
-            soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-                                             CLOSE_REASON_KICK);
+          conn_close (c, SOUP_WEBSOCKET_CLOSE_NORMAL, CLOSE_REASON_KICK);
           break;
         }
     }
@@ -1373,6 +1843,7 @@ sp_server_finalize (GObject *object)
   g_clear_pointer (&self->conns, g_ptr_array_unref);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->bind_address, g_free);
+  g_clear_pointer (&self->token, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sp_server_parent_class)->finalize (object);

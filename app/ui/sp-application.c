@@ -35,6 +35,14 @@ static const struct
   { "format", sp_server_config_set_format },
   { "on-message", sp_server_config_set_on_message },
   { "seed", sp_server_config_set_seed },
+  { "token", sp_server_config_set_token },
+  { "max-clients", sp_server_config_set_max_clients },
+  { "max-message-size", sp_server_config_set_max_message_size },
+  { "max-command-rate", sp_server_config_set_command_rate },
+  { "handshake-timeout-ms", sp_server_config_set_handshake_timeout },
+  { "ping-interval", sp_server_config_set_ping_interval },
+  { "pong-timeout", sp_server_config_set_pong_timeout },
+  { "slow-client-timeout-ms", sp_server_config_set_slow_timeout },
 };
 
 static int
@@ -117,6 +125,24 @@ sp_application_handle_local_options (GApplication *application,
         return 2;
       }
   }
+
+  {
+    g_autofree const char **origins = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (g_variant_dict_lookup (options, "allow-origin", "^a&s", &origins))
+      for (guint i = 0; origins[i] != NULL; i++)
+        if (!sp_server_config_add_origin (config, origins[i], &error))
+          {
+            g_printerr ("stockpush: %s\n", error->message);
+            return 2;
+          }
+  }
+
+  /* Reachable from other machines: a token unless told otherwise. */
+  if (sp_server_config_is_exposed (config) && config->token == NULL &&
+      !g_variant_dict_contains (options, "no-token"))
+    config->token = sp_server_config_generate_token ();
 
   /* Headless never touches GTK, so it works without a display. */
   if (g_variant_dict_contains (options, "headless"))
@@ -302,6 +328,31 @@ sp_application_init (SpApplication *self)
       N_("PEM certificate: serve wss:// and https:// (with --tls-key)"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_("PEM private key of --tls-cert"), N_("FILE") },
+    { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Also accept WebSocket clients from pages of ORIGIN, e.g. https://example.com "
+         "(repeatable; null for pages opened from files, * for any)"),
+      N_("ORIGIN") },
+    { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Require this access token (?token= or Authorization: Bearer); one is made up "
+         "when listening beyond this machine"),
+      N_("TOKEN") },
+    { "no-token", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Require no token, even when listening on all interfaces"), NULL },
+    { "max-clients", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Refuse clients beyond N with 503 (default 20000)"), N_("N") },
+    { "max-message-size", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Close clients that send a message over N bytes with 1009 (default 65536)"), N_("N") },
+    { "max-command-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Close clients that send more than N messages a second with 1008 (default 50)"),
+      N_("N") },
+    { "handshake-timeout-ms", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Drop connections whose request is not in after MS (default 10000)"), N_("MS") },
+    { "ping-interval", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Ping clients every S seconds, 0 for never (default 30)"), N_("S") },
+    { "pong-timeout", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Close clients silent for the ping interval plus S seconds (default 10)"), N_("S") },
+    { "slow-client-timeout-ms", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Close clients that stay unable to take more for MS (default 10000)"), N_("MS") },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, NULL,
       N_("Watch the ws:// or wss:// stream at URL (with --headless: print its prices)"),
       N_("URL") },

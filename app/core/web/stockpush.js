@@ -47,9 +47,13 @@
   // ---- connection --------------------------------------------------------
 
   function defaultAddress() {
-    const q = new URLSearchParams(location.search).get("addr");
+    const params = new URLSearchParams(location.search);
+    const q = params.get("addr");
     if (q) return q;
-    return location.protocol.startsWith("http") && location.host ? location.host : "127.0.0.1:8765";
+    if (!(location.protocol.startsWith("http") && location.host)) return "127.0.0.1:8765";
+    // A server that needs its access token got it in this page's address: pass it on.
+    const token = params.get("token");
+    return token ? `${location.host}/?token=${encodeURIComponent(token)}` : location.host;
   }
 
   function urlFor(address) {
