@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -58,6 +59,8 @@ typedef struct
   GSource                 *drain_source;
   gint64                   last_seen;     /* last pong or message (monotonic) */
   gint64                   close_requested;
+  gushort                  close_code;    /* the close we sent, if we closed */
+  const char              *close_reason;  /* static */
   double                   allowance;     /* messages the client may still send now */
   gint64                   allowance_time;
 } SpConn;
@@ -285,12 +288,17 @@ conn_close (SpConn     *c,
             const char *reason)
 {
   if (c->close_requested == 0)
-    c->close_requested = g_get_monotonic_time ();
+    {
+      c->close_requested = g_get_monotonic_time ();
+      c->close_code = code;
+      c->close_reason = reason;
+    }
   if (conn_is_open (c))
     soup_websocket_connection_close (c->conn, code, reason);
 }
 
-static GBytes *frame_for_mask (SpEngine *engine, guint64 mask, gint64 ts, guint first_step);
+static GBytes *frame_for_mask (SpEngine *engine, guint64 mask, gint64 ts, guint first_step,
+                               gboolean shared);
 
 /* The socket has room again: what was held back goes out as one frame with
  * the latest tick of every symbol that moved meanwhile. */
@@ -318,7 +326,7 @@ on_drained (GSocket      *socket,
       else
         {
           g_autoptr(GBytes) frame = frame_for_mask (engine, c->pending_mask & c->mask,
-                                                    g_get_real_time (), engine->n_steps - 1);
+                                                    g_get_real_time (), engine->n_steps - 1, FALSE);
 
           if (frame != NULL)
             conn_send_bytes (c, frame);
@@ -569,6 +577,13 @@ on_conn_closed (SoupWebsocketConnection *conn,
   info = conn_snapshot (c);
   info->close_code = soup_websocket_connection_get_close_code (conn);
   info->close_reason = g_strdup (soup_websocket_connection_get_close_data (conn));
+  /* We closed it and the peer never answered (or was cut off): say why. */
+  if (c->close_requested != 0 && (info->close_code == 0 || info->close_code == 1006))
+    {
+      info->close_code = c->close_code;
+      g_free (info->close_reason);
+      info->close_reason = g_strdup (c->close_reason);
+    }
   g_ptr_array_remove (server->conns, c);
   push_event_locked (server, EVENT_DISCONNECTED, info);
   g_mutex_unlock (&server->lock);
@@ -585,6 +600,22 @@ on_conn_error (SoupWebsocketConnection *conn,
   SpConn *c = user_data;
 
   g_debug ("Client #%" G_GUINT64_FORMAT ": %s", c->info->id, error->message);
+
+  /* libsoup 3.2 drops a client that announces an over-long message without
+   * telling it why; on a plain socket, the close frame it should have sent
+   * (1009) is written here, just before the socket closes. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
+      c->socket != NULL && c->engine->config->tls_cert_file == NULL)
+    {
+      static const char reason[] = "Message too big";
+      guint8 frame[4 + sizeof reason - 1] = { 0x88, 2 + sizeof reason - 1, 0x03, 0xF1 };
+
+      memcpy (frame + 4, reason, sizeof reason - 1);
+      g_socket_send (c->socket, (const char *) frame, sizeof frame, NULL, NULL);
+      c->close_requested = g_get_monotonic_time ();
+      c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
+      c->close_reason = reason;
+    }
 }
 
 static char *
@@ -966,21 +997,23 @@ tick_json_at (SpEngine *engine,
 }
 
 /* The frame for one subscription: the ticks of every step from @first_step
- * for the symbols in @mask, one tick alone or a batch. Encoded once per tick
- * for all the clients with the same subscription. Returns a new reference,
- * or NULL when the mask selects nothing. */
+ * for the symbols in @mask, one tick alone or a batch. With @shared, encoded
+ * once per tick for all the clients with the same subscription (only during
+ * on_tick, which empties the cache). Returns a new reference, or NULL when
+ * the mask selects nothing. */
 static GBytes *
 frame_for_mask (SpEngine *engine,
                 guint64   mask,
                 gint64    ts,
-                guint     first_step)
+                guint     first_step,
+                gboolean  shared)
 {
   GBytes *frame;
   guint n = 0;
   const char *parts[SP_MARKET_MAX_SYMBOLS * MAX_CATCH_UP_STEPS];
   GString *single = NULL;
 
-  if (first_step == 0 && (frame = g_hash_table_lookup (engine->frames_by_mask, &mask)) != NULL)
+  if (shared && (frame = g_hash_table_lookup (engine->frames_by_mask, &mask)) != NULL)
     return g_bytes_ref (frame);
 
   for (guint step = first_step; step < engine->n_steps; step++)
@@ -1001,7 +1034,7 @@ frame_for_mask (SpEngine *engine,
     sp_protocol_append_batch (engine->scratch, ts, parts, n);
 
   frame = g_bytes_new (engine->scratch->str, engine->scratch->len);
-  if (first_step == 0)
+  if (shared)
     g_hash_table_insert (engine->frames_by_mask, g_memdup2 (&mask, sizeof mask), g_bytes_ref (frame));
 
   return frame;
@@ -1094,7 +1127,7 @@ on_tick (gint64   deadline_us,
           continue;
         }
 
-      frame = frame_for_mask (engine, c->mask, ts, 0);
+      frame = frame_for_mask (engine, c->mask, ts, 0, TRUE);
       if (frame != NULL)
         conn_send_bytes (c, frame);
     }

@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""The server's defences against hostile, slow and dead clients, on loopback.
+
+Origin check (cross-site WebSocket hijacking, DNS rebinding), access token,
+client limit, message size, command flood, a client that stops reading among
+healthy ones, and a client that stops answering pings. Each case starts its own
+`stockpush --headless` and watches what it logs."""
+import asyncio
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import time
+
+import websockets
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sptest import Fail, Server, Tap, check, connect, recv, run_one  # noqa: E402
+
+LONG = os.environ.get("DEFENCES_LONG") == "1"
+SLOW_SECONDS = 60 if LONG else 15
+
+
+class LoggingServer(Server):
+    """A headless server whose log (stderr) is kept, to see clients come and go."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.log = []
+        self.log_task = None
+
+    async def start(self):
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.modules["sptest"].BIN, *self.args, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        self.log_task = asyncio.create_task(self._read_log())
+        while self.url is None:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), 5)
+            if not line:
+                await self.stop()
+                raise Fail(f"server {self.args} printed no URL; log: {self.log}")
+            m = re.search(r"ws://\S+", line.decode())
+            if m:
+                self.url = m.group(0)
+        self.drain = asyncio.create_task(self._drain())
+        return self
+
+    async def _read_log(self):
+        try:
+            while True:
+                line = await self.proc.stderr.readline()
+                if not line:
+                    break
+                self.log.append((time.monotonic(), line.decode(errors="replace")))
+        except Exception:
+            pass
+
+    async def stop(self):
+        await super().stop()
+        if self.log_task is not None:
+            self.log_task.cancel()
+
+    @property
+    def port(self):
+        return int(re.search(r":(\d+)/", self.url).group(1))
+
+    def connected(self):
+        return sum(1 for _, line in self.log if " connected from " in line)
+
+    def left(self):
+        return [(t, line) for t, line in self.log if " left: " in line]
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+async def raw_request(port, lines, read_body=True):
+    """Sends a raw HTTP request; returns (status, headers text, reader, writer)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    status = int(head.split(b" ", 2)[1])
+    return status, head.decode(errors="replace"), reader, writer
+
+
+def upgrade_lines(port, path="/", origin=None, host=None, extra=()):
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host or f'127.0.0.1:{port}'}",
+             "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    lines.extend(extra)
+    return lines
+
+
+async def upgrade_status(port, **kwargs):
+    status, head, reader, writer = await raw_request(port, upgrade_lines(port, **kwargs))
+    ticks = False
+    if status == 101:
+        # A real connection: its first frames are the welcome, then ticks.
+        data = await asyncio.wait_for(reader.read(65536), 5)
+        ticks = b'"type":"welcome"' in data or b'"type":"tick' in data
+    writer.transport.abort()
+    return status, ticks
+
+
+def masked_frame(opcode, payload, declared=None):
+    mask = os.urandom(4)
+    length = len(payload) if declared is None else declared
+    if length < 126:
+        header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return header + mask + body
+
+
+async def read_close(reader, timeout):
+    """Reads server frames until a close frame; returns (code, reason)."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while time.monotonic() < deadline:
+        try:
+            chunk = await asyncio.wait_for(reader.read(65536), deadline - time.monotonic())
+        except asyncio.TimeoutError:
+            break
+        if not chunk:
+            break
+        buffer += chunk
+        while len(buffer) >= 2:
+            opcode = buffer[0] & 0x0F
+            length = buffer[1] & 0x7F
+            offset = 2
+            if length == 126:
+                if len(buffer) < 4:
+                    break
+                length = struct.unpack("!H", buffer[2:4])[0]
+                offset = 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    break
+                length = struct.unpack("!Q", buffer[2:10])[0]
+                offset = 10
+            if len(buffer) < offset + length:
+                break
+            payload = buffer[offset:offset + length]
+            buffer = buffer[offset + length:]
+            if opcode == 8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                return code, payload[2:].decode(errors="replace")
+    return None, None
+
+
+# --- 3. Origin ------------------------------------------------------------------
+
+async def test_origin():
+    async with LoggingServer("--allow-origin", "https://partner.example") as server:
+        port = server.port
+        refused = [
+            ("http://evil.example", None),
+            ("null", None),
+            (f"http://127.0.0.1.evil.example:{port}", None),
+            ("http://localhost.evil.example", None),
+            (f"https://127.0.0.1:{port}", None),            # the right host, the wrong scheme
+            (f"http://evil.example:{port}", f"evil.example:{port}"),   # DNS rebinding
+        ]
+        for origin, host in refused:
+            status, ticks = await upgrade_status(port, origin=origin, host=host)
+            check(status == 403 and not ticks, f"Origin {origin} (Host {host}): got {status}")
+        await asyncio.sleep(0.3)
+        check(server.connected() == 0,
+              f"refused pages left client entries: {server.connected()} connected")
+
+        allowed = [None, f"http://127.0.0.1:{port}", "https://partner.example"]
+        for origin in allowed:
+            status, ticks = await upgrade_status(port, origin=origin)
+            check(status == 101 and ticks, f"Origin {origin}: got {status}, ticks {ticks}")
+        status, ticks = await upgrade_status(port, origin=f"http://localhost:{port}",
+                                             host=f"localhost:{port}")
+        check(status == 101 and ticks, f"own page via localhost: got {status}")
+
+
+# --- 4. Token -------------------------------------------------------------------
+
+async def test_token():
+    token = "s3cret-Token_42"
+    async with LoggingServer("--token", token) as server:
+        port = server.port
+        check(f"?token={token}" in server.url, f"the printed URL lacks the token: {server.url}")
+        for path in ["/", "/?token=wrong-token", f"/?token={token}x", f"/?token={token[:-1]}"]:
+            status, ticks = await upgrade_status(port, path=path)
+            check(status == 401 and not ticks, f"{path}: got {status}")
+        status, ticks = await upgrade_status(port, path=f"/?token={token}")
+        check(status == 101 and ticks, f"right token: got {status}")
+        status, ticks = await upgrade_status(port, extra=[f"Authorization: Bearer {token}"])
+        check(status == 101 and ticks, f"Bearer token: got {status}")
+        # The web page is behind the token too.
+        status, *_ = await raw_request(port, ["GET / HTTP/1.1", f"Host: 127.0.0.1:{port}",
+                                              "Connection: close"])
+        check(status == 401, f"page without token: got {status}")
+        status, *_ = await raw_request(port, [f"GET /?token={token} HTTP/1.1",
+                                              f"Host: 127.0.0.1:{port}", "Connection: close"])
+        check(status == 200, f"page with token: got {status}")
+
+    # Listening on all interfaces without --token makes one up.
+    async with LoggingServer("--bind", "0.0.0.0") as server:
+        m = re.search(r"\?token=([\w.~-]+)", server.url)
+        check(m is not None and len(m.group(1)) >= 16, f"no generated token in {server.url}")
+        status, _ = await upgrade_status(server.port)
+        check(status == 401, f"exposed server without token: got {status}")
+        status, ticks = await upgrade_status(server.port, path=f"/?token={m.group(1)}")
+        check(status == 101 and ticks, f"generated token: got {status}")
+
+
+# --- 5. Limits ------------------------------------------------------------------
+
+async def test_max_clients():
+    async with LoggingServer("--max-clients", "20", "--interval-ms", "50") as server:
+        results = await asyncio.gather(*(connect(server.url).__aenter__() for _ in range(70)),
+                                       return_exceptions=True)
+        opened = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, websockets.InvalidStatusCode)]
+        others = [r for r in results if isinstance(r, BaseException)
+                  and not isinstance(r, websockets.InvalidStatusCode)]
+        try:
+            check(len(opened) == 20, f"{len(opened)} opened, expected 20")
+            check(len(refused) == 50 and all(r.status_code == 503 for r in refused),
+                  f"refusals: {[getattr(r, 'status_code', r) for r in refused][:5]}…, "
+                  f"others: {others[:3]}")
+            # Those inside are unharmed.
+            for ws in opened:
+                message = json.loads(await recv(ws))
+                check(message["type"] in ("welcome", "tick", "ticks"), f"got {message}")
+        finally:
+            for ws in opened:
+                await ws.close()
+
+
+async def test_huge_frame():
+    async with LoggingServer("--interval-ms", "1000") as server:
+        port = server.port
+        status, _, reader, writer = await raw_request(port, upgrade_lines(port))
+        check(status == 101, f"handshake: {status}")
+        await asyncio.sleep(0.5)
+        before = server.rss_kib()
+        started = time.monotonic()
+        # A text frame header that says 16 MiB are coming.
+        writer.write(masked_frame(1, b"", declared=16 * 1024 * 1024))
+        try:
+            await writer.drain()
+        except ConnectionError:
+            pass
+        code, reason = await read_close(reader, 3)
+        elapsed = time.monotonic() - started
+        growth = server.rss_kib() - before
+        writer.transport.abort()
+        check(code == 1009, f"close code {code} ({reason!r}), expected 1009")
+        check(elapsed < 1.0, f"closed after {elapsed:.2f} s")
+        check(growth < 1024, f"RSS grew by {growth} KiB")
+
+
+async def test_command_flood():
+    async with LoggingServer("--interval-ms", "1000", "--max-command-rate", "50") as server:
+        async with connect(server.url) as ws:
+            await recv(ws)  # welcome
+            # A polite client: 20 pings a second for a second and a half.
+            for _ in range(30):
+                await ws.send('{"type":"ping"}')
+                await asyncio.sleep(0.05)
+            check(ws.open, "a polite client was closed")
+            try:
+                for _ in range(2000):
+                    await ws.send('{"type":"ping"}')
+                while True:
+                    await recv(ws)
+            except websockets.ConnectionClosed as e:
+                check(e.rcvd is not None and e.rcvd.code == 1008,
+                      f"closed with {e.rcvd}, expected 1008")
+
+
+# --- 6. Slow consumer -----------------------------------------------------------
+
+async def healthy_client(url, stop, stats):
+    latencies = []
+    last = {}
+    disorder = 0
+    async with connect(url, compression=None) as ws:
+        while not stop.is_set():
+            try:
+                message = await asyncio.wait_for(ws.recv(), 1)
+            except asyncio.TimeoutError:
+                continue
+            now = time.time()
+            data = json.loads(message)
+            ticks = data.get("ticks", [data]) if data.get("type") in ("tick", "ticks") else []
+            for tick in ticks:
+                latencies.append(now - tick["ts"] / 1e6)
+                if tick["seq"] <= last.get(tick["symbol"], (0, 0))[0]:
+                    disorder += 1
+                last[tick["symbol"]] = (tick["seq"], tick["price"])
+    stats.append((latencies, last, disorder))
+
+
+async def test_slow_consumer():
+    async with LoggingServer("--interval-ms", "1", "--slow-client-timeout-ms", "3000") as server:
+        port = server.port
+        stop = asyncio.Event()
+        stats = []
+        healthy = [asyncio.create_task(healthy_client(server.url, stop, stats)) for _ in range(20)]
+        await asyncio.sleep(1.0)
+
+        # The stuck client: a tiny receive buffer, and it never reads.
+        stuck = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", port))
+        stuck.sendall(("\r\n".join(upgrade_lines(port)) + "\r\n\r\n").encode())
+        await asyncio.sleep(0.5)
+        base_rss = server.rss_kib()
+        stuck_since = time.monotonic()
+
+        deadline = time.monotonic() + SLOW_SECONDS
+        closed_at = None
+        peak_rss = base_rss
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            peak_rss = max(peak_rss, server.rss_kib())
+            if closed_at is None:
+                for t, line in server.left():
+                    if "1008" in line and t > stuck_since:
+                        closed_at = t
+        stop.set()
+        await asyncio.gather(*healthy, return_exceptions=True)
+        stuck.close()
+
+        check(closed_at is not None, "the stuck client was never closed with 1008")
+        check(closed_at - stuck_since < 3.0 + 8.0,
+              f"closed {closed_at - stuck_since:.1f} s after it stopped reading")
+        check(peak_rss - base_rss < 8 * 1024,
+              f"server RSS grew by {(peak_rss - base_rss) / 1024:.1f} MiB")
+        check(len(stats) == 20, f"{len(stats)} healthy clients finished")
+        latencies = sorted(x for s in stats for x in s[0])
+        p99 = latencies[int(len(latencies) * 0.99)] if latencies else 1e9
+        check(p99 < 0.050, f"healthy p99 latency {p99 * 1000:.1f} ms")
+        check(all(s[2] == 0 for s in stats), "a healthy client saw ticks out of order")
+        # Everyone ends up with every symbol, within a few ticks of the newest.
+        for latencies_, last, _ in stats:
+            check(len(last) == 5, f"a healthy client has {len(last)} symbols")
+        newest = {sym: max(s[1][sym][0] for s in stats) for sym in stats[0][1]}
+        for _, last, _ in stats:
+            for sym, (seq, _) in last.items():
+                check(newest[sym] - seq <= 100, f"{sym}: a healthy client is {newest[sym] - seq} "
+                                                f"ticks behind")
+
+
+# --- 7. Dead peer ----------------------------------------------------------------
+
+FROZEN_CLIENT = r"""
+import base64, os, socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port))
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (port, key)).encode())
+s.recv(4096)
+print("ready", flush=True)
+while True:
+    s.recv(65536)
+"""
+
+
+async def test_dead_peer():
+    async with LoggingServer("--interval-ms", "200", "--ping-interval", "1",
+                             "--pong-timeout", "1") as server:
+        # A live client answers pings (websockets does) and must be kept.
+        async with connect(server.url) as live:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", FROZEN_CLIENT, str(server.port),
+                stdout=asyncio.subprocess.PIPE)
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), 5)
+                check(line.strip() == b"ready", f"frozen client said {line!r}")
+                proc.send_signal(signal.SIGSTOP)
+                stopped = time.monotonic()
+                gone = None
+                while time.monotonic() - stopped < 6:
+                    await asyncio.sleep(0.1)
+                    lefts = [t for t, _ in server.left() if t > stopped]
+                    if lefts:
+                        gone = lefts[0]
+                        break
+                check(gone is not None, "the frozen client was never removed")
+                # Ping interval + timeout = 2 s; the last ping may have just been answered.
+                check(gone - stopped <= 1 + 2 + 1.5,
+                      f"removed {gone - stopped:.1f} s after it froze")
+                for _ in range(5):
+                    await recv(live)
+                check(live.open, "the live client was closed too")
+            finally:
+                proc.kill()
+                await proc.wait()
+
+
+async def main():
+    tap = Tap()
+    await run_one(tap, "origin: other sites, null, look-alikes and DNS rebinding get 403; "
+                       "no Origin, the own page and allowed origins connect", test_origin)
+    await run_one(tap, "token: missing or wrong → 401; ?token= and Bearer → ticks; "
+                       "--bind 0.0.0.0 makes one up", test_token)
+    await run_one(tap, "limits: 70 clients against --max-clients 20 → 20 served, 50 get 503",
+                  test_max_clients)
+    await run_one(tap, "limits: a frame declaring 16 MiB → 1009 within a second, RSS +<1 MiB",
+                  test_huge_frame)
+    await run_one(tap, "limits: a command flood → 1008; a polite client stays", test_command_flood)
+    await run_one(tap, f"slow consumer among 20 healthy at 1,000 ticks/s for {SLOW_SECONDS} s: "
+                       "closed with 1008, RSS +<8 MiB, healthy p99 <50 ms, in order, up to date",
+                  test_slow_consumer, limit=SLOW_SECONDS + 30)
+    await run_one(tap, "dead peer: a frozen client is removed within ping interval + timeout; "
+                       "a live one stays", test_dead_peer)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
