@@ -428,7 +428,47 @@ test_preferences (void)
   g_assert_true (preferences != GTK_WINDOW (window));
   g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (window));
   screenshot_widget (GTK_WIDGET (preferences), "preferences.png");
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), "security");
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (preferences)),
+                   ==, "security");
+  screenshot_widget (GTK_WIDGET (preferences), "preferences-security.png");
   gtk_window_destroy (preferences);
+}
+
+/* The Security preferences reach the server: limits, origins, and a token made
+ * up and kept once it is required. */
+static void
+test_security_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autoptr(SpServerConfig) config = NULL;
+  g_autoptr(SpServerConfig) again = NULL;
+  g_autofree char *token = NULL;
+  const char *origins[] = { "https://partner.example", NULL };
+
+  g_settings_set_uint (settings, "max-clients", 7);
+  g_settings_set_uint (settings, "ping-interval", 5);
+  g_settings_set_strv (settings, "allowed-origins", origins);
+  config = sp_window_dup_server_config (window);
+  g_assert_cmpuint (config->max_clients, ==, 7);
+  g_assert_cmpuint (config->ping_interval_s, ==, 5);
+  g_assert_cmpstr (config->allowed_origins[0], ==, "https://partner.example");
+  g_assert_null (config->token);   /* loopback, not required */
+
+  g_settings_set_boolean (settings, "require-token", TRUE);
+  g_clear_pointer (&config, sp_server_config_free);
+  config = sp_window_dup_server_config (window);
+  token = g_settings_get_string (settings, "access-token");
+  g_assert_nonnull (config->token);
+  g_assert_cmpuint (strlen (config->token), >=, 16);
+  g_assert_cmpstr (config->token, ==, token);
+  again = sp_window_dup_server_config (window);
+  g_assert_cmpstr (again->token, ==, token);   /* kept, not made up anew */
+
+  g_settings_reset (settings, "max-clients");
+  g_settings_reset (settings, "ping-interval");
+  g_settings_reset (settings, "allowed-origins");
+  g_settings_reset (settings, "require-token");
 }
 
 static void
@@ -474,6 +514,7 @@ main (int   argc,
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/handshake-page", test_handshake_page);
   g_test_add_func ("/window/preferences", test_preferences);
+  g_test_add_func ("/window/security-settings", test_security_settings);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
     g_test_add_func ("/window/translated", test_translated);
 

@@ -5,6 +5,7 @@
 
 #include "sp-market.h"
 #include "sp-preferences-window.h"
+#include "sp-server-config.h"
 
 struct _SpPreferencesWindow
 {
@@ -22,6 +23,8 @@ struct _SpPreferencesWindow
   GtkSpinButton *log_spin;
   AdwEntryRow   *tls_cert_row;
   AdwEntryRow   *tls_key_row;
+  AdwEntryRow   *origins_row;
+  AdwActionRow  *token_row;
 
   GSettings     *settings;
 };
@@ -121,6 +124,197 @@ on_choose_key (SpPreferencesWindow *self)
   choose_file (self, self->tls_key_row, _("Private Key File"));
 }
 
+/* ------------------------------------------------------------------------ */
+/* The Security page, built here: rows bound to their keys                    */
+
+static void
+on_origins_apply (SpPreferencesWindow *self)
+{
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (self->origins_row)),
+                                        ", \t", -1);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] != '\0' && !sp_server_config_add_origin (config, parts[i], &error))
+      {
+        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                          adw_toast_new (error->message));
+        gtk_widget_add_css_class (GTK_WIDGET (self->origins_row), "error");
+        return;
+      }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->origins_row), "error");
+  g_settings_set_strv (self->settings, "allowed-origins",
+                       (const char * const *) (config->allowed_origins != NULL
+                                                 ? config->allowed_origins
+                                                 : (char *[]) { NULL }));
+}
+
+static void
+show_token (SpPreferencesWindow *self)
+{
+  g_autofree char *token = g_settings_get_string (self->settings, "access-token");
+
+  adw_action_row_set_subtitle (self->token_row,
+                               *token ? token : _("Made up when the server first needs it"));
+}
+
+static void
+on_copy_token (SpPreferencesWindow *self)
+{
+  g_autofree char *token = g_settings_get_string (self->settings, "access-token");
+
+  if (*token == '\0')
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), token);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (_("Token copied")));
+}
+
+static void
+on_new_token (SpPreferencesWindow *self)
+{
+  g_autofree char *token = sp_server_config_generate_token ();
+
+  g_settings_set_string (self->settings, "access-token", token);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (_("New token: restart the server to use it")));
+}
+
+static GtkWidget *
+switch_row (SpPreferencesWindow *self,
+            const char          *key,
+            const char          *title,
+            const char          *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  g_settings_bind (self->settings, key, toggle, "active", G_SETTINGS_BIND_DEFAULT);
+
+  return row;
+}
+
+/* A number row whose range is the key's own. */
+static GtkWidget *
+spin_row (SpPreferencesWindow *self,
+          const char          *key,
+          const char          *title,
+          const char          *subtitle,
+          double               step)
+{
+  g_autoptr(GSettingsSchemaKey) schema_key = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GVariant) range = NULL;
+  g_autoptr(GVariant) limits = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *spin;
+  const char *type;
+  guint32 low = 0, high = G_MAXUINT32;
+
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  schema_key = g_settings_schema_get_key (schema, key);
+  range = g_settings_schema_key_get_range (schema_key);
+  g_variant_get (range, "(&sv)", &type, &limits);
+  if (g_str_equal (type, "range"))
+    g_variant_get (limits, "(uu)", &low, &high);
+
+  spin = gtk_spin_button_new_with_range (low, high, step);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
+  g_settings_bind (self->settings, key, spin, "value", G_SETTINGS_BIND_DEFAULT);
+
+  return row;
+}
+
+static GtkWidget *
+icon_button (const char *icon,
+             const char *tooltip)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  return button;
+}
+
+static void
+add_security_page (SpPreferencesWindow *self)
+{
+  AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  AdwPreferencesGroup *access = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  AdwPreferencesGroup *limits = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  g_auto(GStrv) origins = g_settings_get_strv (self->settings, "allowed-origins");
+  g_autofree char *origins_text = g_strjoinv (", ", origins);
+  GtkWidget *button;
+
+  adw_preferences_page_set_title (page, _("Security"));
+  adw_preferences_page_set_icon_name (page, "channel-secure-symbolic");
+  adw_preferences_page_set_name (page, "security");
+
+  adw_preferences_group_set_title (access, _("Who May Connect"));
+  adw_preferences_group_set_description (access,
+    _("Web pages of other sites can open connections to this computer: only the server’s own "
+      "page, programs that are not browsers, and the sites listed here get the stream. "
+      "Changes apply the next time the server starts."));
+
+  self->origins_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->origins_row),
+                                 _("Also Allow Pages From (e.g. https://example.com)"));
+  adw_entry_row_set_show_apply_button (self->origins_row, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->origins_row), origins_text);
+  g_signal_connect_swapped (self->origins_row, "apply", G_CALLBACK (on_origins_apply), self);
+  adw_preferences_group_add (access, GTK_WIDGET (self->origins_row));
+
+  adw_preferences_group_add (access, switch_row (self, "require-token", _("Require the Access Token"),
+                                                 _("Always required when listening on all interfaces")));
+
+  self->token_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_row), _("Access Token"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->token_row), "property");
+  button = icon_button ("edit-copy-symbolic", _("Copy the Token"));
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (on_copy_token), self);
+  adw_action_row_add_suffix (self->token_row, button);
+  button = icon_button ("view-refresh-symbolic", _("Make a New Token"));
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (on_new_token), self);
+  adw_action_row_add_suffix (self->token_row, button);
+  g_signal_connect_object (self->settings, "changed::access-token", G_CALLBACK (show_token), self,
+                           G_CONNECT_SWAPPED);
+  show_token (self);
+  adw_preferences_group_add (access, GTK_WIDGET (self->token_row));
+
+  adw_preferences_group_set_title (limits, _("Limits"));
+  adw_preferences_group_set_description (limits, _("Against clients that misbehave or stop answering."));
+  adw_preferences_group_add (limits, spin_row (self, "max-clients", _("Maximum Clients"),
+                                               _("More are turned away (503)"), 100));
+  adw_preferences_group_add (limits, spin_row (self, "max-message-size", _("Largest Client Message"),
+                                               _("Bytes; a larger one closes the client (1009)"), 1024));
+  adw_preferences_group_add (limits, spin_row (self, "max-command-rate", _("Client Messages per Second"),
+                                               _("A faster client is closed (1008)"), 10));
+  adw_preferences_group_add (limits, spin_row (self, "handshake-timeout-ms", _("Handshake Timeout"),
+                                               _("Milliseconds a connection has to send its request"), 1000));
+  adw_preferences_group_add (limits, spin_row (self, "ping-interval", _("Ping Interval"),
+                                               _("Seconds between keepalive pings; 0 for none"), 5));
+  adw_preferences_group_add (limits, spin_row (self, "pong-timeout", _("Pong Timeout"),
+                                               _("Seconds a silent client gets past the interval"), 1));
+  adw_preferences_group_add (limits, spin_row (self, "slow-client-timeout-ms", _("Slow Client Limit"),
+                                               _("Milliseconds a client may stay behind before it is closed"),
+                                               1000));
+
+  adw_preferences_page_add (page, access);
+  adw_preferences_page_add (page, limits);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);
+}
+
 static void
 sp_preferences_window_dispose (GObject *object)
 {
@@ -196,6 +390,8 @@ sp_preferences_window_init (SpPreferencesWindow *self)
   symbols = g_settings_get_strv (self->settings, "symbols");
   symbols_text = g_strjoinv (", ", symbols);
   gtk_editable_set_text (GTK_EDITABLE (self->symbols_row), symbols_text);
+
+  add_security_page (self);
 }
 
 SpPreferencesWindow *

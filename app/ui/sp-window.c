@@ -80,6 +80,8 @@ sp_window_dup_server_config (SpWindow *self)
 {
   SpServerConfig *config;
   g_auto(GStrv) symbols = NULL;
+  g_auto(GStrv) origins = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
 
@@ -94,6 +96,37 @@ sp_window_dup_server_config (SpWindow *self)
   symbols = g_settings_get_strv (self->settings, "symbols");
   if (symbols[0] != NULL)
     config->symbols = g_steal_pointer (&symbols);
+
+  origins = g_settings_get_strv (self->settings, "allowed-origins");
+  for (guint i = 0; origins[i] != NULL; i++)
+    if (!sp_server_config_add_origin (config, origins[i], &error))
+      {
+        g_warning ("Ignoring the allowed origin “%s”: %s", origins[i], error->message);
+        g_clear_error (&error);
+      }
+
+  config->max_clients = g_settings_get_uint (self->settings, "max-clients");
+  config->max_message_size = g_settings_get_uint (self->settings, "max-message-size");
+  config->command_rate = g_settings_get_uint (self->settings, "max-command-rate");
+  config->handshake_timeout_ms = g_settings_get_uint (self->settings, "handshake-timeout-ms");
+  config->ping_interval_s = g_settings_get_uint (self->settings, "ping-interval");
+  config->pong_timeout_s = g_settings_get_uint (self->settings, "pong-timeout");
+  config->slow_timeout_ms = g_settings_get_uint (self->settings, "slow-client-timeout-ms");
+
+  /* Reachable from the network, the server always wants its token. */
+  if (g_settings_get_boolean (self->settings, "require-token") ||
+      sp_server_config_is_exposed (config))
+    {
+      g_autofree char *token = g_settings_get_string (self->settings, "access-token");
+
+      if (!sp_server_config_set_token (config, token, NULL) || config->token == NULL)
+        {
+          g_free (token);
+          token = sp_server_config_generate_token ();
+          g_settings_set_string (self->settings, "access-token", token);
+          sp_server_config_set_token (config, token, NULL);
+        }
+    }
 
   return config;
 }
