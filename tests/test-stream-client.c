@@ -264,6 +264,71 @@ test_send_text (void)
     }
 }
 
+static gboolean
+has_frame_containing (Watch *watch)
+{
+  const char *needle = g_object_get_data (G_OBJECT (watch->client), "needle");
+
+  for (guint i = 0; i < watch->frames->len; i++)
+    {
+      SpFrame *frame = g_ptr_array_index (watch->frames, i);
+
+      if (frame->direction == SP_FRAME_IN && frame->payload != NULL &&
+          g_strstr_len (g_bytes_get_data (frame->payload, NULL), frame->size, needle) != NULL)
+        return TRUE;
+      if (frame->direction == SP_FRAME_IN && frame->kind == SP_FRAME_PONG && g_str_equal (needle, "PONG"))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Binary typed as hex or base64 goes out as one binary frame (the server
+ * answers that it only reads text); keepalive pings come back as logged pongs. */
+static void
+test_binary_and_keepalive (void)
+{
+  g_autoptr(SpServer) server = start_server (SP_FORMAT_JSON);
+  g_autofree char *url = sp_server_dup_ws_url (server);
+  g_autoptr(SpStreamOptions) options = sp_stream_options_new (url);
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(GBytes) hex = NULL;
+  g_autoptr(GBytes) base64 = NULL;
+  g_autoptr(GError) error = NULL;
+  SpFrame *last;
+
+  hex = sp_parse_hex ("0x01 ff:A0-7e", &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (hex, NULL), g_bytes_get_size (hex), "\x01\xff\xa0\x7e", 4);
+  base64 = sp_parse_base64 ("Af+gfg", &error);   /* no padding, as people paste it */
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (hex, base64));
+  g_assert_null (sp_parse_hex ("0g", &error));
+  g_assert_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (sp_parse_hex ("abc", &error));
+  g_assert_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (sp_parse_base64 ("not base64!", &error));
+  g_assert_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  options->keepalive_s = 1;
+  g_assert_true (sp_stream_client_connect (watch->client, options, NULL));
+  wait_for (is_open, watch, "the connection");
+  g_assert_true (sp_stream_client_send_binary (watch->client, hex, &error));
+  g_assert_no_error (error);
+  last = g_ptr_array_index (watch->frames, watch->frames->len - 1);
+  g_assert_cmpint (last->kind, ==, SP_FRAME_BINARY);
+  g_assert_cmpint (last->direction, ==, SP_FRAME_OUT);
+  g_assert_true (g_bytes_equal (last->payload, hex));
+
+  g_object_set_data (G_OBJECT (watch->client), "needle", (gpointer) "Binary messages are not understood");
+  wait_for (has_frame_containing, watch, "the server's answer to binary");
+  g_object_set_data (G_OBJECT (watch->client), "needle", (gpointer) "PONG");
+  wait_for (has_frame_containing, watch, "a pong to a keepalive ping");
+}
+
 static void
 test_reconnect_after_drop (void)
 {
@@ -480,6 +545,7 @@ main (int   argc,
   g_test_add_func ("/stream-client/connection-refused", test_connection_refused);
   g_test_add_func ("/stream-client/not-a-websocket", test_not_a_websocket);
   g_test_add_func ("/stream-client/extra-headers", test_extra_headers_and_protocols);
+  g_test_add_func ("/stream-client/binary-and-keepalive", test_binary_and_keepalive);
 
   return g_test_run ();
 }

@@ -35,6 +35,7 @@ typedef struct
   guint64  max_message_size;    /* bytes; larger messages close the stream with 1009 */
   guint    connect_timeout_ms;  /* 0: the default of 15 s */
   char   *accepted_certificate; /* SHA-256 fingerprint the user accepted, or NULL */
+  guint    keepalive_s;         /* WebSocket pings every N s (pongs are logged); 0: none */
 } SpStreamOptions;
 
 typedef struct
@@ -89,6 +90,14 @@ gboolean                 sp_stream_client_connect              (SpStreamClient  
 void                     sp_stream_client_disconnect           (SpStreamClient        *self);
 gboolean                 sp_stream_client_send_text            (SpStreamClient        *self,
                                                                 const char            *text,
+                                                                GError               **error);
+gboolean                 sp_stream_client_send_binary          (SpStreamClient        *self,
+                                                                GBytes                *data,
+                                                                GError               **error);
+/* Binary from what a person types: hex ("01 ff a0", "0x01ff") or base64. */
+GBytes                  *sp_parse_hex                          (const char            *text,
+                                                                GError               **error);
+GBytes                  *sp_parse_base64                       (const char            *text,
                                                                 GError               **error);
 SpStreamState            sp_stream_client_get_state            (SpStreamClient        *self);
 const SpStreamOptions   *sp_stream_client_get_options          (SpStreamClient        *self);
