@@ -11,6 +11,7 @@
 #include "sp-client-item.h"
 #include "sp-clients-page.h"
 #include "sp-handshake-page.h"
+#include "sp-log-item.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
 
@@ -229,6 +230,94 @@ test_chart (void)
 
   g_file_delete (csv_file, NULL, NULL);
   g_file_delete (png_file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+static gboolean
+log_has_items (gpointer data)
+{
+  GListModel *log = sp_stream_page_get_log (SP_STREAM_PAGE (sp_window_get_page (window, "stream")));
+
+  return g_list_model_get_n_items (log) >= GPOINTER_TO_UINT (data);
+}
+
+/* The log's tools: an exported log imports back identical; regular-expression
+ * search; ping and pong can be hidden. */
+static void
+test_log_tools (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  GListModel *log = sp_stream_page_get_log (page);
+  GListModel *shown = sp_stream_page_get_shown_log (page);
+  g_autofree char *dir = g_dir_make_tmp ("stockpush-log-XXXXXX", NULL);
+  g_autoptr(GFile) first = g_file_new_build_filename (dir, "first.jsonl", NULL);
+  g_autoptr(GFile) second = g_file_new_build_filename (dir, "second.jsonl", NULL);
+  g_autoptr(GFile) csv = g_file_new_build_filename (dir, "log.csv", NULL);
+  g_autoptr(GFile) pings = g_file_new_build_filename (dir, "pings.jsonl", NULL);
+  g_autoptr(GRegex) pattern = g_regex_new ("\"type\":\"(welcome|pong)\"", G_REGEX_CASELESS, 0, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize a_len, b_len;
+  guint n;
+  const char *ping_log =
+    "{\"t\":1795521600000000,\"dir\":\"in\",\"kind\":\"text\",\"size\":5,\"text\":\"hello\"}\n"
+    "{\"t\":1795521600100000,\"dir\":\"out\",\"kind\":\"ping\",\"size\":0}\n"
+    "{\"t\":1795521600200000,\"dir\":\"in\",\"kind\":\"pong\",\"size\":0}\n";
+
+  g_assert_true (wait_until (log_has_items, GUINT_TO_POINTER (10)));
+
+  /* Export, import, export again: the same bytes. */
+  g_assert_true (sp_stream_page_export_log (page, first, FALSE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (sp_stream_page_import_log (page, first, &error));
+  g_assert_no_error (error);
+  n = g_list_model_get_n_items (log);
+  g_assert_cmpuint (n, >=, 10);
+  run_for (600);   /* paused by the import: the stream adds nothing */
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, n);
+  g_assert_true (sp_stream_page_export_log (page, second, FALSE, FALSE, &error));
+  g_assert_true (g_file_load_contents (first, NULL, &a, &a_len, NULL, NULL));
+  g_assert_true (g_file_load_contents (second, NULL, &b, &b_len, NULL, NULL));
+  g_assert_cmpmem (a, a_len, b, b_len);
+  g_assert_true (sp_stream_page_export_log (page, csv, FALSE, TRUE, &error));
+  g_assert_true (g_file_load_contents (csv, NULL, &c, NULL, NULL, NULL));
+  g_assert_true (g_str_has_prefix (c, "time,direction,kind,size,code,content\n"));
+
+  /* A regular expression picks the welcome out of the ticks. */
+  sp_stream_page_set_search (page, "\"type\":\"(welcome|pong)\"", TRUE);
+  g_assert_false (sp_stream_page_get_search_error (page));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >=, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <, n);
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(SpLogItem) item = g_list_model_get_item (shown, i);
+      SpFrame *frame = sp_log_item_get_frame (item);
+
+      g_assert_true (g_regex_match_full (pattern, g_bytes_get_data (frame->payload, NULL), frame->size,
+                                         0, 0, NULL, NULL));
+    }
+  sp_stream_page_set_search (page, "(unclosed", TRUE);
+  g_assert_true (sp_stream_page_get_search_error (page));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, n);
+  sp_stream_page_set_search (page, "", FALSE);
+
+  /* Ping and pong shown, then hidden. */
+  g_assert_true (g_file_replace_contents (pings, ping_log, strlen (ping_log), NULL, FALSE, 0, NULL, NULL, NULL));
+  g_assert_true (sp_stream_page_import_log (page, pings, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+  gtk_widget_activate_action (GTK_WIDGET (page), "log.hide-ping-pong", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  gtk_widget_activate_action (GTK_WIDGET (page), "log.hide-ping-pong", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+
+  /* Back to the live stream for the tests that follow. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "stream.clear-log", NULL);
+  sp_stream_page_resume_log (page);
+  g_file_delete (first, NULL, NULL);
+  g_file_delete (second, NULL, NULL);
+  g_file_delete (csv, NULL, NULL);
+  g_file_delete (pings, NULL, NULL);
   g_rmdir (dir);
 }
 
@@ -510,6 +599,7 @@ main (int   argc,
 
   g_test_add_func ("/window/embedded-default", test_embedded_default);
   g_test_add_func ("/window/chart", test_chart);
+  g_test_add_func ("/window/log-tools", test_log_tools);
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/handshake-page", test_handshake_page);

@@ -197,7 +197,34 @@ sp_log_item_dup_details (SpLogItem *self)
       return g_strndup (data, size);
     }
 
-  return hex_dump ((const guchar *) data, size);
+  {
+    g_autofree char *hex = hex_dump ((const guchar *) data, size);
+    g_autofree char *base64 = g_base64_encode ((const guchar *) data, size);
+
+    return g_strdup_printf ("%s\n\nbase64:\n%s", hex, base64);
+  }
+}
+
+gboolean
+sp_log_item_matches_regex (SpLogItem    *self,
+                           const GRegex *regex)
+{
+  SpFrame *frame;
+  gsize size = 0;
+  const char *data;
+
+  g_return_val_if_fail (SP_IS_LOG_ITEM (self), FALSE);
+
+  if (regex == NULL)
+    return TRUE;
+
+  /* Text frames are searched whole; the others by their summary. */
+  frame = self->frame;
+  data = frame->payload != NULL && frame->kind == SP_FRAME_TEXT ? g_bytes_get_data (frame->payload, &size) : NULL;
+  if (data != NULL && g_utf8_validate (data, size, NULL))
+    return g_regex_match_full (regex, data, size, 0, 0, NULL, NULL);
+
+  return g_regex_match (regex, sp_log_item_get_summary (self), 0, NULL);
 }
 
 char *

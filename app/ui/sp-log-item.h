@@ -22,4 +22,7 @@ char       *sp_log_item_dup_time     (SpLogItem *self);
 gboolean    sp_log_item_matches      (SpLogItem *self,
                                       const char *needle_casefolded);
 
+gboolean    sp_log_item_matches_regex (SpLogItem    *self,
+                                       const GRegex *regex);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-chart.h"
+#include "sp-frame-io.h"
 #include "sp-log-item.h"
 #include "sp-stream-page.h"
 
@@ -38,6 +39,10 @@ struct _SpStreamPage
   GtkToggleButton *live_button;
   GtkDropDown    *candle_dropdown;
   GtkSearchEntry *search_entry;
+  GtkToggleButton *regex_button;
+  GtkSpinButton  *keepalive_spin;
+  GtkDropDown    *send_mode_dropdown;
+  GtkButton      *ping_button;
   GtkDropDown    *direction_dropdown;
   GtkDropDown    *kind_dropdown;
   GtkToggleButton *pause_button;
@@ -59,6 +64,11 @@ struct _SpStreamPage
   GtkSingleSelection *selection;
   GtkCustomFilter *filter;
   char           *needle;        /* case-folded search text */
+  GRegex         *regex;         /* in regular-expression mode; NULL: match all */
+  gboolean        hide_ping_pong;
+  guint           ping_serial;
+  gint64          ping_sent;     /* monotonic µs of the ping awaiting its pong, or 0 */
+  double          rtt_ms;        /* the last measured, or < 0 */
   GPtrArray      *pending;       /* SpLogItem waiting for the next frame */
   guint           log_limit;
   guint           tick_id;
@@ -100,6 +110,8 @@ filter_item (gpointer item,
     return FALSE;
   if (direction == 2 && frame->direction != SP_FRAME_OUT)
     return FALSE;
+  if (self->hide_ping_pong && (frame->kind == SP_FRAME_PING || frame->kind == SP_FRAME_PONG))
+    return FALSE;
 
   switch (kind)
     {
@@ -123,14 +135,46 @@ filter_item (gpointer item,
       break;
     }
 
+  if (gtk_toggle_button_get_active (self->regex_button))
+    return sp_log_item_matches_regex (item, self->regex);
   return sp_log_item_matches (item, self->needle);
 }
 
 static void
 on_filter_changed (SpStreamPage *self)
 {
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autoptr(GError) error = NULL;
+
   g_clear_pointer (&self->needle, g_free);
-  self->needle = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  g_clear_pointer (&self->regex, g_regex_unref);
+  self->needle = g_utf8_casefold (text, -1);
+
+  /* A pattern being typed is often invalid for a moment: say why, show all. */
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->search_entry), NULL);
+  if (gtk_toggle_button_get_active (self->regex_button) && *text != '\0')
+    {
+      self->regex = g_regex_new (text, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &error);
+      if (self->regex == NULL)
+        {
+          gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+          gtk_widget_set_tooltip_text (GTK_WIDGET (self->search_entry), error->message);
+        }
+    }
+
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_hide_ping_pong (GSimpleAction *action,
+                   GVariant      *state,
+                   gpointer       user_data)
+{
+  SpStreamPage *self = user_data;
+
+  g_simple_action_set_state (action, state);
+  self->hide_ping_pong = g_variant_get_boolean (state);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
@@ -186,6 +230,21 @@ on_frame (SpStreamClient *client,
           gpointer        user_data)
 {
   SpStreamPage *self = user_data;
+
+  /* The answer to our own ping, by its id. */
+  if (self->ping_sent != 0 && frame->direction == SP_FRAME_IN && frame->kind == SP_FRAME_TEXT &&
+      frame->payload != NULL)
+    {
+      g_autofree char *id = g_strdup_printf ("\"id\":\"rtt-%u\"", self->ping_serial);
+      const char *data = g_bytes_get_data (frame->payload, NULL);
+
+      if (g_strstr_len (data, frame->size, "\"pong\"") != NULL &&
+          g_strstr_len (data, frame->size, id) != NULL)
+        {
+          self->rtt_ms = (g_get_monotonic_time () - self->ping_sent) / 1000.0;
+          self->ping_sent = 0;
+        }
+    }
 
   g_ptr_array_add (self->pending, sp_log_item_new (frame));
 
@@ -492,6 +551,7 @@ options_from_ui (SpStreamPage *self)
   options->price_path = *price ? g_strdup (price) : NULL;
   options->symbol_path = *symbol ? g_strdup (symbol) : NULL;
   options->auto_reconnect = gtk_check_button_get_active (self->reconnect_check);
+  options->keepalive_s = (guint) gtk_spin_button_get_value_as_int (self->keepalive_spin);
 
   return options;
 }
@@ -568,12 +628,24 @@ static void
 on_send (SpStreamPage *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->send_entry));
+  guint mode = gtk_drop_down_get_selected (self->send_mode_dropdown);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) binary = NULL;
+  gboolean sent;
 
   if (*text == '\0')
     return;
 
-  if (!sp_stream_client_send_text (self->client, text, &error))
+  /* Text as typed, or bytes written in hex or base64. */
+  if (mode == 1 || mode == 2)
+    {
+      binary = mode == 1 ? sp_parse_hex (text, &error) : sp_parse_base64 (text, &error);
+      sent = binary != NULL && sp_stream_client_send_binary (self->client, binary, &error);
+    }
+  else
+    sent = sp_stream_client_send_text (self->client, text, &error);
+
+  if (!sent)
     {
       gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
       return;
@@ -581,6 +653,137 @@ on_send (SpStreamPage *self)
 
   remember (self, "recent-messages", text);
   gtk_editable_set_text (GTK_EDITABLE (self->send_entry), "");
+}
+
+static void
+on_ping_clicked (SpStreamPage *self)
+{
+  g_autofree char *ping = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ping = g_strdup_printf ("{\"type\":\"ping\",\"id\":\"rtt-%u\"}", ++self->ping_serial);
+  self->ping_sent = g_get_monotonic_time ();
+  if (!sp_stream_client_send_text (self->client, ping, &error))
+    {
+      self->ping_sent = 0;
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Export and import of the log                                               */
+
+gboolean
+sp_stream_page_export_log (SpStreamPage *self,
+                           GFile        *file,
+                           gboolean      shown_only,
+                           gboolean      csv,
+                           GError      **error)
+{
+  GListModel *model;
+  g_autoptr(GString) out = NULL;
+  guint n;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  model = shown_only ? G_LIST_MODEL (self->filtered) : G_LIST_MODEL (self->log_store);
+  n = g_list_model_get_n_items (model);
+  out = g_string_sized_new (256 * (gsize) n + 64);
+  if (csv)
+    g_string_append (out, SP_FRAME_CSV_HEADER);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SpLogItem) item = g_list_model_get_item (model, i);
+
+      if (csv)
+        sp_frame_append_csv_row (out, sp_log_item_get_frame (item));
+      else
+        sp_frame_append_json_line (out, sp_log_item_get_frame (item));
+    }
+
+  return g_file_replace_contents (file, out->str, out->len, NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+gboolean
+sp_stream_page_import_log (SpStreamPage *self,
+                           GFile        *file,
+                           GError      **error)
+{
+  g_autoptr(GPtrArray) frames = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  frames = sp_frames_load (file, self->log_limit, NULL, error);
+  if (frames == NULL)
+    return FALSE;
+
+  /* The saved messages replace the log, which pauses so the stream does not
+   * push them out; Resume goes back to live messages. */
+  items = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < frames->len; i++)
+    g_ptr_array_add (items, sp_log_item_new (g_ptr_array_index (frames, i)));
+  gtk_toggle_button_set_active (self->pause_button, TRUE);
+  g_ptr_array_set_size (self->pending, 0);
+  g_list_store_splice (self->log_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->log_store)),
+                       items->pdata, items->len);
+
+  return TRUE;
+}
+
+static gboolean
+export_jsonl (SpStreamPage *self, GFile *file, GError **error)
+{
+  return sp_stream_page_export_log (self, file, FALSE, FALSE, error);
+}
+
+static gboolean
+export_csv (SpStreamPage *self, GFile *file, GError **error)
+{
+  return sp_stream_page_export_log (self, file, FALSE, TRUE, error);
+}
+
+static gboolean
+export_shown_jsonl (SpStreamPage *self, GFile *file, GError **error)
+{
+  return sp_stream_page_export_log (self, file, TRUE, FALSE, error);
+}
+
+static gboolean
+export_shown_csv (SpStreamPage *self, GFile *file, GError **error)
+{
+  return sp_stream_page_export_log (self, file, TRUE, TRUE, error);
+}
+
+typedef gboolean (*SaveFunc) (SpStreamPage *self, GFile *file, GError **error);
+static void ask_where_to_save (SpStreamPage *self, const char *title, const char *name,
+                               GtkFileChooserAction action, SaveFunc save);
+
+static void
+export_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  const char *what = g_variant_get_string (parameter, NULL);
+  gboolean csv = g_str_has_suffix (what, "csv");
+  SaveFunc save = g_str_has_prefix (what, "shown") ? (csv ? export_shown_csv : export_shown_jsonl)
+                                                   : (csv ? export_csv : export_jsonl);
+
+  ask_where_to_save (SP_STREAM_PAGE (widget), _("Export the Log"),
+                     csv ? "stockpush-log.csv" : "stockpush-log.jsonl",
+                     GTK_FILE_CHOOSER_ACTION_SAVE, save);
+}
+
+static void
+import_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ask_where_to_save (SP_STREAM_PAGE (widget), _("Import a Log"), NULL,
+                     GTK_FILE_CHOOSER_ACTION_OPEN, sp_stream_page_import_log);
 }
 
 static void
@@ -774,6 +977,7 @@ update_state (SpStreamPage *self)
       gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "destructive-action");
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), state == SP_STREAM_OPEN);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ping_button), state == SP_STREAM_OPEN);
 }
 
 static void
@@ -967,6 +1171,14 @@ update_rate (gpointer data)
       /* Translators: message rate and total count, e.g. "20 msg/s · 1234 received" */
       text = g_strdup_printf (_("%.0f msg/s · %s received"),
                               (count - self->last_count) / seconds, total);
+      if (self->rtt_ms >= 0)
+        {
+          /* Translators: appended to the rate: the round trip of the last ping */
+          g_autofree char *rtt = g_strdup_printf (_("%s · ping %.1f ms"), text, self->rtt_ms);
+
+          g_free (text);
+          text = g_steal_pointer (&rtt);
+        }
       gtk_label_set_text (self->rate_label, text);
     }
 
@@ -1037,8 +1249,6 @@ sp_stream_page_export_prices (SpStreamPage *self,
                                   FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
 }
 
-typedef gboolean (*SaveFunc) (SpStreamPage *self, GFile *file, GError **error);
-
 static void
 on_save_dialog_response (GtkNativeDialog *dialog,
                          int              response,
@@ -1057,7 +1267,9 @@ on_save_dialog_response (GtkNativeDialog *dialog,
           g_autofree char *name = g_file_get_basename (file);
 
           /* Translators: a toast, e.g. "Saved ACME.png" */
-          message = g_strdup_printf (_("Saved %s"), name);
+          message = g_object_get_data (G_OBJECT (dialog), "opening") != NULL
+                    ? g_strdup_printf (_("Opened %s"), name)
+                    : g_strdup_printf (_("Saved %s"), name);
         }
       else
         {
@@ -1072,25 +1284,36 @@ on_save_dialog_response (GtkNativeDialog *dialog,
 }
 
 static void
-ask_where_to_save (SpStreamPage *self,
-                   const char   *title,
-                   const char   *extension,
-                   SaveFunc      save)
+ask_where_to_save (SpStreamPage        *self,
+                   const char          *title,
+                   const char          *name,
+                   GtkFileChooserAction action,
+                   SaveFunc             save)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  gboolean opening = action == GTK_FILE_CHOOSER_ACTION_OPEN;
   GtkFileChooserNative *dialog;
-  g_autofree char *name = NULL;
 
   dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+                                        action, opening ? _("_Open") : _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  name = g_strdup_printf ("%s.%s", self->current_symbol != NULL ? self->current_symbol : "StockPush",
-                          extension);
-  g_strdelimit (name, "/\\", '_');
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  if (opening)
+    g_object_set_data (G_OBJECT (dialog), "opening", GINT_TO_POINTER (TRUE));
+  else
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_object_set_data (G_OBJECT (dialog), "save-func", save);
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_dialog_response), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static char *
+chart_file_name (SpStreamPage *self,
+                 const char   *extension)
+{
+  char *name = g_strdup_printf ("%s.%s", self->current_symbol != NULL ? self->current_symbol : "StockPush",
+                                extension);
+
+  return g_strdelimit (name, "/\\", '_');
 }
 
 static void
@@ -1098,7 +1321,11 @@ save_image_activated (GSimpleAction *action,
                       GVariant      *parameter,
                       gpointer       user_data)
 {
-  ask_where_to_save (user_data, _("Save Chart as Image"), "png", sp_stream_page_save_chart);
+  SpStreamPage *self = user_data;
+  g_autofree char *name = chart_file_name (self, "png");
+
+  ask_where_to_save (self, _("Save Chart as Image"), name, GTK_FILE_CHOOSER_ACTION_SAVE,
+                     sp_stream_page_save_chart);
 }
 
 static void
@@ -1106,7 +1333,11 @@ export_prices_activated (GSimpleAction *action,
                          GVariant      *parameter,
                          gpointer       user_data)
 {
-  ask_where_to_save (user_data, _("Export Prices"), "csv", sp_stream_page_export_prices);
+  SpStreamPage *self = user_data;
+  g_autofree char *name = chart_file_name (self, "csv");
+
+  ask_where_to_save (self, _("Export Prices"), name, GTK_FILE_CHOOSER_ACTION_SAVE,
+                     sp_stream_page_export_prices);
 }
 
 /* Candle widths offered in the chart's tools; Preferences may hold another. */
@@ -1317,6 +1548,42 @@ sp_stream_page_get_chart_box (SpStreamPage *self)
   return self->chart_box;
 }
 
+GListModel *
+sp_stream_page_get_shown_log (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->filtered);
+}
+
+void
+sp_stream_page_set_search (SpStreamPage *self,
+                           const char   *text,
+                           gboolean      regex)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+
+  gtk_toggle_button_set_active (self->regex_button, regex);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  on_filter_changed (self);
+}
+
+void
+sp_stream_page_resume_log (SpStreamPage *self)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+
+  gtk_toggle_button_set_active (self->pause_button, FALSE);
+}
+
+gboolean
+sp_stream_page_get_search_error (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+
+  return gtk_widget_has_css_class (GTK_WIDGET (self->search_entry), "error");
+}
+
 SpChart *
 sp_stream_page_get_chart (SpStreamPage *self)
 {
@@ -1362,6 +1629,7 @@ sp_stream_page_finalize (GObject *object)
   g_clear_object (&self->selection);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->needle, g_free);
+  g_clear_pointer (&self->regex, g_regex_unref);
   g_clear_pointer (&self->last_prices, g_hash_table_unref);
   g_clear_pointer (&self->current_symbol, g_free);
   g_clear_pointer (&self->series, g_hash_table_unref);
@@ -1401,6 +1669,10 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_tools);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_box);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, regex_button);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, keepalive_spin);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, send_mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, ping_button);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, direction_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, kind_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, pause_button);
@@ -1416,8 +1688,11 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_send);
+  gtk_widget_class_bind_template_callback (widget_class, on_ping_clicked);
 
   gtk_widget_class_install_action (widget_class, "stream.clear-log", NULL, clear_log);
+  gtk_widget_class_install_action (widget_class, "stream.export-log", "s", export_log_action);
+  gtk_widget_class_install_action (widget_class, "stream.import-log", NULL, import_log_action);
   gtk_widget_class_install_action (widget_class, "stream.copy-message", NULL, copy_message);
   gtk_widget_class_install_action (widget_class, "stream.connect-url", "s", connect_url_action);
   gtk_widget_class_install_action (widget_class, "stream.use-message", "s", use_message_action);
@@ -1465,6 +1740,17 @@ sp_stream_page_init (SpStreamPage *self)
                             G_CALLBACK (on_symbol_selected), self);
 
   self->rate_timer = g_timeout_add_seconds (1, update_rate, self);
+
+  self->rtt_ms = -1;
+  {
+    g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+    const GActionEntry entries[] = {
+      { "hide-ping-pong", NULL, NULL, "false", on_hide_ping_pong, { 0 } },
+    };
+
+    g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), self);
+    gtk_widget_insert_action_group (GTK_WIDGET (self), "log", G_ACTION_GROUP (group));
+  }
 
   self->history = DEFAULT_HISTORY;
   self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

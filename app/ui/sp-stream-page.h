@@ -24,11 +24,28 @@ void          sp_stream_page_focus_url     (SpStreamPage          *self);
 GtkBox       *sp_stream_page_get_chart_box (SpStreamPage          *self);
 GListModel   *sp_stream_page_get_log       (SpStreamPage          *self);
 SpChart      *sp_stream_page_get_chart     (SpStreamPage          *self);
+/* The log as the filters show it, and the search field (text or a regular expression). */
+GListModel   *sp_stream_page_get_shown_log (SpStreamPage          *self);
+void          sp_stream_page_set_search    (SpStreamPage          *self,
+                                            const char            *text,
+                                            gboolean               regex);
+gboolean      sp_stream_page_get_search_error (SpStreamPage       *self);
+void          sp_stream_page_resume_log    (SpStreamPage          *self);
 /* The chart as a PNG image, and the selected symbol's prices as CSV. */
 gboolean      sp_stream_page_save_chart    (SpStreamPage          *self,
                                             GFile                 *file,
                                             GError               **error);
 gboolean      sp_stream_page_export_prices (SpStreamPage          *self,
+                                            GFile                 *file,
+                                            GError               **error);
+/* The whole log (or only the messages the filters show) as JSON Lines or CSV;
+ * importing JSON Lines replaces the log and pauses it. */
+gboolean      sp_stream_page_export_log    (SpStreamPage          *self,
+                                            GFile                 *file,
+                                            gboolean               shown_only,
+                                            gboolean               csv,
+                                            GError               **error);
+gboolean      sp_stream_page_import_log    (SpStreamPage          *self,
                                             GFile                 *file,
                                             GError               **error);
 
