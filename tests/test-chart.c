@@ -293,6 +293,71 @@ test_candles (void)
   picture_clear (&picture);
 }
 
+/* Stream health under the prices: a bar where messages came, none where they
+ * did not; and the marked point of a selected message. */
+static void
+test_rate_strip_and_marker (void)
+{
+  g_autoptr(SpSeries) series = sp_series_new (1000);
+  g_autoptr(SpSeries) rate = sp_series_new (1000);
+  Picture picture = { 0 };
+  cairo_t *cr;
+  PangoLayout *layout;
+  guint busy = 0, quiet = 0;
+  int top, bottom;
+
+  for (int i = 0; i <= 60; i++)
+    {
+      sp_series_append_full (series, T0 + i * G_USEC_PER_SEC, 100 + i % 3, 5000 + i);
+      /* 20 messages a second for the first half, none after. */
+      sp_series_append (rate, T0 + i * G_USEC_PER_SEC, i < 30 ? 20 : 0);
+    }
+
+  sp_chart_colors_init_default (&picture.colors);
+  picture.view = (SpChartView) {
+    .series = series, .mode = SP_CHART_LINE, .t_start = T0, .t_end = T0 + 60 * G_USEC_PER_SEC,
+    .candle_us = G_USEC_PER_SEC, .rate = rate, .marker_ref = 5000 + 45,
+  };
+  picture.surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  cr = cairo_create (picture.surface);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  layout = pango_cairo_create_layout (cr);
+  sp_chart_render (cr, layout, WIDTH, HEIGHT, &picture.view, &picture.colors, &picture.geometry);
+  g_object_unref (layout);
+  cairo_destroy (cr);
+  cairo_surface_flush (picture.surface);
+
+  g_assert_cmpfloat (picture.geometry.strip.size.height, >, 10);
+  g_assert_cmpfloat (picture.geometry.rate_max, >=, 20);
+  top = (int) picture.geometry.strip.origin.y + 2;
+  bottom = (int) (picture.geometry.strip.origin.y + picture.geometry.strip.size.height) - 2;
+  /* Bars are the line colour, half transparent: bluish, not grey. */
+  for (int x = (int) x_of (&picture, T0 + 2 * G_USEC_PER_SEC); x < (int) x_of (&picture, T0 + 28 * G_USEC_PER_SEC); x++)
+    for (int y = top; y < bottom; y++)
+      {
+        const guint8 *data = cairo_image_surface_get_data (picture.surface);
+        guint32 pixel = *(const guint32 *) (data + y * cairo_image_surface_get_stride (picture.surface) + x * 4);
+
+        busy += (pixel & 0xff) > ((pixel >> 16) & 0xff) + 40;
+      }
+  for (int x = (int) x_of (&picture, T0 + 32 * G_USEC_PER_SEC); x < (int) x_of (&picture, T0 + 58 * G_USEC_PER_SEC); x++)
+    for (int y = top; y < bottom; y++)
+      {
+        const guint8 *data = cairo_image_surface_get_data (picture.surface);
+        guint32 pixel = *(const guint32 *) (data + y * cairo_image_surface_get_stride (picture.surface) + x * 4);
+
+        quiet += (pixel & 0xff) > ((pixel >> 16) & 0xff) + 40;
+      }
+  g_assert_cmpuint (busy, >, 1000);
+  g_assert_cmpuint (quiet, <=, (guint) (bottom - top) + 2);   /* the marker's line only */
+
+  /* The marker: a ring in the line colour around the 45th point. */
+  g_assert_cmpuint (count_near (&picture, x_of (&picture, T0 + 45 * G_USEC_PER_SEC) + 6,
+                                y_of (&picture, 100 + 45 % 3), 2, &picture.colors.line), >, 0);
+  picture_clear (&picture);
+}
+
 /* No prices yet: no line, no axes, just the message. */
 static void
 test_empty (void)
@@ -320,6 +385,7 @@ main (int   argc,
   g_test_add_func ("/chart/spike-survives", test_spike_survives);
   g_test_add_func ("/chart/gap", test_gap);
   g_test_add_func ("/chart/candles", test_candles);
+  g_test_add_func ("/chart/rate-strip-and-marker", test_rate_strip_and_marker);
   g_test_add_func ("/chart/empty", test_empty);
 
   return g_test_run ();

@@ -172,6 +172,23 @@ test_gaps (void)
   g_assert_cmpuint (sp_series_get_length (series), ==, 0);
 }
 
+/* A chart point leads back to the message it came from. */
+static void
+test_refs (void)
+{
+  g_autoptr(SpSeries) series = sp_series_new (100);
+
+  g_assert_cmpint (sp_series_find_ref (series, 5), ==, -1);
+  for (int i = 0; i < 10; i++)
+    sp_series_append_full (series, i, i, 1000 + 10 * (i / 2));   /* two points per message */
+  g_assert_cmpint (sp_series_find_ref (series, 999), ==, -1);
+  g_assert_cmpint (sp_series_find_ref (series, 1000), ==, 1);
+  g_assert_cmpint (sp_series_find_ref (series, 1015), ==, 3);
+  g_assert_cmpint (sp_series_find_ref (series, 1040), ==, 9);
+  g_assert_cmpint (sp_series_find_ref (series, 99999), ==, 9);
+  g_assert_cmpint (sp_series_get_point (series, 9)->ref, ==, 1040);
+}
+
 static void
 test_csv (void)
 {
@@ -199,6 +216,7 @@ main (int   argc,
   g_test_add_func ("/series/lower-bound", test_lower_bound);
   g_test_add_func ("/series/capacity", test_capacity);
   g_test_add_func ("/series/gaps", test_gaps);
+  g_test_add_func ("/series/refs", test_refs);
   g_test_add_func ("/series/csv", test_csv);
 
   return g_test_run ();

@@ -197,6 +197,22 @@ test_chart (void)
   g_assert_cmpint (last->t_us, >=, start);
   g_assert_cmpint (last->t_us, <=, end);
 
+  /* Chart ↔ log: a click on a point selects its message; the message is marked. */
+  {
+    gint64 ref = last->ref;
+    SpFrame *selected;
+
+    g_assert_cmpint (ref, !=, 0);
+    g_signal_emit_by_name (chart, "point-activated", ref);
+    selected = sp_stream_page_get_selected_frame (page);
+    g_assert_nonnull (selected);
+    g_assert_cmpint (selected->time_us, ==, ref);
+    g_assert_nonnull (strstr (g_bytes_get_data (selected->payload, NULL), "\"ACME\""));
+    g_assert_cmpint (sp_chart_get_marker (chart), ==, ref);
+    /* The chart maps its own pixels back to points. */
+    g_assert_cmpint (sp_chart_ref_at (chart, gtk_widget_get_width (GTK_WIDGET (chart)) / 2.0), !=, 0);
+  }
+
   /* Dragging back in time stops following; a span preset follows again. */
   sp_chart_pan (chart, 300);
   g_assert_false (sp_chart_get_follow_live (chart));

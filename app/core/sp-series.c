@@ -210,7 +210,41 @@ sp_series_append (SpSeries *self,
                   gint64    t_us,
                   double    price)
 {
-  SpSeriesPoint point = { t_us, price };
+  sp_series_append_full (self, t_us, price, 0);
+}
+
+int
+sp_series_find_ref (SpSeries *self,
+                    gint64    ref)
+{
+  const SpSeriesPoint *points;
+  guint low = 0;
+  guint high;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  points = (const SpSeriesPoint *) self->points->data;
+  high = self->points->len;
+  while (low < high)
+    {
+      guint mid = low + (high - low) / 2;
+
+      if (points[mid].ref <= ref)
+        low = mid + 1;
+      else
+        high = mid;
+    }
+
+  return (int) low - 1;
+}
+
+void
+sp_series_append_full (SpSeries *self,
+                       gint64    t_us,
+                       double    price,
+                       gint64    ref)
+{
+  SpSeriesPoint point = { t_us, price, ref };
   guint len;
 
   g_return_if_fail (self != NULL);

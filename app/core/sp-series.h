@@ -11,6 +11,7 @@ typedef struct
 {
   gint64 t_us;   /* µs since the epoch, never decreasing along a series */
   double price;
+  gint64 ref;    /* what the point came from (the viewer: its message's arrival time); 0: none */
 } SpSeriesPoint;
 
 /* What a run of points did: first, last, lowest and highest price. */
@@ -44,6 +45,14 @@ void                 sp_series_clear         (SpSeries              *self);
 void                 sp_series_append        (SpSeries              *self,
                                               gint64                 t_us,
                                               double                 price);
+void                 sp_series_append_full   (SpSeries              *self,
+                                              gint64                 t_us,
+                                              double                 price,
+                                              gint64                 ref);
+/* The index of the last point whose ref is at most @ref (refs never decrease
+ * along a series), or -1. */
+int                  sp_series_find_ref      (SpSeries              *self,
+                                              gint64                 ref);
 /* The stream stopped at @t_us: the next point starts a new segment, and the
  * time between is drawn as a gap. Marking twice without points in between is one gap. */
 void                 sp_series_mark_gap      (SpSeries              *self,

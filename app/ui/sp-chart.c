@@ -64,6 +64,8 @@ typedef struct
   int                  decimals;
   double               text_height;
   double               tag_y;        /* where the last-price tag goes */
+  graphene_rect_t      strip;        /* the message-rate strip, or empty */
+  double               axis_y;       /* the bottom of the plot and strip: time labels go under */
 } Painter;
 
 static inline double
@@ -234,15 +236,14 @@ draw_time_axis (Painter *p)
 
       gdk_cairo_set_source_rgba (cr, &p->colors->grid);
       cairo_move_to (cr, x, p->plot.origin.y);
-      cairo_line_to (cr, x, p->plot.origin.y + p->plot.size.height);
+      cairo_line_to (cr, x, p->axis_y);
       cairo_stroke (cr);
 
       set_text (p, label);
       text_size (p, &w, NULL);
       if (x - w / 2 < 0 || x + w / 2 > p->plot.origin.x + p->plot.size.width + MARGIN)
         continue;
-      show_text_at (p, x - w / 2, p->plot.origin.y + p->plot.size.height + 4,
-                    &p->colors->foreground);
+      show_text_at (p, x - w / 2, p->axis_y + 4, &p->colors->foreground);
     }
 }
 
@@ -291,7 +292,7 @@ draw_gaps (Painter *p)
       x1 = MIN (p->plot.origin.x + p->plot.size.width, x_of (p, MIN (end, p->view->t_end)));
       /* Shaded and hatched: no data here. */
       gdk_cairo_set_source_rgba (cr, &p->colors->gap);
-      cairo_rectangle (cr, x0, p->plot.origin.y, MAX (x1 - x0, 1), p->plot.size.height);
+      cairo_rectangle (cr, x0, p->plot.origin.y, MAX (x1 - x0, 1), p->axis_y - p->plot.origin.y);
       cairo_fill_preserve (cr);
       cairo_save (cr);
       cairo_clip (cr);
@@ -311,15 +312,26 @@ draw_gaps (Painter *p)
       if (start >= p->view->t_start)
         {
           cairo_move_to (cr, round (x0) + 0.5, p->plot.origin.y);
-          cairo_line_to (cr, round (x0) + 0.5, p->plot.origin.y + p->plot.size.height);
+          cairo_line_to (cr, round (x0) + 0.5, p->axis_y);
         }
       if (end <= p->view->t_end)
         {
           cairo_move_to (cr, round (x1) + 0.5, p->plot.origin.y);
-          cairo_line_to (cr, round (x1) + 0.5, p->plot.origin.y + p->plot.size.height);
+          cairo_line_to (cr, round (x1) + 0.5, p->axis_y);
         }
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
+
+      /* Where the stream came back: a mark on the time axis. */
+      if (end <= p->view->t_end)
+        {
+          gdk_cairo_set_source_rgba (cr, &p->colors->line);
+          cairo_move_to (cr, round (x1) + 0.5, p->axis_y - 7);
+          cairo_line_to (cr, round (x1) + 5.5, p->axis_y);
+          cairo_line_to (cr, round (x1) - 4.5, p->axis_y);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+        }
     }
 }
 
@@ -529,6 +541,109 @@ draw_line (Painter *p,
   return i1 - i0;
 }
 
+/* Stream health: messages a second, one bar per pixel column (the busiest
+ * second behind it), under the prices. */
+static double
+draw_rate_strip (Painter *p)
+{
+  SpSeries *rate = p->view->rate;
+  cairo_t *cr = p->cr;
+  guint columns = (guint) ceil (p->strip.size.width);
+  gint64 span = p->view->t_end - p->view->t_start;
+  guint begin = sp_series_lower_bound (rate, p->view->t_start);
+  guint end = sp_series_lower_bound (rate, p->view->t_end + 1);
+  double bottom = p->strip.origin.y + p->strip.size.height;
+  SpSeriesSummary s;
+  double top;
+  g_autofree char *label = NULL;
+
+  gdk_cairo_set_source_rgba (cr, &p->colors->grid);
+  cairo_rectangle (cr, p->strip.origin.x, round (bottom) - 0.5, p->strip.size.width, 1);
+  cairo_fill (cr);
+
+  if (!sp_series_summarize (rate, begin, end, &s) || s.max <= 0)
+    return 0;
+  top = nice_step (s.max);
+  if (top < s.max)
+    top *= 2;
+
+  if (end - begin <= columns)
+    {
+      /* Few samples: each covers the time since the one before (at most 2 s). */
+      for (guint i = begin; i < MIN (end + 1, sp_series_get_length (rate)); i++)
+        {
+          const SpSeriesPoint *point = sp_series_get_point (rate, i);
+          gint64 since = i > 0 ? sp_series_get_point (rate, i - 1)->t_us : point->t_us - G_USEC_PER_SEC;
+          double x0, x1, h;
+
+          since = MAX (since, point->t_us - 2 * G_USEC_PER_SEC);
+          x0 = MAX (round (x_of (p, since)), p->strip.origin.x);
+          x1 = MIN (round (x_of (p, point->t_us)), p->strip.origin.x + p->strip.size.width);
+          if (point->price <= 0 || x1 <= x0)
+            continue;
+          h = MAX (1, round (point->price / top * (p->strip.size.height - 2)));
+          cairo_rectangle (cr, x0, bottom - h, MAX (x1 - x0 - 1, 1), h);
+        }
+    }
+  else
+    {
+      for (guint c = 0; c < columns; c++)
+        {
+          gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
+          guint next = c + 1 == columns ? end : MAX (begin, sp_series_lower_bound (rate, t + 1));
+          SpSeriesSummary column;
+
+          if (sp_series_summarize (rate, begin, next, &column) && column.max > 0)
+            {
+              double h = MAX (1, round (column.max / top * (p->strip.size.height - 2)));
+
+              cairo_rectangle (cr, p->strip.origin.x + c, bottom - h, 1, h);
+            }
+          begin = next;
+        }
+    }
+  cairo_set_source_rgba (cr, p->colors->line.red, p->colors->line.green, p->colors->line.blue, 0.45);
+  cairo_fill (cr);
+
+  /* Translators: the scale of the message-rate strip under the chart */
+  label = g_strdup_printf (_("%.0f msg/s"), top);
+  set_text (p, label);
+  show_text_at (p, p->plot.origin.x + p->plot.size.width + 6, p->strip.origin.y - 2,
+                &p->colors->foreground);
+
+  return top;
+}
+
+static void
+draw_marker (Painter *p)
+{
+  SpSeries *series = p->view->series;
+  int index = sp_series_find_ref (series, p->view->marker_ref);
+  const SpSeriesPoint *point;
+  cairo_t *cr = p->cr;
+  double x, y;
+
+  if (index < 0)
+    return;
+  point = sp_series_get_point (series, (guint) index);
+  if (point->ref != p->view->marker_ref || point->t_us < p->view->t_start || point->t_us > p->view->t_end)
+    return;
+
+  x = round (x_of (p, point->t_us)) + 0.5;
+  y = y_of (p, point->price);
+  cairo_set_source_rgba (cr, p->colors->line.red, p->colors->line.green, p->colors->line.blue, 0.6);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, x, p->plot.origin.y);
+  cairo_line_to (cr, x, p->axis_y);
+  cairo_stroke (cr);
+  cairo_arc (cr, x, y, 6, 0, 2 * G_PI);
+  gdk_cairo_set_source_rgba (cr, &p->colors->background);
+  cairo_fill_preserve (cr);
+  gdk_cairo_set_source_rgba (cr, &p->colors->line);
+  cairo_set_line_width (cr, 3);
+  cairo_stroke (cr);
+}
+
 static gint64
 candle_width (const Painter *p)
 {
@@ -688,7 +803,7 @@ draw_crosshair (Painter *p,
   cairo_set_line_width (cr, 1);
   cairo_set_dash (cr, (double[]) { 2, 2 }, 2, 0);
   cairo_move_to (cr, x, p->plot.origin.y);
-  cairo_line_to (cr, x, p->plot.origin.y + p->plot.size.height);
+  cairo_line_to (cr, x, p->axis_y);
   cairo_move_to (cr, p->plot.origin.x, y);
   cairo_line_to (cr, p->plot.origin.x + p->plot.size.width, y);
   cairo_stroke (cr);
@@ -806,6 +921,8 @@ sp_chart_render (cairo_t             *cr,
     }
 
   p.plot.size.height = height - 2 * MARGIN - p.text_height - 4;
+  if (view->rate != NULL && p.plot.size.height >= 140)
+    p.plot.size.height -= 40;   /* the message-rate strip and its gap */
   step = nice_step ((p.y_max - p.y_min) / MAX (p.plot.size.height / (p.text_height * 2.5), 1));
   p.decimals = (int) CLAMP (-floor (log10 (step) + 1e-9), 0, 8);
   if (p.decimals == 1)
@@ -821,6 +938,13 @@ sp_chart_render (cairo_t             *cr,
   p.plot.origin.x = MARGIN;
   p.plot.origin.y = MARGIN;
   p.plot.size.width = width - MARGIN - axis_width;
+  p.axis_y = p.plot.origin.y + p.plot.size.height;
+  p.strip = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  if (view->rate != NULL && height - 2 * MARGIN - p.text_height - 4 >= 140)
+    {
+      p.strip = GRAPHENE_RECT_INIT (p.plot.origin.x, p.axis_y + 8, p.plot.size.width, 32);
+      p.axis_y = p.strip.origin.y + p.strip.size.height;
+    }
   if (p.plot.size.width < 16 || p.plot.size.height < 16)
     {
       cairo_restore (cr);
@@ -832,6 +956,8 @@ sp_chart_render (cairo_t             *cr,
   p.tag_y = y_of (&p, sp_series_get_point (series, len - 1)->price);
   draw_price_axis (&p, step);
   draw_time_axis (&p);
+  if (p.strip.size.width > 0)
+    geo.rate_max = draw_rate_strip (&p);
   draw_gaps (&p);
 
   cairo_save (cr);
@@ -850,6 +976,8 @@ sp_chart_render (cairo_t             *cr,
   cairo_restore (cr);
 
   draw_last_price (&p);
+  if (view->marker_ref != 0)
+    draw_marker (&p);
   if (view->crosshair)
     draw_crosshair (&p, candle);
 
@@ -859,6 +987,7 @@ sp_chart_render (cairo_t             *cr,
   geo.y_min = p.y_min;
   geo.y_max = p.y_max;
   geo.candle_us = candle;
+  geo.strip = p.strip;
   if (geometry != NULL)
     *geometry = geo;
 }
@@ -871,6 +1000,9 @@ struct _SpChart
   GtkWidget       parent_instance;
 
   SpSeries       *series;
+  SpSeries       *rate;
+  gint64          marker_ref;
+  gboolean        dragged;
   SpChartMode     mode;
   gint64          candle_us;
   gint64          span_us;        /* 0: everything stored */
@@ -901,6 +1033,14 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  POINT_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SpChart, sp_chart, GTK_TYPE_WIDGET)
 
@@ -995,6 +1135,8 @@ fill_view (SpChart     *self,
     .crosshair_x = self->pointer_x,
     .crosshair_y = self->pointer_y,
     .empty_text = _("Waiting for prices…"),
+    .marker_ref = self->marker_ref,
+    .rate = self->rate,
   };
   current_range (self, &view->t_start, &view->t_end);
 }
@@ -1238,6 +1380,7 @@ on_drag_begin (GtkGestureDrag *gesture,
                SpChart        *self)
 {
   current_range (self, &self->drag_start, &self->drag_end);
+  self->dragged = FALSE;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
 }
 
@@ -1250,8 +1393,9 @@ on_drag_update (GtkGestureDrag *gesture,
   double width = MAX (self->geometry.plot.size.width, 1);
   gint64 shift;
 
-  if (fabs (offset_x) < 3 && self->follow_live)
+  if (fabs (offset_x) < 3 && !self->dragged)
     return;
+  self->dragged = TRUE;
 
   shift = (gint64) (-offset_x * (double) (self->drag_end - self->drag_start) / width);
   stop_following (self);
@@ -1289,6 +1433,27 @@ on_pinch (GtkGestureZoom *gesture,
     x = self->pointer_x;
   sp_chart_zoom (self, self->pinch_scale / scale, x);
   self->pinch_scale = scale;
+}
+
+/* A click (not the end of a drag) on a point shows its message in the log. */
+static void
+on_released (GtkGestureClick *gesture,
+             int              n_press,
+             double           x,
+             double           y,
+             SpChart         *self)
+{
+  gint64 ref;
+
+  if (n_press != 1 || self->dragged)
+    return;
+
+  ref = sp_chart_ref_at (self, x);
+  if (ref != 0)
+    {
+      sp_chart_set_marker (self, ref);
+      g_signal_emit (self, signals[POINT_ACTIVATED], 0, ref);
+    }
 }
 
 static void
@@ -1386,6 +1551,7 @@ sp_chart_finalize (GObject *object)
   SpChart *self = SP_CHART (object);
 
   g_clear_pointer (&self->series, sp_series_unref);
+  g_clear_pointer (&self->rate, sp_series_unref);
 
   G_OBJECT_CLASS (sp_chart_parent_class)->finalize (object);
 }
@@ -1413,6 +1579,11 @@ sp_chart_class_init (SpChartClass *klass)
     g_param_spec_boolean ("follow-live", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A click on a point: @ref says which message it came from. */
+  signals[POINT_ACTIVATED] =
+    g_signal_new ("point-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 
   gtk_widget_class_install_action (widget_class, "chart.zoom", "d", zoom_action);
   gtk_widget_class_install_action (widget_class, "chart.pan", "d", pan_action);
@@ -1472,6 +1643,7 @@ sp_chart_init (SpChart *self)
 
   gesture = gtk_gesture_click_new ();
   g_signal_connect (gesture, "pressed", G_CALLBACK (on_pressed), self);
+  g_signal_connect (gesture, "released", G_CALLBACK (on_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
 }
 
@@ -1587,4 +1759,91 @@ sp_chart_get_follow_live (SpChart *self)
   g_return_val_if_fail (SP_IS_CHART (self), FALSE);
 
   return self->follow_live;
+}
+
+void
+sp_chart_set_rate_series (SpChart  *self,
+                          SpSeries *rate)
+{
+  g_return_if_fail (SP_IS_CHART (self));
+
+  g_clear_pointer (&self->rate, sp_series_unref);
+  self->rate = rate != NULL ? sp_series_ref (rate) : NULL;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+sp_chart_set_marker (SpChart *self,
+                     gint64   ref)
+{
+  gint64 start, end;
+  int index;
+
+  g_return_if_fail (SP_IS_CHART (self));
+
+  self->marker_ref = ref;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (ref == 0 || self->series == NULL)
+    return;
+
+  index = sp_series_find_ref (self->series, ref);
+  if (index < 0 || sp_series_get_point (self->series, (guint) index)->ref != ref)
+    return;
+
+  /* Out of view: move there, keeping the span. */
+  current_range (self, &start, &end);
+  {
+    gint64 t = sp_series_get_point (self->series, (guint) index)->t_us;
+
+    if (t < start || t > end)
+      {
+        stop_following (self);
+        self->t_start = t - (end - start) / 2;
+        self->t_end = self->t_start + (end - start);
+        gtk_widget_queue_draw (GTK_WIDGET (self));
+      }
+  }
+}
+
+gint64
+sp_chart_ref_at (SpChart *self,
+                 double   x)
+{
+  gint64 start, end, t;
+  guint len, i;
+  double width;
+
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  len = self->series != NULL ? sp_series_get_length (self->series) : 0;
+  width = self->geometry.plot.size.width;
+  if (len == 0 || width <= 0)
+    return 0;
+
+  current_range (self, &start, &end);
+  t = start + (gint64) ((x - self->geometry.plot.origin.x) / width * (double) (end - start));
+  if (self->mode == SP_CHART_CANDLES && self->geometry.candle_us > 0)
+    {
+      gint64 candle = self->geometry.candle_us;
+      gint64 close = t - ((t % candle) + candle) % candle + candle;
+
+      /* A candle stands for its close, its last point. */
+      i = sp_series_lower_bound (self->series, close);
+      return i > 0 ? sp_series_get_point (self->series, i - 1)->ref : 0;
+    }
+
+  i = sp_series_lower_bound (self->series, t);
+  if (i == len || (i > 0 && t - sp_series_get_point (self->series, i - 1)->t_us <
+                            sp_series_get_point (self->series, i)->t_us - t))
+    i--;
+
+  return sp_series_get_point (self->series, i)->ref;
+}
+
+gint64
+sp_chart_get_marker (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  return self->marker_ref;
 }

@@ -42,6 +42,8 @@ typedef struct
   double      crosshair_x;     /* widget coordinates */
   double      crosshair_y;
   const char *empty_text;      /* shown when there is nothing to draw */
+  gint64      marker_ref;      /* the point whose ref this is gets a marker; 0: none */
+  SpSeries   *rate;            /* messages a second over time, drawn under the prices; may be NULL */
 } SpChartView;
 
 /* Where the picture put things, for mapping the pointer back to data. */
@@ -52,6 +54,8 @@ typedef struct
   double          y_max;
   gint64          candle_us;   /* the candle width used */
   guint           n_drawn;     /* points or candles that went into the picture */
+  graphene_rect_t strip;       /* the message-rate strip (empty without one) */
+  double          rate_max;    /* the strip's full height, in messages a second */
 } SpChartGeometry;
 
 void sp_chart_render (cairo_t             *cr,
@@ -93,6 +97,16 @@ void        sp_chart_zoom           (SpChart     *self,
                                      double       x);
 void        sp_chart_pan            (SpChart     *self,
                                      double       dx);
+/* The message-rate series drawn under the prices (stream health). */
+void        sp_chart_set_rate_series (SpChart    *self,
+                                     SpSeries    *rate);
+/* Marks the point that came from @ref (0: none), bringing it into view. */
+void        sp_chart_set_marker     (SpChart     *self,
+                                     gint64       ref);
+gint64      sp_chart_get_marker     (SpChart     *self);
+/* The ref of the point at widget x, as a click there activates it; 0 when none. */
+gint64      sp_chart_ref_at         (SpChart     *self,
+                                     double       x);
 /* The chart as the user sees it, at @scale times its size, on an opaque background. */
 cairo_surface_t *sp_chart_render_surface (SpChart *self,
                                      int          scale);

@@ -77,6 +77,7 @@ struct _SpStreamPage
   GHashTable     *last_prices;   /* symbol → PriceState */
   char           *current_symbol;
   GHashTable     *series;        /* symbol → SpSeries */
+  SpSeries       *rate;          /* messages a second, for the chart's health strip */
   char           *series_url;    /* the stream the series came from */
   guint           history;
   SpStreamState   last_state;
@@ -383,10 +384,13 @@ on_selection_changed (SpStreamPage *self)
     {
       gtk_text_buffer_set_text (buffer, "", -1);
       gtk_label_set_text (self->detail_title, _("No message selected"));
+      sp_chart_set_marker (self->chart, 0);
       return;
     }
 
   frame = sp_log_item_get_frame (item);
+  /* A message with a price of the charted symbol is marked on the chart. */
+  sp_chart_set_marker (self->chart, frame->direction == SP_FRAME_IN ? frame->time_us : 0);
   details = sp_log_item_dup_details (item);
   time = sp_log_item_dup_time (item);
   size = g_format_size_full (frame->size, G_FORMAT_SIZE_LONG_FORMAT);
@@ -564,6 +568,7 @@ reset_view (SpStreamPage *self,
   if (g_strcmp0 (url, self->series_url) != 0)
     {
       g_hash_table_remove_all (self->series);
+      sp_series_clear (self->rate);
       sp_chart_set_series (self->chart, NULL);
       g_free (self->series_url);
       self->series_url = g_strdup (url);
@@ -1105,7 +1110,8 @@ append_to_series (SpStreamPage       *self,
   if (point->ts_us != 0 && ABS (point->ts_us - received_us) < MAX_CLOCK_SKEW_US)
     t = point->ts_us;
 
-  sp_series_append (series_for (self, symbol), t, point->price);
+  /* The point remembers its message (by arrival time) for the chart ↔ log link. */
+  sp_series_append_full (series_for (self, symbol), t, point->price, received_us);
 }
 
 static void
@@ -1182,6 +1188,9 @@ update_rate (gpointer data)
       gtk_label_set_text (self->rate_label, text);
     }
 
+  if (self->last_count_time != 0 && seconds > 0 &&
+      sp_stream_client_get_state (self->client) != SP_STREAM_DISCONNECTED)
+    sp_series_append (self->rate, g_get_real_time (), (count - self->last_count) / seconds);
   self->last_count = count;
   self->last_count_time = now;
 
@@ -1390,6 +1399,8 @@ tool_button (GtkWidget  *group,
   return button;
 }
 
+static void on_point_activated (SpChart *chart, gint64 ref, SpStreamPage *self);
+
 static GtkWidget *
 linked_box (void)
 {
@@ -1416,6 +1427,9 @@ setup_chart (SpStreamPage *self)
   GtkWidget *export;
 
   self->chart = SP_CHART (sp_chart_new ());
+  self->rate = sp_series_new (7 * 24 * 3600);   /* a week of seconds */
+  sp_chart_set_rate_series (self->chart, self->rate);
+  g_signal_connect (self->chart, "point-activated", G_CALLBACK (on_point_activated), self);
   gtk_widget_set_hexpand (GTK_WIDGET (self->chart), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self->chart), TRUE);
   gtk_box_append (self->chart_box, GTK_WIDGET (self->chart));
@@ -1584,6 +1598,94 @@ sp_stream_page_get_search_error (SpStreamPage *self)
   return gtk_widget_has_css_class (GTK_WIDGET (self->search_entry), "error");
 }
 
+/* The position of the message that arrived at @time_us in @model (ordered by time), or -1. */
+static int
+find_message (GListModel *model,
+              gint64      time_us)
+{
+  guint low = 0;
+  guint high = g_list_model_get_n_items (model);
+
+  while (low < high)
+    {
+      guint mid = low + (high - low) / 2;
+      g_autoptr(SpLogItem) item = g_list_model_get_item (model, mid);
+      gint64 t = sp_log_item_get_frame (item)->time_us;
+
+      if (t < time_us)
+        low = mid + 1;
+      else
+        high = mid;
+    }
+
+  for (guint i = low; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpLogItem) item = g_list_model_get_item (model, i);
+      SpFrame *frame = sp_log_item_get_frame (item);
+
+      if (frame->time_us != time_us)
+        break;
+      if (frame->direction == SP_FRAME_IN)
+        return (int) i;
+    }
+
+  return -1;
+}
+
+gboolean
+sp_stream_page_select_message (SpStreamPage *self,
+                               gint64        time_us)
+{
+  int position;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+
+  flush_pending (GTK_WIDGET (self), NULL, NULL);
+  if (find_message (G_LIST_MODEL (self->log_store), time_us) < 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s",
+                                  _("That message is no longer in the log; a larger log size keeps more"));
+      return FALSE;
+    }
+
+  /* Hidden by the filters: show everything again. */
+  position = find_message (G_LIST_MODEL (self->filtered), time_us);
+  if (position < 0)
+    {
+      gtk_drop_down_set_selected (self->direction_dropdown, 0);
+      gtk_drop_down_set_selected (self->kind_dropdown, 0);
+      sp_stream_page_set_search (self, "", FALSE);
+      position = find_message (G_LIST_MODEL (self->filtered), time_us);
+    }
+  if (position < 0)
+    return FALSE;
+
+  self->follow_tail = FALSE;
+  gtk_single_selection_set_selected (self->selection, (guint) position);
+  gtk_widget_activate_action (GTK_WIDGET (self->log_view), "list.scroll-to-item", "u", (guint) position);
+
+  return TRUE;
+}
+
+SpFrame *
+sp_stream_page_get_selected_frame (SpStreamPage *self)
+{
+  SpLogItem *item;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  item = selected_item (self);
+  return item != NULL ? sp_log_item_get_frame (item) : NULL;
+}
+
+static void
+on_point_activated (SpChart      *chart,
+                    gint64        ref,
+                    SpStreamPage *self)
+{
+  sp_stream_page_select_message (self, ref);
+}
+
 SpChart *
 sp_stream_page_get_chart (SpStreamPage *self)
 {
@@ -1633,6 +1735,7 @@ sp_stream_page_finalize (GObject *object)
   g_clear_pointer (&self->last_prices, g_hash_table_unref);
   g_clear_pointer (&self->current_symbol, g_free);
   g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_pointer (&self->rate, sp_series_unref);
   g_clear_pointer (&self->series_url, g_free);
 
   G_OBJECT_CLASS (sp_stream_page_parent_class)->finalize (object);

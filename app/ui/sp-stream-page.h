@@ -31,6 +31,10 @@ void          sp_stream_page_set_search    (SpStreamPage          *self,
                                             gboolean               regex);
 gboolean      sp_stream_page_get_search_error (SpStreamPage       *self);
 void          sp_stream_page_resume_log    (SpStreamPage          *self);
+/* Selects and shows the received message that arrived at @time_us (a chart point's ref). */
+gboolean      sp_stream_page_select_message (SpStreamPage         *self,
+                                            gint64                 time_us);
+SpFrame      *sp_stream_page_get_selected_frame (SpStreamPage     *self);
 /* The chart as a PNG image, and the selected symbol's prices as CSV. */
 gboolean      sp_stream_page_save_chart    (SpStreamPage          *self,
                                             GFile                 *file,
