@@ -273,7 +273,7 @@ has_frame_containing (Watch *watch)
     {
       SpFrame *frame = g_ptr_array_index (watch->frames, i);
 
-      if (frame->direction == SP_FRAME_IN && frame->payload != NULL &&
+      if (frame->direction == SP_FRAME_IN && frame->payload != NULL && frame->size > 0 &&
           g_strstr_len (g_bytes_get_data (frame->payload, NULL), frame->size, needle) != NULL)
         return TRUE;
       if (frame->direction == SP_FRAME_IN && frame->kind == SP_FRAME_PONG && g_str_equal (needle, "PONG"))

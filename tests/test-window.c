@@ -329,7 +329,7 @@ test_log_tools (void)
 
   /* Back to the live stream for the tests that follow. */
   gtk_widget_activate_action (GTK_WIDGET (page), "stream.clear-log", NULL);
-  sp_stream_page_resume_log (page);
+  sp_stream_page_set_log_paused (page, FALSE);
   g_file_delete (first, NULL, NULL);
   g_file_delete (second, NULL, NULL);
   g_file_delete (csv, NULL, NULL);

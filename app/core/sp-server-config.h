@@ -33,6 +33,7 @@ typedef struct
   gboolean    have_seed;
   guint64     seed;
   gboolean    deflate;      /* permessage-deflate, off by default */
+  gboolean    split;        /* one frame per tick and symbol instead of one batch per tick */
   char       *tls_cert_file; /* PEM; with tls_key_file, serve wss:// and https:// */
   char       *tls_key_file;
 

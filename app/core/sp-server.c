@@ -1127,6 +1127,21 @@ on_tick (gint64   deadline_us,
           continue;
         }
 
+      if (engine->config->split)
+        {
+          /* One frame per tick, as the peers and the original demo send. */
+          for (guint k = 0; k < engine->n_steps; k++)
+            for (guint s = 0; s < engine->all_symbols; s++)
+              if (c->mask & (G_GUINT64_CONSTANT (1) << s))
+                {
+                  GString *tick = tick_json_at (engine, k, s);
+                  g_autoptr(GBytes) one = g_bytes_new (tick->str, tick->len);
+
+                  conn_send_bytes (c, one);
+                }
+          continue;
+        }
+
       frame = frame_for_mask (engine, c->mask, ts, 0, TRUE);
       if (frame != NULL)
         conn_send_bytes (c, frame);

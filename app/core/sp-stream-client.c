@@ -343,7 +343,16 @@ struct _SpStreamClient
 
   guint64                  messages_in;
   guint64                  bytes_in;
+
+  /* Received messages wait here a few milliseconds and are handled in one
+   * go, in order: a fast stream costs libsoup's reader little per message,
+   * and between two batches the window has time to paint. */
+  GPtrArray               *incoming;      /* SpFrame */
+  GSource                 *dispatch;
 };
+
+#define DISPATCH_DELAY_MS  8        /* at most this late; half a frame */
+#define MAX_INCOMING       50000    /* past this, handle at once: memory stays bounded */
 
 G_DEFINE_FINAL_TYPE (SpStreamClient, sp_stream_client, G_TYPE_OBJECT)
 
@@ -383,6 +392,8 @@ sp_stream_state_to_string (SpStreamState state)
     }
 }
 
+static void flush_incoming (SpStreamClient *self);
+
 static void
 set_state (SpStreamClient *self,
            SpStreamState   state)
@@ -390,6 +401,7 @@ set_state (SpStreamClient *self,
   if (self->state == state)
     return;
 
+  flush_incoming (self);
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -407,9 +419,81 @@ set_error (SpStreamClient *self,
 }
 
 static void
+handle_incoming (SpStreamClient *self,
+                 SpFrame        *frame)
+{
+  gsize length = 0;
+  const char *data = frame->payload != NULL ? g_bytes_get_data (frame->payload, &length) : NULL;
+
+  g_signal_emit (self, signals[FRAME], 0, frame);
+
+  if (frame->kind == SP_FRAME_TEXT && data != NULL)
+    {
+      g_array_set_size (self->points, 0);
+      if (sp_price_extractor_extract (self->extractor, data, length, self->points) > 0)
+        g_signal_emit (self, signals[PRICES], 0, self->points, frame);
+    }
+}
+
+/* Hands every waiting message to the listeners, oldest first. */
+static void
+flush_incoming (SpStreamClient *self)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+
+  if (self->dispatch != NULL)
+    {
+      g_source_destroy (self->dispatch);
+      g_clear_pointer (&self->dispatch, g_source_unref);
+    }
+  if (self->incoming->len == 0)
+    return;
+
+  /* Listeners may flush again (a send from a handler): take the batch first. */
+  batch = g_steal_pointer (&self->incoming);
+  self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
+  g_object_ref (self);
+  for (guint i = 0; i < batch->len; i++)
+    handle_incoming (self, g_ptr_array_index (batch, i));
+  g_object_unref (self);
+}
+
+static gboolean
+on_dispatch (gpointer user_data)
+{
+  SpStreamClient *self = user_data;
+
+  g_clear_pointer (&self->dispatch, g_source_unref);
+  flush_incoming (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_incoming (SpStreamClient *self,
+                SpFrame        *frame)
+{
+  g_ptr_array_add (self->incoming, sp_frame_ref (frame));
+  if (self->incoming->len >= MAX_INCOMING)
+    {
+      flush_incoming (self);
+      return;
+    }
+  if (self->dispatch == NULL)
+    {
+      self->dispatch = g_timeout_source_new (DISPATCH_DELAY_MS);
+      g_source_set_callback (self->dispatch, on_dispatch, self, NULL);
+      g_source_set_static_name (self->dispatch, "[stockpush] stream dispatch");
+      g_source_attach (self->dispatch, g_main_context_get_thread_default ());
+    }
+}
+
+/* Any other frame (sent, pong, close) comes after what was received before it. */
+static void
 emit_frame (SpStreamClient *self,
             SpFrame        *frame)
 {
+  flush_incoming (self);
   g_signal_emit (self, signals[FRAME], 0, frame);
 }
 
@@ -611,21 +695,14 @@ on_message (SoupWebsocketConnection *conn,
   SpStreamClient *self = user_data;
   g_autoptr(SpFrame) frame = NULL;
   gsize length;
-  const char *data = g_bytes_get_data (message, &length);
 
+  g_bytes_get_data (message, &length);
   frame = sp_frame_new (SP_FRAME_IN,
                         type == SOUP_WEBSOCKET_DATA_TEXT ? SP_FRAME_TEXT : SP_FRAME_BINARY,
                         message);
   self->messages_in++;
   self->bytes_in += length;
-  emit_frame (self, frame);
-
-  if (type == SOUP_WEBSOCKET_DATA_TEXT && data != NULL)
-    {
-      g_array_set_size (self->points, 0);
-      if (sp_price_extractor_extract (self->extractor, data, length, self->points) > 0)
-        g_signal_emit (self, signals[PRICES], 0, self->points, frame);
-    }
+  queue_incoming (self, frame);
 }
 
 static void
@@ -633,7 +710,13 @@ on_pong (SoupWebsocketConnection *conn,
          GBytes                  *message,
          gpointer                 user_data)
 {
-  g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, message);
+  /* libsoup 3.2 declares the signal's argument a GBytes but passes a
+   * GByteArray (receive_pong() in soup-websocket-connection.c): read it as
+   * what it is, copy it, and never trust a length a pong cannot have (125). */
+  const GByteArray *array = (const GByteArray *) message;
+  g_autoptr(GBytes) copy = array != NULL && array->len <= 125 ? g_bytes_new (array->data, array->len)
+                                                              : g_bytes_new (NULL, 0);
+  g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, copy);
 
   emit_frame (user_data, frame);
 }
@@ -861,6 +944,7 @@ sp_stream_client_connect (SpStreamClient        *self,
   if (!sp_stream_options_validate (options, &uri, error))
     return FALSE;
 
+  flush_incoming (self);   /* the old stream's messages, with the old price fields */
   clear_attempt (self);
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   set_reconnect_seconds (self, 0);
@@ -1153,6 +1237,9 @@ sp_stream_client_dispose (GObject *object)
   SpStreamClient *self = SP_STREAM_CLIENT (object);
 
   g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (self->dispatch != NULL)
+    g_source_destroy (self->dispatch);
+  g_clear_pointer (&self->dispatch, g_source_unref);
   clear_attempt (self);
   if (self->session != NULL)
     soup_session_abort (self->session);
@@ -1170,6 +1257,7 @@ sp_stream_client_finalize (GObject *object)
   g_clear_pointer (&self->uri, g_uri_unref);
   g_clear_pointer (&self->extractor, sp_price_extractor_free);
   g_clear_pointer (&self->points, g_array_unref);
+  g_clear_pointer (&self->incoming, g_ptr_array_unref);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->close_reason, g_free);
   g_clear_pointer (&self->local_close_reason, g_free);
@@ -1266,6 +1354,7 @@ sp_stream_client_init (SpStreamClient *self)
 
   self->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
   self->points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
+  self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
   self->state = SP_STREAM_DISCONNECTED;
 }
 

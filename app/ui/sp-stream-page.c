@@ -72,6 +72,9 @@ struct _SpStreamPage
   GPtrArray      *pending;       /* SpLogItem waiting for the next frame */
   guint           log_limit;
   guint           tick_id;
+  gboolean        price_dirty;   /* the price labels wait for the next frame */
+  gint64          last_flush;    /* when the log last took new messages (frame time, µs) */
+  gint64          last_log_change; /* monotonic µs */
 
   GtkStringList  *symbols;
   GHashTable     *last_prices;   /* symbol → PriceState */
@@ -141,6 +144,26 @@ filter_item (gpointer item,
   return sp_log_item_matches (item, self->needle);
 }
 
+/* With nothing to filter, the list has no filter at all: a fast stream's rows
+ * are then not tested one by one. */
+static void
+update_filter (SpStreamPage *self)
+{
+  gboolean filtering = (self->needle != NULL && *self->needle != '\0') ||
+                       gtk_drop_down_get_selected (self->direction_dropdown) != 0 ||
+                       gtk_drop_down_get_selected (self->kind_dropdown) != 0 ||
+                       self->hide_ping_pong;
+
+  if (!filtering)
+    {
+      gtk_filter_list_model_set_filter (self->filtered, NULL);
+      return;
+    }
+  if (gtk_filter_list_model_get_filter (self->filtered) == NULL)
+    gtk_filter_list_model_set_filter (self->filtered, GTK_FILTER (self->filter));
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
 static void
 on_filter_changed (SpStreamPage *self)
 {
@@ -164,7 +187,7 @@ on_filter_changed (SpStreamPage *self)
         }
     }
 
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_filter (self);
 }
 
 static void
@@ -176,12 +199,19 @@ on_hide_ping_pong (GSimpleAction *action,
 
   g_simple_action_set_state (action, state);
   self->hide_ping_pong = g_variant_get_boolean (state);
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_filter (self);
 }
 
 /* Frames arrive in bursts of thousands a second: they join the list once per
  * frame of the window, in one splice, and the oldest leave past the limit. */
 static void scroll_to_tail (SpStreamPage *self);
+
+static void show_price (SpStreamPage *self);
+static void queue_flush (SpStreamPage *self);
+
+#define FAST_STREAM_BATCH    30                          /* messages in one frame */
+#define LOG_SETTLE_US        (250 * G_TIME_SPAN_MILLISECOND)
+#define FAST_LOG_REFRESH_US  (100 * G_TIME_SPAN_MILLISECOND)
 
 static gboolean
 flush_pending (GtkWidget     *widget,
@@ -193,16 +223,60 @@ flush_pending (GtkWidget     *widget,
   guint n_new;
   guint skip = 0;
 
-  self->tick_id = 0;
+  if (clock != NULL)
+    self->tick_id = 0;
+
+  /* Labels change once a frame, whatever the message rate. */
+  if (self->price_dirty)
+    {
+      self->price_dirty = FALSE;
+      show_price (self);
+    }
 
   if (self->pending->len == 0 || gtk_toggle_button_get_active (self->pause_button))
     return G_SOURCE_REMOVE;
 
+  /* A fast stream refreshes the log ten times a second, not every frame: no
+   * one reads faster, and the chart and prices keep the full frame rate. */
+  if (clock != NULL && self->pending->len > FAST_STREAM_BATCH &&
+      gdk_frame_clock_get_frame_time (clock) - self->last_flush < FAST_LOG_REFRESH_US)
+    {
+      queue_flush (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (clock != NULL)
+    self->last_flush = gdk_frame_clock_get_frame_time (clock);
+
+  self->last_log_change = g_get_monotonic_time ();
   n_new = self->pending->len;
   if (n_new > self->log_limit)
     skip = n_new - self->log_limit;
 
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->log_store));
+
+  /* Following a fast stream: dropping old rows costs the list view about
+   * 13 µs a row (measured: 40 ms a flush at 20,000 messages/s), more than
+   * anything else; a fresh store with the newest half costs 20 ms once per
+   * half a log. Scrolled back or paused, the rows stay put and old ones go
+   * one splice at a time. */
+  if (self->follow_tail && n_items + (n_new - skip) > self->log_limit && n_items > 0)
+    {
+      g_autoptr(GListStore) fresh = g_list_store_new (SP_TYPE_LOG_ITEM);
+      guint keep = MIN (n_items, MIN (self->log_limit - MIN (self->log_limit, n_new - skip),
+                                      self->log_limit / 2));
+      g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = n_items - keep; i < n_items; i++)
+        g_ptr_array_add (kept, g_list_model_get_item (G_LIST_MODEL (self->log_store), i));
+      g_list_store_splice (fresh, 0, 0, kept->pdata, kept->len);
+      g_list_store_splice (fresh, kept->len, 0, self->pending->pdata + skip, n_new - skip);
+      g_ptr_array_set_size (self->pending, 0);
+      g_set_object (&self->log_store, fresh);
+      gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (self->log_store));
+      scroll_to_tail (self);
+      return G_SOURCE_REMOVE;
+    }
+
   if (n_items + (n_new - skip) > self->log_limit)
     {
       guint drop = MIN (n_items, n_items + (n_new - skip) - self->log_limit);
@@ -323,7 +397,10 @@ bind_row (GtkSignalListItemFactory *factory,
 
   gtk_label_set_text (GTK_LABEL (time), time_text);
   gtk_label_set_text (GTK_LABEL (arrow), frame->direction == SP_FRAME_IN ? "↓" : "↑");
-  gtk_widget_set_tooltip_text (arrow, frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"));
+  /* Said to screen readers; no tooltip: setting one asks the X server where
+   * the pointer is, and fast streams bind hundreds of rows a second. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"), -1);
   gtk_label_set_text (GTK_LABEL (kind), sp_frame_kind_to_string (frame->kind));
   gtk_label_set_text (GTK_LABEL (size), size_text);
   gtk_label_set_text (GTK_LABEL (text), sp_log_item_get_summary (item));
@@ -355,12 +432,31 @@ static void
 on_log_scrolled (GtkAdjustment *adjustment,
                  SpStreamPage  *self)
 {
+  gboolean at_end = gtk_adjustment_get_value (adjustment) >=
+                    gtk_adjustment_get_upper (adjustment) -
+                    gtk_adjustment_get_page_size (adjustment) - 4;
+
   if (self->scrolling)
     return;
 
-  self->follow_tail = gtk_adjustment_get_value (adjustment) >=
-                      gtk_adjustment_get_upper (adjustment) -
-                      gtk_adjustment_get_page_size (adjustment) - 4;
+  /* Rows coming and going move the view too: right after the log changed,
+   * only reaching the end counts (the scroll wheel says when the user leaves). */
+  if (g_get_monotonic_time () - self->last_log_change < LOG_SETTLE_US && !at_end)
+    return;
+
+  self->follow_tail = at_end;
+}
+
+static gboolean
+on_log_wheel (GtkEventControllerScroll *controller,
+              double                    dx,
+              double                    dy,
+              SpStreamPage             *self)
+{
+  if (dy < 0)
+    self->follow_tail = FALSE;
+
+  return GDK_EVENT_PROPAGATE;
 }
 
 static SpLogItem *
@@ -1076,10 +1172,15 @@ show_price (SpStreamPage *self)
   price = g_strdup_printf ("%.2f", state->last);
   change = g_strdup_printf ("%+.2f (%+.2f %%)", delta,
                             state->first != 0 ? delta / state->first * 100.0 : 0.0);
-  gtk_label_set_text (self->price_label, price);
-  gtk_label_set_text (self->change_label, change);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "error" : "success");
-  gtk_widget_add_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error");
+  if (g_strcmp0 (gtk_label_get_text (self->price_label), price) != 0)
+    gtk_label_set_text (self->price_label, price);
+  if (g_strcmp0 (gtk_label_get_text (self->change_label), change) != 0)
+    gtk_label_set_text (self->change_label, change);
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error"))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "error" : "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error");
+    }
 }
 
 static SpSeries *
@@ -1144,7 +1245,8 @@ on_prices (SpStreamClient *client,
       append_to_series (self, symbol, point, frame->time_us);
     }
 
-  show_price (self);
+  self->price_dirty = TRUE;
+  queue_flush (self);
 }
 
 static void
@@ -1583,11 +1685,12 @@ sp_stream_page_set_search (SpStreamPage *self,
 }
 
 void
-sp_stream_page_resume_log (SpStreamPage *self)
+sp_stream_page_set_log_paused (SpStreamPage *self,
+                               gboolean      paused)
 {
   g_return_if_fail (SP_IS_STREAM_PAGE (self));
 
-  gtk_toggle_button_set_active (self->pause_button, FALSE);
+  gtk_toggle_button_set_active (self->pause_button, paused);
 }
 
 gboolean
@@ -1821,6 +1924,7 @@ sp_stream_page_init (SpStreamPage *self)
   self->filter = gtk_custom_filter_new (filter_item, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->log_store)),
                                               GTK_FILTER (g_object_ref (self->filter)));
+  update_filter (self);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -1835,6 +1939,13 @@ sp_stream_page_init (SpStreamPage *self)
   self->follow_tail = TRUE;
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->log_scroller), "value-changed",
                     G_CALLBACK (on_log_scrolled), self);
+  {
+    GtkEventController *wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+    gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+    g_signal_connect (wheel, "scroll", G_CALLBACK (on_log_wheel), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->log_scroller), wheel);
+  }
 
   self->symbols = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (self->symbols));

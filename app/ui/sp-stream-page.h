@@ -30,7 +30,8 @@ void          sp_stream_page_set_search    (SpStreamPage          *self,
                                             const char            *text,
                                             gboolean               regex);
 gboolean      sp_stream_page_get_search_error (SpStreamPage       *self);
-void          sp_stream_page_resume_log    (SpStreamPage          *self);
+void          sp_stream_page_set_log_paused (SpStreamPage         *self,
+                                            gboolean               paused);
 /* Selects and shows the received message that arrived at @time_us (a chart point's ref). */
 gboolean      sp_stream_page_select_message (SpStreamPage         *self,
                                             gint64                 time_us);
