@@ -1,7 +1,9 @@
 /* Price extraction from what real servers send. */
 #include "config.h"
 
+#include "sp-market.h"
 #include "sp-price-extractor.h"
+#include "sp-protocol.h"
 
 typedef struct
 {
@@ -224,6 +226,88 @@ test_symbol_pool (void)
   g_assert_cmpstr (other, ==, "(other)");
 }
 
+/* The server's own frames take a shortcut past the JSON parser: it must
+ * find exactly what the parser finds, for single ticks and batches, symbols
+ * that need escaping included (those take the parser's road). */
+static void
+test_fast_path_agrees (void)
+{
+  const char *symbols[] = { "ACME", "GLOBEX=0.01", "A\"B", "X\\Y=1234567.89", "Ü-TF8", NULL };
+  g_autoptr(SpMarket) market = sp_market_new (symbols, 9, NULL);
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+
+  g_assert_nonnull (market);
+  for (guint step = 0; step < 200; step++)
+    {
+      g_autoptr(GPtrArray) ticks = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GString) batch = g_string_new (NULL);
+      g_autoptr(GString) spaced = NULL;
+      g_autoptr(GArray) fast = NULL;
+      g_autoptr(GArray) slow = NULL;
+      gint64 ts = G_GINT64_CONSTANT (1795521600000000) + step;
+
+      sp_market_step (market, 0.25);
+      for (guint i = 0; i < sp_market_get_n_symbols (market); i++)
+        {
+          GString *tick = g_string_new (NULL);
+
+          sp_protocol_append_tick (tick, sp_market_get_quote (market, i), ts);
+          g_ptr_array_add (ticks, g_string_free (tick, FALSE));
+        }
+      g_ptr_array_add (ticks, NULL);
+      sp_protocol_append_batch (batch, ts, (const char * const *) ticks->pdata, ticks->len - 1);
+
+      /* A space after the brace keeps the shortcut out: the parser's answer. */
+      spaced = g_string_new (batch->str);
+      g_string_insert_c (spaced, 1, ' ');
+      fast = extract (extractor, batch->str, batch->len);
+      slow = extract (extractor, spaced->str, spaced->len);
+      g_assert_cmpuint (fast->len, ==, 5);
+      g_assert_cmpuint (slow->len, ==, fast->len);
+      for (guint i = 0; i < fast->len; i++)
+        {
+          SpPricePoint *a = &g_array_index (fast, SpPricePoint, i);
+          SpPricePoint *b = &g_array_index (slow, SpPricePoint, i);
+
+          g_assert_cmpstr (a->symbol, ==, b->symbol);
+          g_assert_cmpfloat (a->price, ==, b->price);
+          g_assert_cmpint (a->ts_us, ==, b->ts_us);
+        }
+
+      /* And one tick alone. */
+      {
+        g_autoptr(GArray) one = extract (extractor, ticks->pdata[0], strlen (ticks->pdata[0]));
+        g_autofree char *spaced_one = g_strconcat ("{ ", (char *) ticks->pdata[0] + 1, NULL);
+        g_autoptr(GArray) parsed = extract (extractor, spaced_one, strlen (spaced_one));
+
+        g_assert_cmpuint (one->len, ==, 1);
+        g_assert_cmpuint (parsed->len, ==, 1);
+        g_assert_cmpstr (g_array_index (one, SpPricePoint, 0).symbol, ==, "ACME");
+        g_assert_cmpfloat (g_array_index (one, SpPricePoint, 0).price, ==,
+                           g_array_index (parsed, SpPricePoint, 0).price);
+      }
+    }
+
+  /* Near misses go to the parser and still work, or yield nothing. */
+  {
+    const char *near[] = {
+      "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":1.5,\"ts\":7}",
+      "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":1.5,\"ts\":7} ",
+      "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":1.5,\"ts\":7,\"extra\":1}",
+      "{\"type\":\"ticks\",\"ts\":7,\"ticks\":[{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":1.5,\"ts\":7}]}",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (near); i++)
+      {
+        g_autoptr(GArray) points = extract (extractor, near[i], strlen (near[i]));
+
+        g_assert_cmpuint (points->len, ==, 1);
+        g_assert_cmpfloat (g_array_index (points, SpPricePoint, 0).price, ==, 1.5);
+        g_assert_cmpint (g_array_index (points, SpPricePoint, 0).ts_us, ==, 7);
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +315,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/price-extractor/stockpush-frames", test_stockpush_frames);
+  g_test_add_func ("/price-extractor/fast-path-agrees", test_fast_path_agrees);
   g_test_add_func ("/price-extractor/text", test_text);
   g_test_add_func ("/price-extractor/json-detection", test_json_detection);
   g_test_add_func ("/price-extractor/paths", test_paths);

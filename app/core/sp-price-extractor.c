@@ -435,6 +435,113 @@ depth_ok (const char *text,
   return TRUE;
 }
 
+/* StockPush's own ticks, as sp_protocol_append_tick() writes them, are read
+ * without a JSON parser: the common case of a fast stream costs a few string
+ * comparisons. Anything unexpected (an escape, another member order, a
+ * configured path) returns FALSE and the general parser decides. */
+static gboolean
+fast_tick (SpPriceExtractor *self,
+           const char       *p,
+           const char       *end,
+           const char      **after,
+           GArray           *points)
+{
+  static const char head[] = "{\"type\":\"tick\",\"symbol\":\"";
+  static const char price_key[] = "\",\"price\":";
+  const char *symbol, *symbol_end, *ts;
+  char *number_end;
+  char symbol_buffer[64];
+  double price;
+  gint64 ts_us;
+
+  if ((gsize) (end - p) < sizeof head || memcmp (p, head, sizeof head - 1) != 0)
+    return FALSE;
+  symbol = p + sizeof head - 1;
+  symbol_end = memchr (symbol, '"', end - symbol);
+  if (symbol_end == NULL || memchr (symbol, '\\', symbol_end - symbol) != NULL ||
+      (gsize) (symbol_end - symbol) >= sizeof symbol_buffer ||
+      (gsize) (end - symbol_end) < sizeof price_key ||
+      memcmp (symbol_end, price_key, sizeof price_key - 1) != 0)
+    return FALSE;
+
+  price = g_ascii_strtod (symbol_end + sizeof price_key - 1, &number_end);
+  if (number_end == symbol_end + sizeof price_key - 1 || number_end >= end || !isfinite (price))
+    return FALSE;
+
+  /* The last member is "ts", then this object closes (its other members are
+   * numbers, so the first '}' is its end; if not, the parser decides). */
+  {
+    const char *close = memchr (number_end, '}', end - number_end);
+
+    if (close == NULL)
+      return FALSE;
+    ts = g_strstr_len (number_end, close - number_end, ",\"ts\":");
+    if (ts == NULL)
+      return FALSE;
+    ts_us = g_ascii_strtoll (ts + 6, &number_end, 10);
+    if (number_end != close)
+      return FALSE;
+  }
+
+  memcpy (symbol_buffer, symbol, symbol_end - symbol);
+  symbol_buffer[symbol_end - symbol] = '\0';
+  {
+    SpPricePoint point = { pool_symbol (self, symbol_buffer), price, ts_us };
+
+    g_array_append_val (points, point);
+  }
+  *after = number_end + 1;
+  return TRUE;
+}
+
+/* A tick, or a batch of them: {"type":"ticks","ts":…,"ticks":[tick,…]}. */
+static gboolean
+fast_extract (SpPriceExtractor *self,
+              const char       *text,
+              gsize             length,
+              GArray           *points)
+{
+  static const char batch[] = "{\"type\":\"ticks\",\"ts\":";
+  const char *end = text + length;
+  const char *p;
+  guint before = points->len;
+
+  if (self->price_path != NULL || self->symbol_path != NULL)
+    return FALSE;
+
+  if (fast_tick (self, text, end, &p, points))
+    {
+      if (p == end)
+        return TRUE;
+      g_array_set_size (points, before);
+      return FALSE;
+    }
+
+  if (length < sizeof batch || memcmp (text, batch, sizeof batch - 1) != 0)
+    return FALSE;
+  p = g_strstr_len (text, length, ",\"ticks\":[");
+  if (p == NULL)
+    return FALSE;
+  p += 10;
+  while (p < end && *p != ']')
+    {
+      if (!fast_tick (self, p, end, &p, points))
+        {
+          g_array_set_size (points, before);
+          return FALSE;
+        }
+      if (p < end && *p == ',')
+        p++;
+    }
+  if (end - p != 2 || memcmp (p, "]}", 2) != 0)
+    {
+      g_array_set_size (points, before);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 guint
 sp_price_extractor_extract (SpPriceExtractor *self,
                             const char       *text,
@@ -452,6 +559,9 @@ sp_price_extractor_extract (SpPriceExtractor *self,
     return 0;
 
   before = points->len;
+
+  if (fast_extract (self, text, length, points))
+    return points->len - before;
 
   while (start < length && g_ascii_isspace (text[start]))
     start++;

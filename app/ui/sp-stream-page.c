@@ -6,6 +6,7 @@
 #include "sp-chart.h"
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
+#include "sp-log-row.h"
 #include "sp-stream-page.h"
 
 #define MAX_RECENT          12
@@ -75,6 +76,7 @@ struct _SpStreamPage
   gboolean        price_dirty;   /* the price labels wait for the next frame */
   gint64          last_flush;    /* when the log last took new messages (frame time, µs) */
   gint64          last_log_change; /* monotonic µs */
+  gint64          last_price_shown;
 
   GtkStringList  *symbols;
   GHashTable     *last_prices;   /* symbol → PriceState */
@@ -211,6 +213,7 @@ static void queue_flush (SpStreamPage *self);
 
 #define FAST_STREAM_BATCH    30                          /* messages in one frame */
 #define LOG_SETTLE_US        (250 * G_TIME_SPAN_MILLISECOND)
+#define PRICE_REFRESH_US     (50 * G_TIME_SPAN_MILLISECOND)
 #define FAST_LOG_REFRESH_US  (100 * G_TIME_SPAN_MILLISECOND)
 
 static gboolean
@@ -226,11 +229,20 @@ flush_pending (GtkWidget     *widget,
   if (clock != NULL)
     self->tick_id = 0;
 
-  /* Labels change once a frame, whatever the message rate. */
+  /* The price labels change at most twenty times a second, whatever the
+   * message rate: no one reads faster, and each change costs a relayout. */
   if (self->price_dirty)
     {
-      self->price_dirty = FALSE;
-      show_price (self);
+      gint64 now = g_get_monotonic_time ();
+
+      if (now - self->last_price_shown >= PRICE_REFRESH_US)
+        {
+          self->price_dirty = FALSE;
+          self->last_price_shown = now;
+          show_price (self);
+        }
+      else if (clock != NULL)
+        queue_flush (self);
     }
 
   if (self->pending->len == 0 || gtk_toggle_button_get_active (self->pause_button))
@@ -348,36 +360,7 @@ setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            gpointer                  user_data)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
-  GtkWidget *time = gtk_label_new (NULL);
-  GtkWidget *arrow = gtk_label_new (NULL);
-  GtkWidget *kind = gtk_label_new (NULL);
-  GtkWidget *size = gtk_label_new (NULL);
-  GtkWidget *text = gtk_label_new (NULL);
-
-  gtk_widget_add_css_class (time, "dim-label");
-  gtk_widget_add_css_class (time, "numeric");
-  gtk_label_set_width_chars (GTK_LABEL (kind), 6);
-  gtk_label_set_xalign (GTK_LABEL (kind), 0);
-  gtk_widget_add_css_class (kind, "caption-heading");
-  gtk_label_set_width_chars (GTK_LABEL (size), 8);
-  gtk_label_set_xalign (GTK_LABEL (size), 1);
-  gtk_widget_add_css_class (size, "dim-label");
-  gtk_widget_add_css_class (size, "numeric");
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (text), TRUE);
-  gtk_widget_set_hexpand (text, TRUE);
-  gtk_widget_add_css_class (text, "monospace");
-
-  gtk_box_append (GTK_BOX (box), time);
-  gtk_box_append (GTK_BOX (box), arrow);
-  gtk_box_append (GTK_BOX (box), kind);
-  gtk_box_append (GTK_BOX (box), size);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_list_item_set_child (list_item, box);
+  gtk_list_item_set_child (list_item, sp_log_row_new ());
 }
 
 static void
@@ -385,34 +368,16 @@ bind_row (GtkSignalListItemFactory *factory,
           GtkListItem              *list_item,
           gpointer                  user_data)
 {
-  SpLogItem *item = gtk_list_item_get_item (list_item);
-  SpFrame *frame = sp_log_item_get_frame (item);
-  GtkWidget *time = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
-  GtkWidget *arrow = gtk_widget_get_next_sibling (time);
-  GtkWidget *kind = gtk_widget_get_next_sibling (arrow);
-  GtkWidget *size = gtk_widget_get_next_sibling (kind);
-  GtkWidget *text = gtk_widget_get_next_sibling (size);
-  g_autofree char *time_text = sp_log_item_dup_time (item);
-  g_autofree char *size_text = g_format_size_full (frame->size, G_FORMAT_SIZE_DEFAULT);
+  sp_log_row_set_item (SP_LOG_ROW (gtk_list_item_get_child (list_item)),
+                       gtk_list_item_get_item (list_item));
+}
 
-  gtk_label_set_text (GTK_LABEL (time), time_text);
-  gtk_label_set_text (GTK_LABEL (arrow), frame->direction == SP_FRAME_IN ? "↓" : "↑");
-  /* Said to screen readers; no tooltip: setting one asks the X server where
-   * the pointer is, and fast streams bind hundreds of rows a second. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"), -1);
-  gtk_label_set_text (GTK_LABEL (kind), sp_frame_kind_to_string (frame->kind));
-  gtk_label_set_text (GTK_LABEL (size), size_text);
-  gtk_label_set_text (GTK_LABEL (text), sp_log_item_get_summary (item));
-
-  if (frame->direction == SP_FRAME_OUT)
-    gtk_widget_add_css_class (arrow, "accent");
-  else
-    gtk_widget_remove_css_class (arrow, "accent");
-  if (frame->kind == SP_FRAME_CLOSE)
-    gtk_widget_add_css_class (kind, "warning");
-  else
-    gtk_widget_remove_css_class (kind, "warning");
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  user_data)
+{
+  sp_log_row_set_item (SP_LOG_ROW (gtk_list_item_get_child (list_item)), NULL);
 }
 
 static void
@@ -1933,6 +1898,7 @@ sp_stream_page_init (SpStreamPage *self)
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
   gtk_list_view_set_factory (self->log_view, factory);
   gtk_list_view_set_model (self->log_view, GTK_SELECTION_MODEL (self->selection));
 
