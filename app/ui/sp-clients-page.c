@@ -20,6 +20,7 @@ struct _SpClientsPage
   SpServer      *server;
   GListStore    *clients;   /* SpClientItem, ordered by id */
   guint          refresh_id;
+  guint          queued_refresh_id;
 };
 
 G_DEFINE_FINAL_TYPE (SpClientsPage, sp_clients_page, GTK_TYPE_WIDGET)
@@ -101,8 +102,27 @@ update_label (GtkLabel     *label,
   CellText text = g_object_get_data (G_OBJECT (label), "cell-text");
   g_autofree char *value = text (sp_client_item_get_info (item));
 
-  gtk_label_set_text (label, value);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), value);
+  if (g_strcmp0 (gtk_label_get_text (label), value) != 0)
+    gtk_label_set_text (label, value);
+}
+
+/* The whole text of a cut cell, asked for only when the pointer rests on it:
+ * setting a tooltip at each bind would ask the X server where the pointer is,
+ * once per cell, and a thousand clients arrive at once. */
+static gboolean
+on_cell_tooltip (GtkWidget  *widget,
+                 int         x,
+                 int         y,
+                 gboolean    keyboard,
+                 GtkTooltip *tooltip,
+                 gpointer    user_data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (widget));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -123,6 +143,8 @@ setup_text (GtkSignalListItemFactory *factory,
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (label, "numeric");
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (on_cell_tooltip), NULL);
   g_object_set_data (G_OBJECT (label), "cell-text", text);
   gtk_list_item_set_child (list_item, label);
 }
@@ -281,18 +303,53 @@ refresh (SpClientsPage *self)
           i++, j++;
         }
       else if (item_id < info_id)
-        g_list_store_remove (self->clients, i);
+        {
+          /* Every client gone from here on, in one splice. */
+          guint n = 1;
+
+          while (i + n < g_list_model_get_n_items (G_LIST_MODEL (self->clients)))
+            {
+              g_autoptr(SpClientItem) next = g_list_model_get_item (G_LIST_MODEL (self->clients), i + n);
+
+              if (sp_client_item_get_info (next)->id >= info_id)
+                break;
+              n++;
+            }
+          g_list_store_splice (self->clients, i, n, NULL, 0);
+        }
       else
         {
-          g_autoptr(SpClientItem) fresh = sp_client_item_new (info);
+          /* Every newcomer before the next known client, in one splice: a
+           * thousand clients arriving at once are one change, not a thousand. */
+          g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
 
-          g_list_store_insert (self->clients, i, fresh);
-          i++, j++;
+          while (j < infos->len && ((SpClientInfo *) g_ptr_array_index (infos, j))->id < item_id)
+            g_ptr_array_add (fresh, sp_client_item_new (g_ptr_array_index (infos, j++)));
+          g_list_store_splice (self->clients, i, 0, fresh->pdata, fresh->len);
+          i += fresh->len;
         }
     }
 
   if ((n_items == 0) != (infos->len == 0) || infos->len == 0)
     gtk_stack_set_visible_child_name (self->stack, infos->len > 0 ? "list" : "empty");
+}
+
+static gboolean
+on_queued_refresh (gpointer data)
+{
+  SpClientsPage *self = data;
+
+  self->queued_refresh_id = 0;
+  refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Clients come and go in bursts: the list follows at most five times a second. */
+static void
+queue_refresh (SpClientsPage *self)
+{
+  if (self->queued_refresh_id == 0)
+    self->queued_refresh_id = g_timeout_add (200, on_queued_refresh, self);
 }
 
 static gboolean
@@ -320,7 +377,7 @@ sp_clients_page_set_server (SpClientsPage *self,
   g_set_object (&self->server, server);
   g_signal_connect_object (server, "notify::running", G_CALLBACK (on_server_changed), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (server, "notify::n-clients", G_CALLBACK (refresh), self,
+  g_signal_connect_object (server, "notify::n-clients", G_CALLBACK (queue_refresh), self,
                            G_CONNECT_SWAPPED);
   on_server_changed (self);
 }
@@ -362,6 +419,7 @@ sp_clients_page_dispose (GObject *object)
   SpClientsPage *self = SP_CLIENTS_PAGE (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_handle_id (&self->queued_refresh_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CLIENTS_PAGE);
   /* Children the template does not name are ours to unparent. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)

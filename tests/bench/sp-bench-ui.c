@@ -17,9 +17,11 @@
 #include "sp-stream-page.h"
 #include "sp-window.h"
 
+static gint64 first_paint;
 static gint64 last_paint;
 static gint64 longest;
 static guint64 frames;
+static guint64 slow_frames;   /* over 50 ms */
 static gboolean measuring;
 
 static void
@@ -30,9 +32,14 @@ on_after_paint (GdkFrameClock *clock,
 
   if (measuring)
     {
-      frames++;
-      if (last_paint != 0)
-        longest = MAX (longest, now - last_paint);
+      if (first_paint == 0)
+        first_paint = now;
+      else
+        {
+          frames++;
+          longest = MAX (longest, now - last_paint);
+          slow_frames += now - last_paint > 50 * G_TIME_SPAN_MILLISECOND;
+        }
     }
   last_paint = now;
 }
@@ -186,9 +193,12 @@ main (int   argc,
   hwm = status_kib ("VmHWM:");
 
   g_print ("{\"seconds\":%.1f,\"frames\":%" G_GUINT64_FORMAT ",\"fps\":%.1f,\"longest_frame_ms\":%.1f,"
+           "\"frames_over_50ms\":%" G_GUINT64_FORMAT ","
            "\"messages_per_s\":%.0f,\"messages\":%" G_GUINT64_FORMAT ",\"log_items\":%u,"
            "\"chart_points\":%u,\"rss_mb\":%.1f,\"peak_rss_mb\":%.1f}\n",
-           elapsed / 1e6, frames, frames / (elapsed / 1e6), longest / 1000.0,
+           elapsed / 1e6, frames,
+           last_paint > first_paint ? frames / ((last_paint - first_paint) / 1e6) : 0.0,
+           longest / 1000.0, slow_frames,
            (messages_after - messages_before) / (elapsed / 1e6), messages_after,
            g_list_model_get_n_items (sp_stream_page_get_log (page)),
            sp_chart_get_series (sp_stream_page_get_chart (page))
