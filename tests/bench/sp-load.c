@@ -184,6 +184,7 @@ main (int   argc,
   const char *host = "127.0.0.1";
   const char *send_text = NULL;
   int port = 0, n_clients = 100, connect_rate = 2000;
+  double connect_seconds = -1;
   double duration = 10, warmup = 2;
   static const struct option options[] = {
     { "host", required_argument, NULL, 'h' }, { "port", required_argument, NULL, 'p' },
@@ -261,6 +262,7 @@ main (int   argc,
 
       if (t_measure == 0 && started == n_clients && opened + lost == (uint64_t) n_clients)
         {
+          connect_seconds = now - t0;
           t_measure = now + warmup;
           t_end = t_measure + duration;
         }
@@ -352,10 +354,10 @@ main (int   argc,
           values[k++] = slot * LATENCY_STEP / 1000.0;
       }
 
-    printf ("{\"clients\":%d,\"opened\":%llu,\"lost\":%llu,\"seconds\":%.3f,"
+    printf ("{\"clients\":%d,\"opened\":%llu,\"lost\":%llu,\"connect_seconds\":%.3f,\"seconds\":%.3f,"
             "\"frames_per_s\":%.1f,\"updates_per_s\":%.1f,\"mbytes_per_s\":%.2f,"
             "\"latency_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"p999\":%.2f}}\n",
-            n_clients, (unsigned long long) opened, (unsigned long long) lost, measured_for,
+            n_clients, (unsigned long long) opened, (unsigned long long) lost, connect_seconds, measured_for,
             measured_for > 0 ? frames / measured_for : 0, measured_for > 0 ? updates / measured_for : 0,
             measured_for > 0 ? bytes_in / measured_for / 1e6 : 0, values[0], values[1], values[2]);
   }
