@@ -1,11 +1,14 @@
 """Shared pieces of the Python tests: TAP output, bounded waits, and
 `stockpush --headless` as a process. Loopback only; every process is stopped."""
 import asyncio
+import base64
 import os
 import re
 import signal
+import struct
 import sys
 import tempfile
+import time
 import traceback
 
 import websockets
@@ -156,3 +159,143 @@ async def run_one(tap, description, factory, limit=TEST_LIMIT):
     except Exception as e:
         tap.add(False, description, "".join(traceback.format_exception(e)))
 
+
+# --- raw WebSocket pieces and a server whose log is kept ------------------------
+
+class LoggingServer(Server):
+    """A headless server whose log (stderr) is kept, to see clients come and go."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.log = []
+        self.log_task = None
+
+    async def start(self):
+        # Under AddressSanitizer, freed memory waits in a quarantine (256 MiB by
+        # default) that would read as growth: keep it small so RSS means something.
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"
+        self.proc = await asyncio.create_subprocess_exec(
+            BIN, *self.args, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+        self.log_task = asyncio.create_task(self._read_log())
+        while self.url is None:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), 5)
+            if not line:
+                await self.stop()
+                raise Fail(f"server {self.args} printed no URL; log: {self.log}")
+            m = re.search(r"ws://\S+", line.decode())
+            if m:
+                self.url = m.group(0)
+        self.drain = asyncio.create_task(self._drain())
+        return self
+
+    async def _read_log(self):
+        try:
+            while True:
+                line = await self.proc.stderr.readline()
+                if not line:
+                    break
+                self.log.append((time.monotonic(), line.decode(errors="replace")))
+        except Exception:
+            pass
+
+    async def stop(self):
+        await super().stop()
+        if self.log_task is not None:
+            self.log_task.cancel()
+
+    @property
+    def port(self):
+        return int(re.search(r":(\d+)/", self.url).group(1))
+
+    def connected(self):
+        return sum(1 for _, line in self.log if " connected from " in line)
+
+    def left(self):
+        return [(t, line) for t, line in self.log if " left: " in line]
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+async def raw_request(port, lines, read_body=True):
+    """Sends a raw HTTP request; returns (status, headers text, reader, writer)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    status = int(head.split(b" ", 2)[1])
+    return status, head.decode(errors="replace"), reader, writer
+
+
+def upgrade_lines(port, path="/", origin=None, host=None, extra=()):
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host or f'127.0.0.1:{port}'}",
+             "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    lines.extend(extra)
+    return lines
+
+
+async def upgrade_status(port, **kwargs):
+    status, head, reader, writer = await raw_request(port, upgrade_lines(port, **kwargs))
+    ticks = False
+    if status == 101:
+        # A real connection: its first frames are the welcome, then ticks.
+        data = await asyncio.wait_for(reader.read(65536), 5)
+        ticks = b'"type":"welcome"' in data or b'"type":"tick' in data
+    writer.transport.abort()
+    return status, ticks
+
+
+def masked_frame(opcode, payload, declared=None):
+    mask = os.urandom(4)
+    length = len(payload) if declared is None else declared
+    if length < 126:
+        header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return header + mask + body
+
+
+async def read_close(reader, timeout):
+    """Reads server frames until a close frame; returns (code, reason)."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while time.monotonic() < deadline:
+        try:
+            chunk = await asyncio.wait_for(reader.read(65536), deadline - time.monotonic())
+        except asyncio.TimeoutError:
+            break
+        if not chunk:
+            break
+        buffer += chunk
+        while len(buffer) >= 2:
+            opcode = buffer[0] & 0x0F
+            length = buffer[1] & 0x7F
+            offset = 2
+            if length == 126:
+                if len(buffer) < 4:
+                    break
+                length = struct.unpack("!H", buffer[2:4])[0]
+                offset = 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    break
+                length = struct.unpack("!Q", buffer[2:10])[0]
+                offset = 10
+            if len(buffer) < offset + length:
+                break
+            payload = buffer[offset:offset + length]
+            buffer = buffer[offset + length:]
+            if opcode == 8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                return code, payload[2:].decode(errors="replace")
+    return None, None

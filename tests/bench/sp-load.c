@@ -360,7 +360,17 @@ main (int   argc,
             n_clients, (unsigned long long) opened, (unsigned long long) lost, connect_seconds, measured_for,
             measured_for > 0 ? frames / measured_for : 0, measured_for > 0 ? updates / measured_for : 0,
             measured_for > 0 ? bytes_in / measured_for / 1e6 : 0, values[0], values[1], values[2]);
+    fflush (stdout);
   }
+
+  for (int i = 0; i < n_clients; i++)
+    {
+      if (clients[i].state != CLOSED && clients[i].fd > 0)
+        close (clients[i].fd);
+      free (clients[i].buffer);
+    }
+  free (clients);
+  close (epfd);
 
   return 0;
 }
