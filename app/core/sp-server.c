@@ -27,6 +27,8 @@
 /* A close we asked for that the peer does not complete: cut it after this. */
 #define FORCE_CLOSE_US        (1000 * G_TIME_SPAN_MILLISECOND)
 #define SWEEP_MS              250
+#define MAX_HEADERS           100
+#define MAX_HEADER_BYTES      (16 * 1024)
 #define CLOSE_REASON_SLOW     "Client too slow: it stopped reading the stream"
 #define CLOSE_REASON_DEAD     "No answer to ping"
 #define CLOSE_REASON_FLOOD    "Too many messages"
@@ -821,6 +823,23 @@ refuse (SoupServerMessage *msg,
                                 "close");
 }
 
+typedef struct
+{
+  guint n;
+  gsize bytes;
+} HeaderCount;
+
+static void
+count_header (const char *name,
+              const char *value,
+              gpointer    user_data)
+{
+  HeaderCount *count = user_data;
+
+  count->n++;
+  count->bytes += strlen (name) + strlen (value) + 4;
+}
+
 /* Runs once the headers are in, before any upgrade: who may come in. */
 static void
 on_early (SoupServer        *soup,
@@ -834,7 +853,17 @@ on_early (SoupServer        *soup,
   gboolean upgrade = soup_message_headers_header_contains (request, "Upgrade", "websocket");
   g_autofree char *why = NULL;
 
+  HeaderCount count = { 0, 0 };
+
   g_hash_table_remove (engine->handshakes, msg);
+
+  /* A client has no reason for a hundred headers or 16 KiB of them. */
+  soup_message_headers_foreach (request, count_header, &count);
+  if (count.n > MAX_HEADERS || count.bytes > MAX_HEADER_BYTES)
+    {
+      refuse (msg, 431, "Request header fields too large");
+      return;
+    }
 
   if (upgrade && !origin_allowed (engine, request, &why))
     {
