@@ -35,7 +35,9 @@ class Tap:
                 for line in str(diag).splitlines():
                     print(f"# {line}")
         sys.stdout.flush()
-        return 0 if self.results and all(ok for ok, _, _ in self.results) else 1
+        # "not ok … # TODO reason" is a known failure: reported, not fatal.
+        return 0 if self.results and all(ok or "# TODO" in description
+                                         for ok, description, _ in self.results) else 1
 
 
 class Fail(Exception):

@@ -309,6 +309,21 @@ async def bad_handshakes(server):
           f"{server.connected() - before} client entries for {len(cases)} valid clients")
 
 
+async def endless_fragments(server):
+    """Known limitation: libsoup 3.2.3 assembles a fragmented message without a
+    bound (upstream fixed it in 3.7.1); each fragment is under the size limit."""
+    conn = await Conn.open(server.port)
+    try:
+        await conn.expect_reply("welcome")
+        conn.frame(1, b"x" * 60000, fin=False)
+        for _ in range(40):   # 2.4 MB in all, past the 64 KiB message limit
+            conn.frame(0, b"x" * 60000, fin=False)
+        await conn.writer.drain()
+        await conn.expect_close({1009})
+    finally:
+        conn.abort()
+
+
 async def main():
     tap = Tap()
     async with LoggingServer("--interval-ms", "100", "--handshake-timeout-ms", "2000") as server:
@@ -318,6 +333,15 @@ async def main():
                            "200 headers, 70 KiB of headers, garbage, a TLS hello): 4xx or closed, "
                            "no client entry, a valid client at once after each",
                       lambda: bad_handshakes(server), limit=150)
+        # Reported as a TODO whatever happens: it becomes a plain check once
+        # Debian's libsoup bounds the assembly.
+        known = Tap()
+        await run_one(known, "10.1.1 a message in endless fragments → 1009",
+                      lambda: endless_fragments(server), limit=6)
+        ok, description, diag = known.results[0]
+        tap.add(ok, description + ("" if ok else " # TODO libsoup 3.2.3 assembles fragments "
+                                                  "without a bound (fixed in 3.7.1); see README, Security"),
+                diag)
     return tap.finish()
 
 
