@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sp-headless.h"
+#include "sp-recorder.h"
 #include "sp-market.h"
 #include "sp-server.h"
 
@@ -100,9 +101,16 @@ sp_headless_run (const SpServerConfig *config)
   http_url = sp_server_dup_http_url (server);
   n_symbols = g_strv_length (config->symbols ? config->symbols
                                               : (char **) sp_market_default_symbols ());
-  printf ("StockPush %s serving %u symbol%s every %u ms, %s format\n",
-          PACKAGE_VERSION, n_symbols, n_symbols == 1 ? "" : "s",
-          config->interval_ms, sp_format_to_string (config->format));
+  if (config->replay_file != NULL && config->replay_speed > 0)
+    printf ("StockPush %s replaying %s at %g×, from the start again at its end\n",
+            PACKAGE_VERSION, config->replay_file, config->replay_speed);
+  else if (config->replay_file != NULL)
+    printf ("StockPush %s replaying %s as fast as each client takes it, from the start again at its end\n",
+            PACKAGE_VERSION, config->replay_file);
+  else
+    printf ("StockPush %s serving %u symbol%s every %u ms, %s format\n",
+            PACKAGE_VERSION, n_symbols, n_symbols == 1 ? "" : "s",
+            config->interval_ms, sp_format_to_string (config->format));
   printf ("  WebSocket: %s\n", ws_url);
   printf ("  Web page:  %s\n", http_url);
   printf ("Press Ctrl+C to stop.\n");
@@ -140,6 +148,7 @@ typedef struct
   int             status;
   gboolean        was_open;
   gboolean        sent;
+  SpRecorder     *recorder;
 } Watch;
 
 static char *
@@ -225,6 +234,19 @@ on_watch_frame (SpStreamClient *client,
 {
   Watch *watch = user_data;
   g_autofree char *when = NULL;
+
+  if (watch->recorder != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!sp_recorder_append (watch->recorder, frame, &error))
+        {
+          fprintf (stderr, "stockpush: --record %s: %s\n", watch->watch->record, error->message);
+          watch->status = 1;
+          g_main_loop_quit (watch->loop);
+          return;
+        }
+    }
 
   if (!watch->watch->verbose)
     return;
@@ -361,6 +383,16 @@ sp_headless_watch (const SpWatchOptions *options)
   watch.watch = options;
   watch.status = 1;
 
+  if (options->record != NULL)
+    {
+      watch.recorder = sp_recorder_new (options->record, &error);
+      if (watch.recorder == NULL)
+        {
+          fprintf (stderr, "stockpush: --record %s: %s\n", options->record, error->message);
+          return 1;
+        }
+    }
+
   g_signal_connect (client, "prices", G_CALLBACK (on_watch_prices), &watch);
   g_signal_connect (client, "frame", G_CALLBACK (on_watch_frame), &watch);
   g_signal_connect (client, "notify::handshake", G_CALLBACK (on_watch_handshake), &watch);
@@ -381,6 +413,19 @@ sp_headless_watch (const SpWatchOptions *options)
   g_source_remove (sigterm_id);
   g_signal_handlers_disconnect_by_data (client, &watch);
   sp_stream_client_disconnect (client);
+
+  if (watch.recorder != NULL)
+    {
+      if (!sp_recorder_close (watch.recorder, &error))
+        {
+          fprintf (stderr, "stockpush: --record %s: %s\n", options->record, error->message);
+          watch.status = 1;
+        }
+      else
+        fprintf (stderr, "stockpush: recorded %" G_GUINT64_FORMAT " frames to %s\n",
+                 sp_recorder_get_n_frames (watch.recorder), options->record);
+      sp_recorder_free (watch.recorder);
+    }
 
   return watch.status;
 }

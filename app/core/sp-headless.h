@@ -15,6 +15,7 @@ typedef struct
   gboolean         verbose;  /* handshake and every frame on stderr */
   guint64          count;    /* exit after this many prices; 0: never */
   const char      *send;     /* sent once, when the connection first opens */
+  const char      *record;   /* every frame to this file, as JSON Lines; NULL: none */
 } SpWatchOptions;
 
 /* The terminal viewer: one line per price on stdout until the stream ends.

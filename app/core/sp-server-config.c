@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "sp-error.h"
+#include "sp-frame-io.h"
 #include "sp-market.h"
 #include "sp-server-config.h"
 
@@ -28,6 +29,7 @@ sp_server_config_new (void)
   self->ping_interval_s = SP_DEFAULT_PING_INTERVAL;
   self->pong_timeout_s = SP_DEFAULT_PONG_TIMEOUT;
   self->slow_timeout_ms = SP_DEFAULT_SLOW_TIMEOUT;
+  self->replay_speed = 1;
 
   return self;
 }
@@ -46,6 +48,7 @@ sp_server_config_copy (const SpServerConfig *self)
   copy->tls_key_file = g_strdup (self->tls_key_file);
   copy->allowed_origins = g_strdupv (self->allowed_origins);
   copy->token = g_strdup (self->token);
+  copy->replay_file = g_strdup (self->replay_file);
 
   return copy;
 }
@@ -62,6 +65,7 @@ sp_server_config_free (SpServerConfig *self)
   g_free (self->tls_key_file);
   g_strfreev (self->allowed_origins);
   g_free (self->token);
+  g_free (self->replay_file);
   g_free (self);
 }
 
@@ -405,4 +409,71 @@ sp_server_config_generate_token (void)
   g_strdelimit (token, "/", '_');
 
   return token;
+}
+
+gboolean
+sp_server_config_set_replay (SpServerConfig *self,
+                             const char     *path,
+                             GError        **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GPtrArray) frames = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint n_data = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  file = g_file_new_for_commandline_arg (path);
+  frames = sp_frames_load (file, 0, NULL, &local_error);
+  if (frames == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "--replay %s: %s", path,
+                   local_error->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < frames->len; i++)
+    {
+      SpFrame *frame = g_ptr_array_index (frames, i);
+
+      n_data += frame->direction == SP_FRAME_IN &&
+                (frame->kind == SP_FRAME_TEXT || frame->kind == SP_FRAME_BINARY) && frame->size > 0;
+    }
+  if (n_data == 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "--replay %s: the recording holds no received messages to replay", path);
+      return FALSE;
+    }
+
+  g_free (self->replay_file);
+  self->replay_file = g_file_get_path (file);
+  return TRUE;
+}
+
+gboolean
+sp_server_config_set_replay_speed (SpServerConfig *self,
+                                   const char     *value,
+                                   GError        **error)
+{
+  double speed;
+  char *end = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (g_strcmp0 (value, "max") == 0)
+    {
+      self->replay_speed = 0;
+      return TRUE;
+    }
+
+  speed = value != NULL ? g_ascii_strtod (value, &end) : 0;
+  if (value == NULL || end == value || *end != '\0' || !(speed >= 0.01 && speed <= 10000))
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "--replay-speed: “%s” is not 1, 10 (any factor from 0.01 to 10000) or max",
+                   value ? value : "");
+      return FALSE;
+    }
+  self->replay_speed = speed;
+  return TRUE;
 }

@@ -47,6 +47,9 @@ typedef struct
   guint       ping_interval_s;
   guint       pong_timeout_s;
   guint       slow_timeout_ms;
+
+  char       *replay_file;      /* a recording to serve instead of the market; NULL: none */
+  double      replay_speed;     /* 1, 10…; 0: as fast as the clients take it */
 } SpServerConfig;
 
 #define SP_TYPE_SERVER_CONFIG (sp_server_config_get_type ())
@@ -114,6 +117,15 @@ gboolean sp_server_config_set_pong_timeout (SpServerConfig *self,
                                            const char     *value,
                                            GError        **error);
 gboolean sp_server_config_set_slow_timeout (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+/* A recording (JSON Lines, as --record writes) to replay as the ticker: the
+ * file is read and checked here, so a bad one is refused before the start. */
+gboolean sp_server_config_set_replay      (SpServerConfig *self,
+                                           const char     *path,
+                                           GError        **error);
+/* "1", "10" (any factor from 0.01 to 10000) or "max". */
+gboolean sp_server_config_set_replay_speed (SpServerConfig *self,
                                            const char     *value,
                                            GError        **error);
 /* Whether the bind address reaches beyond this machine. */

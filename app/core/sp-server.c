@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "sp-error.h"
+#include "sp-frame-io.h"
 #include "sp-handshake.h"
 #include "sp-market.h"
 #include "sp-protocol.h"
@@ -87,6 +88,10 @@ struct _SpEngine
   guint           n_steps;       /* steps sent by the last tick */
   guint           all_symbols;
   GSource        *sweep;
+  GPtrArray      *replay;        /* SpFrame: the recording's received data frames */
+  guint           replay_pos;
+  gint64          replay_start;  /* monotonic µs the current pass began */
+  GSource        *replay_source;
   GHashTable     *handshakes;    /* SoupServerMessage → start (monotonic µs) */
   GHashTable     *frames_by_mask;/* mask → GBytes, valid during one tick */
   GString        *scratch;
@@ -1182,6 +1187,135 @@ on_tick (gint64   deadline_us,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Server thread: replaying a recording                                       */
+
+/* One recorded message to every client that can take it now. A client that
+ * cannot misses it: a recording has no "latest price per symbol" to keep. */
+static guint
+replay_broadcast (SpEngine *engine,
+                  SpFrame  *frame,
+                  gint64    now)
+{
+  GPtrArray *conns = engine->server->conns;
+  gboolean flat_out = engine->config->replay_speed <= 0;
+  guint taken = 0;
+
+  for (guint i = 0; i < conns->len; i++)
+    {
+      SpConn *c = g_ptr_array_index (conns, i);
+
+      if (c->mask == 0 || c->close_requested != 0 || !conn_is_open (c))
+        continue;
+      /* As fast as possible means as fast as each socket drains: ask it every time. */
+      if (flat_out && !c->lagging)
+        c->next_check = 0;
+      if (!conn_ready (c, now))
+        continue;
+
+      atomic_fetch_add_explicit (&c->frames_sent, 1, memory_order_relaxed);
+      atomic_fetch_add_explicit (&c->bytes_sent, frame->size, memory_order_relaxed);
+      soup_websocket_connection_send_message (c->conn,
+                                              frame->kind == SP_FRAME_BINARY ? SOUP_WEBSOCKET_DATA_BINARY
+                                                                             : SOUP_WEBSOCKET_DATA_TEXT,
+                                              frame->payload);
+      taken++;
+    }
+
+  return taken;
+}
+
+static gboolean
+replay_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  SpEngine *engine = user_data;
+  double speed = engine->config->replay_speed;
+  gint64 now = g_get_monotonic_time ();
+  gint64 t0 = ((SpFrame *) g_ptr_array_index (engine->replay, 0))->time_us;
+  guint sent = 0;
+
+  if (engine->server->conns->len == 0 && speed <= 0)
+    {
+      g_source_set_ready_time (source, now + 10 * G_TIME_SPAN_MILLISECOND);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* A bounded batch per dispatch, so new clients are accepted meanwhile. */
+  while (sent < 256)
+    {
+      SpFrame *frame = g_ptr_array_index (engine->replay, engine->replay_pos);
+
+      if (speed > 0)
+        {
+          gint64 due = engine->replay_start + (gint64) ((double) (frame->time_us - t0) / speed);
+
+          if (due > now)
+            {
+              g_source_set_ready_time (source, due);
+              return G_SOURCE_CONTINUE;
+            }
+        }
+
+      if (replay_broadcast (engine, frame, now) == 0 && speed <= 0)
+        {
+          /* Nobody can take more now: look again in a millisecond. */
+          g_source_set_ready_time (source, now + G_TIME_SPAN_MILLISECOND);
+          return G_SOURCE_CONTINUE;
+        }
+      sent++;
+
+      /* At the end, from the start again. */
+      if (++engine->replay_pos == engine->replay->len)
+        {
+          engine->replay_pos = 0;
+          engine->replay_start = now;
+        }
+    }
+
+  g_source_set_ready_time (source, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs replay_funcs = { NULL, NULL, replay_dispatch, NULL, NULL, NULL };
+
+static gboolean
+start_replay (SpEngine  *engine,
+              GError   **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (engine->config->replay_file);
+  g_autoptr(GPtrArray) frames = sp_frames_load (file, 0, NULL, error);
+
+  if (frames == NULL)
+    return FALSE;
+
+  engine->replay = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
+  for (guint i = 0; i < frames->len; i++)
+    {
+      SpFrame *frame = g_ptr_array_index (frames, i);
+
+      if (frame->direction == SP_FRAME_IN && frame->size > 0 &&
+          (frame->kind == SP_FRAME_TEXT || frame->kind == SP_FRAME_BINARY))
+        g_ptr_array_add (engine->replay, sp_frame_ref (frame));
+    }
+  if (engine->replay->len == 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "%s holds no received messages to replay", engine->config->replay_file);
+      return FALSE;
+    }
+
+  engine->replay_start = g_get_monotonic_time ();
+  engine->replay_source = g_source_new (&replay_funcs, sizeof (GSource));
+  g_source_set_callback (engine->replay_source, NULL, engine, NULL);
+  g_source_set_static_name (engine->replay_source, "[stockpush] replay");
+  g_source_set_ready_time (engine->replay_source, 0);
+  g_source_attach (engine->replay_source, engine->context);
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Server thread: life cycle                                                  */
 
 static GSocket *
@@ -1297,10 +1431,18 @@ engine_setup (SpEngine  *engine,
       return FALSE;
     }
 
-  engine->ticker = sp_ticker_source_new ((gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND,
-                                         on_tick, engine, NULL);
-  g_source_set_static_name (engine->ticker, "[stockpush] ticker");
-  g_source_attach (engine->ticker, engine->context);
+  if (engine->config->replay_file != NULL)
+    {
+      if (!start_replay (engine, error))
+        return FALSE;
+    }
+  else
+    {
+      engine->ticker = sp_ticker_source_new ((gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND,
+                                             on_tick, engine, NULL);
+      g_source_set_static_name (engine->ticker, "[stockpush] ticker");
+      g_source_attach (engine->ticker, engine->context);
+    }
 
   engine->sweep = g_timeout_source_new (SWEEP_MS);
   g_source_set_callback (engine->sweep, on_sweep, engine, NULL);
@@ -1340,6 +1482,9 @@ engine_thread (gpointer data)
   if (engine->sweep != NULL)
     g_source_destroy (engine->sweep);
   g_clear_pointer (&engine->sweep, g_source_unref);
+  if (engine->replay_source != NULL)
+    g_source_destroy (engine->replay_source);
+  g_clear_pointer (&engine->replay_source, g_source_unref);
   g_hash_table_remove_all (engine->handshakes);
 
   /* Whoever is left never answered our close frame within the grace
@@ -1391,6 +1536,8 @@ engine_begin_stop (gpointer data)
 
   if (engine->ticker != NULL)
     g_source_destroy (engine->ticker);
+  if (engine->replay_source != NULL)
+    g_source_destroy (engine->replay_source);
 
   /* The listener closes after the grace period (soup_server_disconnect
    * would cut the clients off before their close frames are out); until
@@ -1498,6 +1645,7 @@ engine_free (SpEngine *engine)
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
   g_clear_pointer (&engine->handshakes, g_hash_table_unref);
+  g_clear_pointer (&engine->replay, g_ptr_array_unref);
   if (engine->scratch != NULL)
     g_string_free (engine->scratch, TRUE);
   g_clear_error (&engine->start_error);

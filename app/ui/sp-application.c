@@ -43,6 +43,7 @@ static const struct
   { "ping-interval", sp_server_config_set_ping_interval },
   { "pong-timeout", sp_server_config_set_pong_timeout },
   { "slow-client-timeout-ms", sp_server_config_set_slow_timeout },
+  { "replay-speed", sp_server_config_set_replay_speed },
 };
 
 static int
@@ -79,6 +80,7 @@ watch_from_options (const char   *url,
   watch.stream = stream;
   watch.verbose = g_variant_dict_contains (options, "verbose");
   g_variant_dict_lookup (options, "send", "&s", &watch.send);
+  g_variant_dict_lookup (options, "record", "^&ay", &watch.record);
 
   return sp_headless_watch (&watch);
 }
@@ -141,6 +143,18 @@ sp_application_handle_local_options (GApplication *application,
 
   if (g_variant_dict_contains (options, "split"))
     config->split = TRUE;
+
+  {
+    const char *replay = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (g_variant_dict_lookup (options, "replay", "^&ay", &replay) &&
+        !sp_server_config_set_replay (config, replay, &error))
+      {
+        g_printerr ("stockpush: %s\n", error->message);
+        return 1;
+      }
+  }
 
   /* Reachable from other machines: a token unless told otherwise. */
   if (sp_server_config_is_exposed (config) && config->token == NULL &&
@@ -331,6 +345,12 @@ sp_application_init (SpApplication *self)
       N_("PEM certificate: serve wss:// and https:// (with --tls-key)"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_("PEM private key of --tls-cert"), N_("FILE") },
+    { "replay", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Serve a recording (made with --record) instead of the simulated market, "
+         "from the start again at its end"), N_("FILE") },
+    { "replay-speed", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("How fast to replay: 1 (as recorded), 10, any factor, or max (as fast as each client "
+         "takes it)"), N_("SPEED") },
     { "split", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Send each symbol's tick as a frame of its own instead of one batch per tick "
          "(20 symbols every 1 ms: 20,000 messages a second)"), NULL },
@@ -376,6 +396,9 @@ sp_application_init (SpApplication *self)
     { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Trust this one untrusted certificate (its SHA-256 fingerprint, as the error shows)"),
       N_("SHA256") },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("With --headless --connect: record every frame to FILE (JSON Lines), to replay later"),
+      N_("FILE") },
     { "send", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("With --headless --connect: send this text once connected"), N_("TEXT") },
     { "count", 'n', 0, G_OPTION_ARG_STRING, NULL,
