@@ -11,6 +11,7 @@
 #include "sp-client-item.h"
 #include "sp-clients-page.h"
 #include "sp-handshake-page.h"
+#include "sp-frame-io.h"
 #include "sp-log-item.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
@@ -330,6 +331,25 @@ test_log_tools (void)
   /* Back to the live stream for the tests that follow. */
   gtk_widget_activate_action (GTK_WIDGET (page), "stream.clear-log", NULL);
   sp_stream_page_set_log_paused (page, FALSE);
+
+  /* Recording: every frame from now on, in a file the server can replay. */
+  {
+    g_autoptr(GFile) recording = g_file_new_build_filename (dir, "recording.jsonl", NULL);
+    g_autoptr(GPtrArray) frames = NULL;
+    guint64 recorded;
+
+    g_assert_true (sp_stream_page_start_recording (page, recording, &error));
+    g_assert_no_error (error);
+    run_for (1200);
+    recorded = sp_stream_page_stop_recording (page, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (recorded, >=, 3);
+    frames = sp_frames_load (recording, 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (frames->len, ==, recorded);
+    g_assert_cmpint (((SpFrame *) g_ptr_array_index (frames, 0))->direction, ==, SP_FRAME_IN);
+    g_file_delete (recording, NULL, NULL);
+  }
   g_file_delete (first, NULL, NULL);
   g_file_delete (second, NULL, NULL);
   g_file_delete (csv, NULL, NULL);

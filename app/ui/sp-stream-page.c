@@ -7,6 +7,7 @@
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
 #include "sp-log-row.h"
+#include "sp-recorder.h"
 #include "sp-stream-page.h"
 
 #define MAX_RECENT          12
@@ -70,6 +71,9 @@ struct _SpStreamPage
   guint           ping_serial;
   gint64          ping_sent;     /* monotonic µs of the ping awaiting its pong, or 0 */
   double          rtt_ms;        /* the last measured, or < 0 */
+  SpRecorder     *recorder;      /* while recording the stream to a file */
+  GActionGroup   *log_actions;   /* owned by the widget it is inserted into */
+  char           *record_name;
   GPtrArray      *pending;       /* SpLogItem waiting for the next frame */
   guint           log_limit;
   guint           tick_id;
@@ -330,6 +334,19 @@ on_frame (SpStreamClient *client,
         {
           self->rtt_ms = (g_get_monotonic_time () - self->ping_sent) / 1000.0;
           self->ping_sent = 0;
+        }
+    }
+
+  if (self->recorder != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!sp_recorder_append (self->recorder, frame, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Recording stopped: %s"), error->message);
+
+          sp_stream_page_stop_recording (self, NULL);
+          gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
         }
     }
 
@@ -737,6 +754,101 @@ on_ping_clicked (SpStreamPage *self)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Recording the stream                                                       */
+
+static void
+update_record_action (SpStreamPage *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->log_actions), "record");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->recorder != NULL));
+}
+
+gboolean
+sp_stream_page_start_recording (SpStreamPage *self,
+                                GFile        *file,
+                                GError      **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  sp_stream_page_stop_recording (self, NULL);
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("Recordings go to local files"));
+      return FALSE;
+    }
+  self->recorder = sp_recorder_new (path, error);
+  if (self->recorder == NULL)
+    return FALSE;
+  self->record_name = g_file_get_basename (file);
+  update_record_action (self);
+  return TRUE;
+}
+
+/* Returns the number of frames recorded, or 0 when not recording. */
+guint64
+sp_stream_page_stop_recording (SpStreamPage *self,
+                               GError      **error)
+{
+  guint64 n;
+  gboolean ok;
+
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), 0);
+
+  if (self->recorder == NULL)
+    return 0;
+
+  n = sp_recorder_get_n_frames (self->recorder);
+  ok = sp_recorder_close (self->recorder, error);
+  g_clear_pointer (&self->recorder, sp_recorder_free);
+  g_clear_pointer (&self->record_name, g_free);
+  update_record_action (self);
+  return ok ? n : 0;
+}
+
+static gboolean
+start_recording_at (SpStreamPage *self, GFile *file, GError **error)
+{
+  return sp_stream_page_start_recording (self, file, error);
+}
+
+typedef gboolean (*SaveFunc) (SpStreamPage *self, GFile *file, GError **error);
+static void ask_where_to_save (SpStreamPage *self, const char *title, const char *name,
+                               GtkFileChooserAction action, SaveFunc save);
+
+static void
+on_record (GSimpleAction *action,
+           GVariant      *state,
+           gpointer       user_data)
+{
+  SpStreamPage *self = user_data;
+
+  if (g_variant_get_boolean (state))
+    {
+      ask_where_to_save (self, _("Record the Stream"), "stockpush-recording.jsonl",
+                         GTK_FILE_CHOOSER_ACTION_SAVE, start_recording_at);
+      return;
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = g_strdup (self->record_name);
+    guint64 n = sp_stream_page_stop_recording (self, &error);
+    g_autofree char *message = error != NULL
+      ? g_strdup (error->message)
+      /* Translators: a toast, e.g. "Recorded 1200 messages to stream.jsonl" */
+      : g_strdup_printf (_("Recorded %" G_GUINT64_FORMAT " messages to %s"), n, name);
+
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Export and import of the log                                               */
 
 gboolean
@@ -823,10 +935,6 @@ export_shown_csv (SpStreamPage *self, GFile *file, GError **error)
 {
   return sp_stream_page_export_log (self, file, TRUE, TRUE, error);
 }
-
-typedef gboolean (*SaveFunc) (SpStreamPage *self, GFile *file, GError **error);
-static void ask_where_to_save (SpStreamPage *self, const char *title, const char *name,
-                               GtkFileChooserAction action, SaveFunc save);
 
 static void
 export_log_action (GtkWidget  *widget,
@@ -1244,6 +1352,15 @@ update_rate (gpointer data)
       /* Translators: message rate and total count, e.g. "20 msg/s · 1234 received" */
       text = g_strdup_printf (_("%.0f msg/s · %s received"),
                               (count - self->last_count) / seconds, total);
+      if (self->recorder != NULL)
+        {
+          /* Translators: appended to the rate while recording: "· recording 1200" */
+          g_autofree char *recording = g_strdup_printf (_("%s · ● recording %" G_GUINT64_FORMAT),
+                                                        text, sp_recorder_get_n_frames (self->recorder));
+
+          g_free (text);
+          text = g_steal_pointer (&recording);
+        }
       if (self->rtt_ms >= 0)
         {
           /* Translators: appended to the rate: the round trip of the last ping */
@@ -1776,6 +1893,8 @@ sp_stream_page_dispose (GObject *object)
   SpStreamPage *self = SP_STREAM_PAGE (object);
 
   g_clear_handle_id (&self->rate_timer, g_source_remove);
+  if (self->recorder != NULL)
+    sp_stream_page_stop_recording (self, NULL);
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -1926,10 +2045,12 @@ sp_stream_page_init (SpStreamPage *self)
     g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
     const GActionEntry entries[] = {
       { "hide-ping-pong", NULL, NULL, "false", on_hide_ping_pong, { 0 } },
+      { "record", NULL, NULL, "false", on_record, { 0 } },
     };
 
     g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), self);
     gtk_widget_insert_action_group (GTK_WIDGET (self), "log", G_ACTION_GROUP (group));
+    self->log_actions = G_ACTION_GROUP (group);
   }
 
   self->history = DEFAULT_HISTORY;

@@ -36,6 +36,12 @@ void          sp_stream_page_set_log_paused (SpStreamPage         *self,
 gboolean      sp_stream_page_select_message (SpStreamPage         *self,
                                             gint64                 time_us);
 SpFrame      *sp_stream_page_get_selected_frame (SpStreamPage     *self);
+/* Every frame from now on to @file as JSON Lines, for --replay later. */
+gboolean      sp_stream_page_start_recording (SpStreamPage        *self,
+                                            GFile                 *file,
+                                            GError               **error);
+guint64       sp_stream_page_stop_recording (SpStreamPage         *self,
+                                            GError               **error);
 /* The chart as a PNG image, and the selected symbol's prices as CSV. */
 gboolean      sp_stream_page_save_chart    (SpStreamPage          *self,
                                             GFile                 *file,
