@@ -839,10 +839,11 @@ on_record (GSimpleAction *action,
     g_autoptr(GError) error = NULL;
     g_autofree char *name = g_strdup (self->record_name);
     guint64 n = sp_stream_page_stop_recording (self, &error);
+    g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
     g_autofree char *message = error != NULL
       ? g_strdup (error->message)
       /* Translators: a toast, e.g. "Recorded 1200 messages to stream.jsonl" */
-      : g_strdup_printf (_("Recorded %" G_GUINT64_FORMAT " messages to %s"), n, name);
+      : g_strdup_printf (_("Recorded %s messages to %s"), count, name);
 
     gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
   }
@@ -1354,9 +1355,10 @@ update_rate (gpointer data)
                               (count - self->last_count) / seconds, total);
       if (self->recorder != NULL)
         {
-          /* Translators: appended to the rate while recording: "· recording 1200" */
-          g_autofree char *recording = g_strdup_printf (_("%s · ● recording %" G_GUINT64_FORMAT),
-                                                        text, sp_recorder_get_n_frames (self->recorder));
+          g_autofree char *frames = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                     sp_recorder_get_n_frames (self->recorder));
+          /* Translators: appended to the rate while recording: "· ● recording 1200" */
+          g_autofree char *recording = g_strdup_printf (_("%s · ● recording %s"), text, frames);
 
           g_free (text);
           text = g_steal_pointer (&recording);
