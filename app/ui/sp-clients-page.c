@@ -462,9 +462,9 @@ sp_clients_page_init (SpClientsPage *self)
 
   add_column (self, _("Address"), text_address, FALSE, 170);
   add_column (self, _("Connected"), text_since, FALSE, 110);
-  add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 150);
-  add_column (self, _("Received (frames · size)"), text_received, FALSE, 120);
-  add_column (self, _("Symbols"), text_symbols, FALSE, 130);
+  add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 160);
+  add_column (self, _("Received (frames · size)"), text_received, FALSE, 170);
+  add_column (self, _("Symbols"), text_symbols, FALSE, 110);
   add_column (self, _("Origin"), text_origin, FALSE, 160);
   add_column (self, _("User Agent"), text_agent, TRUE, -1);
   add_column (self, NULL, NULL, FALSE, -1);
