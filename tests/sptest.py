@@ -167,16 +167,19 @@ async def run_one(tap, description, factory, limit=TEST_LIMIT):
 class LoggingServer(Server):
     """A headless server whose log (stderr) is kept, to see clients come and go."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, fatal_warnings=True):
         super().__init__(*args)
         self.log = []
         self.log_task = None
+        self.fatal_warnings = fatal_warnings
 
     async def start(self):
         # Under AddressSanitizer, freed memory waits in a quarantine (256 MiB by
         # default) that would read as growth: keep it small so RSS means something.
         env = dict(os.environ)
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"
+        if not self.fatal_warnings:
+            env.pop("G_DEBUG", None)
         self.proc = await asyncio.create_subprocess_exec(
             BIN, *self.args, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)

@@ -357,6 +357,9 @@ conn_ready (SpConn *c,
     return TRUE;
 
   c->next_check = now + WRITABLE_CHECK_US;
+  /* Closed under us (a reset): libsoup reports the end in a moment. */
+  if (g_socket_is_closed (c->socket))
+    return FALSE;
   if (g_socket_condition_check (c->socket, G_IO_OUT) & G_IO_OUT)
     return TRUE;
 
@@ -933,7 +936,7 @@ sweep_handshakes (SpEngine *engine,
         GSocket *socket = soup_server_message_get_socket (msg);
 
         /* libsoup notices the end of the stream and drops the connection. */
-        if (socket != NULL)
+        if (socket != NULL && !g_socket_is_closed (socket))
           g_socket_shutdown (socket, TRUE, TRUE, NULL);
         g_hash_table_iter_remove (&iter);
       }
@@ -959,7 +962,8 @@ on_sweep (gpointer user_data)
 
       if (c->close_requested != 0)
         {
-          if (now - c->close_requested > FORCE_CLOSE_US && c->socket != NULL)
+          if (now - c->close_requested > FORCE_CLOSE_US && c->socket != NULL &&
+              !g_socket_is_closed (c->socket))
             g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
           continue;
         }
