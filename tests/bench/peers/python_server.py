@@ -2,10 +2,14 @@
 """Benchmark peer: a price-push server written idiomatically with Python `websockets`
 (the library of the original demo), one frame per tick sent with `broadcast()`.
 
-    python_server.py --port P [--symbols N] [--rate R]
+    python_server.py --port P [--symbols N] [--rate R] [--wait-clients N]
 
 Every symbol ticks R times a second, scheduled from the loop's monotonic clock; each
-tick is one JSON text frame shaped like StockPush's: {"type":"tick",...,"ts":µs}."""
+tick is one JSON text frame shaped like StockPush's: {"type":"tick",...,"ts":µs}, with
+`seq` counting that symbol's ticks. With --wait-clients N the ticks start once N
+clients are connected (or after 30 s), so that a benchmark measures the broadcast
+rather than how fast the server accepts clients while it is saturated. --port 0 picks
+a free port; the first line printed is the URL."""
 import argparse
 import asyncio
 import json
@@ -26,19 +30,23 @@ async def handler(websocket, path=None):
         CLIENTS.discard(websocket)
 
 
-async def ticker(symbols, rate):
+async def ticker(symbols, rate, wait_clients):
     loop = asyncio.get_running_loop()
+    give_up = loop.time() + 30
+    while len(CLIENTS) < wait_clients and loop.time() < give_up:
+        await asyncio.sleep(0.01)
     prices = {s: 100.0 + i for i, s in enumerate(symbols)}
-    seq = 0
+    seqs = {s: 0 for s in symbols}  # ticks of that symbol so far, as StockPush's seq
     interval = 1.0 / (rate * len(symbols))
     deadline = loop.time()
     while True:
         for symbol in symbols:
             deadline += interval
-            delay = deadline - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            seq += 1
+            # Always await, even when late (sleep(0) just yields): a server that falls
+            # behind must still accept and serve connections between its ticks.
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            seqs[symbol] += 1
+            seq = seqs[symbol]
             prices[symbol] = round(max(0.01, prices[symbol] * (1 + random.gauss(0, 0.0005))), 2)
             message = json.dumps({"type": "tick", "symbol": symbol, "price": prices[symbol],
                                   "change": 0.0, "change_pct": 0.0, "volume": seq, "seq": seq,
@@ -51,12 +59,15 @@ async def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--symbols", type=int, default=1)
     parser.add_argument("--rate", type=float, default=10)
+    parser.add_argument("--wait-clients", type=int, default=0)
     args = parser.parse_args()
     symbols = [f"SYM{i}" for i in range(args.symbols)]
     async with websockets.serve(handler, "127.0.0.1", args.port, compression=None,
-                                ping_interval=None, max_queue=None, backlog=4096):
-        print(f"ws://127.0.0.1:{args.port}/", flush=True)
-        await ticker(symbols, args.rate)
+                                ping_interval=None, max_queue=None, backlog=4096) as server:
+        # The port it got: --port 0 picks a free one.
+        port = server.sockets[0].getsockname()[1]
+        print(f"ws://127.0.0.1:{port}/", flush=True)
+        await ticker(symbols, args.rate, args.wait_clients)
 
 
 if __name__ == "__main__":
