@@ -1,258 +1,671 @@
 #!/usr/bin/env python3
-"""Price-push servers side by side: StockPush, a Python `websockets` server and a Node `ws`
-server (tests/bench/peers/), the same workload and message shape, measured by sp-load.
+"""StockPush's benchmark suite: the same workloads against StockPush, a Python
+`websockets` peer and a Node `ws` peer, measured side by side in one run.
 
-    tests/bench/run-bench.py [--build _build] [--scenario NAME]… [--repeat 3] [--duration 10]
-                             [--out DIR] [--smoke]
+    tests/bench/run-bench.py [--build _build] [--scenario NAME]… [--server NAME]…
+                             [--repeat 3] [--duration 8] [--warmup 2] [--out DIR]
+    tests/bench/run-bench.py --smoke      # seconds; TAP; what `meson test` runs
 
-Scenarios (offered load in tick updates a second):
-  fanout-1k     1,000 clients, one symbol, 200 ticks/s            (200,000/s)
-  fanout-5k     5,000 clients, one symbol, 40 ticks/s, connecting while ticks flow (200,000/s)
-  multi-symbol  1,000 clients, 20 symbols each ticking 10 times/s  (200,000/s)
-  idle-10k      10,000 clients, one tick a second: server memory per client
+Scenarios (clients, ticks offered):
+  fanout-1k     1,000 clients, one symbol, 200 ticks/s: 200,000 tick updates/s offered
+  fanout-5k     5,000 clients, one symbol, 40 ticks/s: 200,000/s, the clients connecting
+                while the ticks already flow
+  multi-symbol  1,000 clients subscribed to 20 symbols each ticking 10 times/s: 200,000/s
+                (StockPush sends a new client every symbol; the peers broadcast every tick)
+  idle-10k      10,000 clients, one tick a second: the server's RSS per client
+  loadcheck     the fanout-1k load from sp-trivial-server (one frame per tick, no logic):
+                shows that sp-load keeps up with the highest rates used here
+  chart         sp-bench-chart (SpChart off-screen at 1600x400, 1 k to 1 M points), if built
 
-For each server: tick updates delivered a second (and % of offered), frames a second,
-latency from a tick's "ts" to its arrival (p50, p99, p99.9), clients lost, the time to
-connect every client, server CPU seconds (utime+stime from /proc) and peak RSS (VmHWM);
-medians over the repetitions. Tables go to stdout, CSV and markdown to --out. The Node peer
-needs `npm ci` in tests/bench/peers (it is skipped, saying so, without it).
+Each run starts a fresh server, then `sp-load` (tests/bench/sp-load.c) connects the
+clients (reading while it connects), waits --warmup seconds and measures for --duration
+seconds: frames/s, tick updates/s delivered (and the share of those offered), latency
+from each tick's `ts` to its arrival, clients lost, time to connect them all, ticks out
+of order, duplicated or skipped, and the server's CPU seconds (utime + stime) and memory
+(VmRSS, VmHWM) from /proc. Figures are medians over --repeat runs; the runs of the
+servers alternate so that a noisy moment does not hit one server only. Ratios are
+"that server / StockPush".
 
---smoke runs a few seconds with small numbers, StockPush and Python only, and prints TAP:
-it checks that the harness produces its figures, not that they meet any target.
-Loopback only; every server is stopped at the end of its run."""
+Output: a table per scenario on stdout, and in --out (default BUILD/tests/bench/results,
+or /tmp/stockpush-bench without a build directory): bench.md, bench.csv (medians) and
+runs.csv (every run). The Node peer needs `npm ci` in tests/bench/peers (pinned ws);
+without node or node_modules it is skipped with a message.
+
+Loopback only. Every process runs in its own process group and is stopped at the end,
+also on errors, Ctrl+C and SIGTERM."""
 import argparse
 import csv
+import datetime
 import json
 import os
+import platform
 import re
+import selectors
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
+PEERS = os.path.join(HERE, "peers")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
+# name: clients, symbols, ticks per second per symbol, description; gate: the peers
+# start ticking once every client is connected (StockPush has no such switch: it
+# ticks from the start, and its clients always connect while ticks flow).
 SCENARIOS = {
-    "fanout-1k": dict(clients=1000, symbols=1, rate=200),
-    "fanout-5k": dict(clients=5000, symbols=1, rate=40),
-    "multi-symbol": dict(clients=1000, symbols=20, rate=10),
-    "idle-10k": dict(clients=10000, symbols=1, rate=1),
+    "fanout-1k": dict(clients=1000, symbols=1, rate=200, gate=True,
+                      text="1,000 clients, 1 symbol x 200 ticks/s"),
+    "fanout-5k": dict(clients=5000, symbols=1, rate=40,
+                      text="5,000 clients connecting while 1 symbol ticks 40 times/s"),
+    "multi-symbol": dict(clients=1000, symbols=20, rate=10, gate=True,
+                         text="1,000 clients, each subscribed to 20 symbols x 10 ticks/s"),
+    "idle-10k": dict(clients=10000, symbols=1, rate=1,
+                     text="10,000 clients, 1 tick/s"),
+    "loadcheck": dict(clients=1000, symbols=1, rate=200, servers=["trivial"], gate=True,
+                      text="sp-load against sp-trivial-server, fanout-1k's load"),
 }
+# The same shapes, small enough for a CI run of a few seconds.
+SMOKE = {
+    "fanout-1k": dict(clients=50, symbols=1, rate=100),
+    "fanout-5k": dict(clients=200, symbols=1, rate=40),
+    "multi-symbol": dict(clients=20, symbols=20, rate=10),
+    "idle-10k": dict(clients=300, symbols=1, rate=4),
+    "loadcheck": dict(clients=50, symbols=1, rate=100),
+}
+ORDER = ["fanout-1k", "fanout-5k", "multi-symbol", "idle-10k", "loadcheck", "chart"]
+SERVERS = ["stockpush", "python", "node"]
+LABELS = {"stockpush": "StockPush", "python": "Python websockets", "node": "Node ws",
+          "trivial": "sp-trivial-server"}
+
+LIVE = set()  # process groups still running
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Stop(Exception):
+    pass
 
 
-def proc_stats(pid):
-    """CPU seconds (user + system) and peak RSS in KiB of a running process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    with open(f"/proc/{pid}/status") as f:
-        status = f.read()
-    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-    return cpu, hwm, rss
+def on_signal(signum, frame):
+    raise Stop(f"signal {signum}")
 
 
-def server_command(name, build, port, symbols, rate):
-    names = [f"SYM{i}" for i in range(symbols)]
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def kill_group(proc, grace=3.0):
+    """SIGTERM to the process group, then SIGKILL; always reaps."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers of the group too
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    LIVE.discard(proc)
+
+
+def spawn(argv, **kwargs):
+    proc = subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL, **kwargs)
+    LIVE.add(proc)
+    return proc
+
+
+def raise_fd_limit():
+    """10,000 clients need 10,000 descriptors in the server and in sp-load too."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return None
+
+
+# --- servers -------------------------------------------------------------------
+
+def node_status():
+    node = shutil.which("node")
+    if node is None:
+        return None, "node is not installed"
+    if not os.path.exists(os.path.join(PEERS, "node_modules", "ws", "package.json")):
+        return None, f"no node_modules: run `npm ci` in {os.path.relpath(PEERS)}"
+    return node, None
+
+
+def server_argv(name, paths, shape):
+    symbols = [f"SYM{i}" for i in range(shape["symbols"])]
+    n, rate = str(shape["symbols"]), str(shape["rate"])
+    gate = ["--wait-clients", str(shape["clients"])] if shape.get("gate") else []
     if name == "stockpush":
-        interval_ms = max(1, round(1000 / rate))
-        return [os.path.join(build, "app", "stockpush"), "--headless", "--port", str(port),
-                "--interval-ms", str(interval_ms), "--symbols", ",".join(names),
-                "--max-clients", "100000", "--ping-interval", "0"]
+        interval = 1000 / shape["rate"]
+        if interval != int(interval):
+            raise ValueError(f"StockPush ticks every whole ms: {shape['rate']}/s is not one")
+        # No keepalive pings: the peers send none either.
+        return [paths["stockpush"], "--headless", "--port", "0", "--seed", "1",
+                "--ping-interval", "0",
+                "--interval-ms", str(int(interval)), "--symbols", ",".join(symbols)]
     if name == "python":
-        return [PYTHON, os.path.join(HERE, "peers", "python_server.py"), "--port", str(port),
-                "--symbols", str(symbols), "--rate", str(rate)]
+        return [PYTHON, os.path.join(PEERS, "python_server.py"), "--port", "0",
+                "--symbols", n, "--rate", rate] + gate
     if name == "node":
-        return ["node", os.path.join(HERE, "peers", "node_server.js"), "--port", str(port),
-                "--symbols", str(symbols), "--rate", str(rate)]
+        return [paths["node"], os.path.join(PEERS, "node_server.js"), "--port", "0",
+                "--symbols", n, "--rate", rate] + gate
+    if name == "trivial":
+        return [paths["trivial"], "--port", "0", "--symbols", n, "--rate", rate] + gate
     raise ValueError(name)
 
 
-def node_available():
-    return shutil.which("node") is not None and \
-        os.path.isdir(os.path.join(HERE, "peers", "node_modules", "ws"))
+class Server:
+    def __init__(self, argv):
+        self.argv = argv
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = spawn(argv, stdout=subprocess.PIPE, stderr=self.stderr)
+        self.port = None
+        deadline = time.monotonic() + 15
+        fd = self.proc.stdout.fileno()
+        text = ""
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while self.port is None and time.monotonic() < deadline:
+                if not sel.select(max(0.0, deadline - time.monotonic())):
+                    continue
+                chunk = os.read(fd, 65536)  # unbuffered: select() sees what is left
+                if not chunk:
+                    break
+                text += chunk.decode(errors="replace")
+                m = re.search(r"ws://[^\s/]+:(\d+)", text)
+                if m:
+                    self.port = int(m.group(1))
+        if self.port is None:
+            self.stop()
+            raise RuntimeError(f"{os.path.basename(argv[0])} printed no ws:// URL: "
+                               f"{text!r} {self.stderr_tail()!r}")
+        # Keep reading stdout so that the server never blocks on it.
+        threading.Thread(target=self._drain, daemon=True).start()
 
-
-def wait_listening(port, proc, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
+    def _drain(self):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not listen in time")
+            while os.read(self.proc.stdout.fileno(), 65536):
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self, n=400):
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - n))
+            return self.stderr.read().decode(errors="replace")
+        except (OSError, ValueError):
+            return ""
+
+    def stop(self):
+        kill_group(self.proc)
+        self.stderr.close()
 
 
-def run_once(name, build, scenario, duration):
-    spec = SCENARIOS[scenario]
-    port = free_port()
-    server = subprocess.Popen(server_command(name, build, port, spec["symbols"], spec["rate"]),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+def run_load(paths, server, shape, args):
+    timeout = args.connect_timeout + args.warmup + args.duration + 60
+    argv = [paths["sp-load"], "--port", str(server.port), "--clients", str(shape["clients"]),
+            "--duration", str(args.duration), "--warmup", str(args.warmup),
+            "--connect-rate", str(args.connect_rate), "--max-pending", str(args.max_pending),
+            "--connect-timeout", str(args.connect_timeout), "--server-pid", str(server.proc.pid)]
+    load = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_listening(port, server)
-        time.sleep(0.3)
-        cpu0, _, rss0 = proc_stats(server.pid)
-        load = subprocess.run(
-            [os.path.join(build, "tests", "bench", "sp-load"), "--port", str(port),
-             "--clients", str(spec["clients"]), "--duration", str(duration), "--warmup", "1",
-             "--connect-rate", "20000"],
-            capture_output=True, text=True, timeout=duration + 180)
-        cpu1, hwm, rss1 = proc_stats(server.pid)
-        lines = [line for line in load.stdout.splitlines() if line.startswith("{")]
-        if not lines:
-            raise RuntimeError(f"sp-load: {load.stderr.strip()[-300:]}")
-        result = json.loads(lines[-1])
-        offered = spec["clients"] * spec["symbols"] * spec["rate"]
-        result.update(server_cpu_s=cpu1 - cpu0, server_peak_rss_mb=hwm / 1024,
-                      rss_per_client_kib=(rss1 - rss0) / spec["clients"],
-                      offered_per_s=offered,
-                      delivered_pct=100.0 * result["updates_per_s"] / offered)
-        return result
+        out, err = load.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"sp-load did not finish within {timeout:.0f} s")
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=5)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        kill_group(load)
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if load.returncode != 0 or not lines:
+        raise RuntimeError(f"sp-load failed (status {load.returncode}): {err.strip()[-300:]}")
+    return json.loads(lines[-1])
 
 
-def median_of(results, key, sub=None):
-    values = [r[key][sub] if sub else r[key] for r in results]
-    return statistics.median(values)
-
-
-def summarize(results):
-    return {
-        "updates_per_s": median_of(results, "updates_per_s"),
-        "delivered_pct": median_of(results, "delivered_pct"),
-        "frames_per_s": median_of(results, "frames_per_s"),
-        "p50_ms": median_of(results, "latency_ms", "p50"),
-        "p99_ms": median_of(results, "latency_ms", "p99"),
-        "p999_ms": median_of(results, "latency_ms", "p999"),
-        "lost": median_of(results, "lost"),
-        "connect_s": median_of(results, "connect_seconds"),
-        "cpu_s": median_of(results, "server_cpu_s"),
-        "peak_rss_mb": median_of(results, "server_peak_rss_mb"),
-        "rss_per_client_kib": median_of(results, "rss_per_client_kib"),
+def one_run(name, paths, shape, args):
+    """One server, one sp-load run: the figures of that run (dict)."""
+    server = Server(server_argv(name, paths, shape))
+    try:
+        r = run_load(paths, server, shape, args)
+        alive = server.proc.poll() is None
+    finally:
+        server.stop()
+    offered = shape["clients"] * shape["symbols"] * shape["rate"]
+    seconds = r["seconds"] or float("nan")
+    connected = r["connected"]
+    row = {
+        "clients": shape["clients"],
+        "connected": connected,
+        "offered_per_s": offered,
+        "updates_per_s": r["updates_per_s"],
+        "delivered_pct": 100.0 * r["updates_per_s"] / offered if offered else None,
+        "frames_per_s": r["frames_per_s"],
+        "p50_ms": r["latency_ms"]["p50"] if r["updates"] else None,
+        "p99_ms": r["latency_ms"]["p99"] if r["updates"] else None,
+        "p999_ms": r["latency_ms"]["p999"] if r["updates"] else None,
+        "lost": r["lost"] + r["failed"],
+        "not_connected": r["not_connected"],
+        "connect_s": r["connect_s"],
+        "out_of_order": r["out_of_order"],
+        "duplicates": r["duplicates"],
+        "gaps": r["gaps"],
+        "ticks_checked": r["ticks_checked"],
+        "seconds": r["seconds"],
+        "server_cpu_s": r["server_cpu_s"],
+        "server_cpu_total_s": r["server_cpu_total_s"],
+        "rss_before_kib": r["server_rss_before_kib"],
+        "rss_kib": r["server_rss_kib"],
+        "peak_rss_kib": r["server_hwm_kib"],
+        "rss_per_client_kib": None,
+        "client_cpu_pct": 100.0 * r["client_cpu_s"] / seconds if r["seconds"] else None,
+        "server_survived": alive,
     }
+    if connected and r["server_rss_kib"] is not None and r["server_rss_before_kib"] is not None:
+        row["rss_per_client_kib"] = (r["server_rss_kib"] - r["server_rss_before_kib"]) / connected
+    return row
 
 
-COLUMNS = [("updates_per_s", "updates/s", "{:,.0f}"), ("delivered_pct", "% offered", "{:.1f}"),
-           ("frames_per_s", "frames/s", "{:,.0f}"), ("p50_ms", "p50 ms", "{:.2f}"),
-           ("p99_ms", "p99 ms", "{:.2f}"), ("p999_ms", "p99.9 ms", "{:.2f}"),
-           ("lost", "lost", "{:.0f}"), ("connect_s", "connect s", "{:.2f}"),
-           ("cpu_s", "CPU s", "{:.2f}"), ("peak_rss_mb", "peak RSS MB", "{:.1f}"),
-           ("rss_per_client_kib", "KiB/client", "{:.1f}")]
+# --- chart -----------------------------------------------------------------------
+
+def run_chart(paths, smoke):
+    exe = paths["chart"]
+    if not os.path.exists(exe):
+        return None, f"{exe} is not built: chart skipped"
+    env = dict(os.environ, GSETTINGS_BACKEND="memory")
+    proc = spawn([exe] + (["5"] if smoke else []), stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        return None, "sp-bench-chart did not finish within 600 s"
+    finally:
+        kill_group(proc)
+    rows = []
+    for line in out.splitlines():
+        m = re.search(r"points=(\d+)\s+median_ms=([\d.]+)", line)
+        if m:
+            mode = re.search(r"mode=(\S+)", line)
+            rows.append({"points": int(m.group(1)), "median_ms": float(m.group(2)),
+                         "mode": mode.group(1) if mode else ""})
+    if not rows:
+        return None, f"sp-bench-chart printed no points=N median_ms=X lines: {err.strip()[-200:]}"
+    return rows, None
 
 
-def table(scenario, rows):
-    base = rows.get("stockpush")
-    header = "| server | " + " | ".join(title for _, title, _ in COLUMNS) + " | StockPush ÷ this (updates/s) |"
-    lines = [f"### {scenario}", "", header, "|" + "---|" * (len(COLUMNS) + 2)]
-    for name, summary in rows.items():
-        ratio = (base["updates_per_s"] / summary["updates_per_s"]
-                 if base and summary["updates_per_s"] > 0 else float("nan"))
-        cells = [fmt.format(summary[key]) for key, _, fmt in COLUMNS]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+# --- figures -------------------------------------------------------------------------
+
+METRICS = [
+    # key, label, format, ratio shown
+    ("updates_per_s", "tick updates/s delivered", "{:,.0f}", True),
+    ("delivered_pct", "  % of offered", "{:.1f} %", False),
+    ("frames_per_s", "frames/s", "{:,.0f}", True),
+    ("p50_ms", "latency p50 ms", "{:.2f}", True),
+    ("p99_ms", "latency p99 ms", "{:.2f}", True),
+    ("p999_ms", "latency p99.9 ms", "{:.2f}", True),
+    ("lost", "clients lost", "{:.0f}", False),
+    ("connect_s", "connect all clients s", "{:.2f}", True),
+    ("order_errors", "ticks out of order/dup", "{:.0f}", False),
+    ("gaps", "ticks skipped (seq gaps)", "{:,.0f}", False),
+    ("server_cpu_s", "server CPU s", "{:.2f}", True),
+    ("peak_rss_mib", "server peak RSS MiB", "{:.1f}", True),
+    ("rss_per_client_kib", "RSS per client KiB", "{:.1f}", True),
+    ("client_cpu_pct", "sp-load CPU % of a core", "{:.0f} %", False),
+]
+
+
+def median_row(runs):
+    out = {}
+    keys = set().union(*runs)
+    for key in keys:
+        values = [r.get(key) for r in runs]
+        if key == "connect_s":
+            # Not all connected within the timeout counts as infinitely slow.
+            values = [float("inf") if v is None else v for v in values]
+        values = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        out[key] = statistics.median(values) if values else None
+    out["order_errors"] = statistics.median(
+        [r["out_of_order"] + r["duplicates"] for r in runs]) if runs else None
+    out["peak_rss_mib"] = out["peak_rss_kib"] / 1024 if out.get("peak_rss_kib") is not None else None
+    out["survived"] = all(r.get("server_survived") for r in runs)
+    out["repeats"] = len(runs)
+    return out
+
+
+def fmt(key, value, spec, row=None):
+    if value is None:
+        return "-"
+    if key == "connect_s" and value == float("inf"):
+        return f"> timeout ({row['connected']:.0f} in)" if row else "> timeout"
+    return spec.format(value)
+
+
+def ratio(value, base):
+    if value is None or base in (None, 0) or value == float("inf") or base == float("inf"):
+        return ""
+    return f" ({value / base:.2f}x)"
+
+
+def table(scenario, shape, medians, servers, args, markdown=False):
+    cols = [s for s in servers if s in medians]
+    base = medians.get("stockpush")
+    head = f"{scenario}: {shape['text']} = {shape['clients'] * shape['symbols'] * shape['rate']:,} " \
+           f"tick updates/s offered; median of {args.repeat} x {args.duration:g} s"
+    rows = []
+    for key, label, spec, show_ratio in METRICS:
+        if key == "rss_per_client_kib" and scenario != "idle-10k":
+            continue
+        cells = []
+        for s in cols:
+            m = medians[s]
+            cell = fmt(key, m.get(key), spec, m)
+            if show_ratio and base is not None and s != "stockpush":
+                cell += ratio(m.get(key), base.get(key))
+            cells.append(cell)
+        rows.append((label.strip() if markdown else label, cells))
+    names = [LABELS[s] for s in cols]
+    if markdown:
+        lines = [f"**{head}**", "", "| | " + " | ".join(names) + " |",
+                 "|---|" + "---:|" * len(names)]
+        lines += ["| " + label + " | " + " | ".join(cells) + " |" for label, cells in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(n), *(len(c[i]) for _, c in rows)) for i, n in enumerate(names)]
+    lines = [head, f"{'':<26}" + "".join(f"  {n:>{w}}" for n, w in zip(names, widths))]
+    lines += [f"{label:<26}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, widths))
+              for label, cells in rows]
     return "\n".join(lines) + "\n"
 
 
-def machine():
-    cpu = "?"
+def chart_table(rows, markdown=False):
+    base = {r["mode"]: r["median_ms"] for r in rows if r["points"] == min(x["points"] for x in rows)}
+    out = []
+    if markdown:
+        out += ["**chart: SpChart off-screen at 1600x400 (sp-bench-chart)**", "",
+                "| points | mode | median ms per frame | vs fewest points |", "|---:|---|---:|---:|"]
+    else:
+        out += ["chart: SpChart off-screen at 1600x400 (sp-bench-chart)",
+                f"{'points':>10}  {'mode':<8}  {'median ms':>9}  vs fewest points"]
+    for r in rows:
+        b = base.get(r["mode"])
+        rel = f"{r['median_ms'] / b:.2f}x" if b else ""
+        if markdown:
+            out.append(f"| {r['points']:,} | {r['mode']} | {r['median_ms']:.3f} | {rel} |")
+        else:
+            out.append(f"{r['points']:>10,}  {r['mode']:<8}  {r['median_ms']:>9.3f}  {rel}")
+    return "\n".join(out) + "\n"
+
+
+def command_output(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def machine(paths):
+    model = ""
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
-    except (OSError, AttributeError):
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            model = m.group(1).strip() if m else ""
+    except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {os.uname().sysname} {os.uname().release}"
-
-
-def smoke(build):
-    """TAP: the harness produces figures for StockPush and the Python peer."""
-    checks = []
-    SCENARIOS["smoke"] = dict(clients=20, symbols=2, rate=20)
-    for name in ["stockpush", "python"]:
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(re.search(r"MemTotal:\s*(\d+)", f.read()).group(1)) / 1024 / 1024
+    except (OSError, AttributeError):
+        mem = 0
+    versions = [command_output([paths["stockpush"], "--version"]).splitlines()[0:1],
+                ["python3-websockets " + command_output(
+                    [PYTHON, "-c", "import websockets; print(websockets.__version__)"])]]
+    node = paths.get("node")
+    if node:
         try:
-            result = run_once(name, build, "smoke", 1)
-            ok = (result["opened"] == 20 and result["updates_per_s"] > 0 and
-                  result["latency_ms"]["p99"] > 0 and result["server_peak_rss_mb"] > 0)
-            checks.append((ok, f"{name}: {result['updates_per_s']:.0f} updates/s, "
-                               f"p99 {result['latency_ms']['p99']} ms, "
-                               f"{result['server_peak_rss_mb']:.1f} MB peak RSS"))
-        except Exception as e:  # noqa: BLE001 - reported as a failed check
-            checks.append((False, f"{name}: {e}"))
-    print(f"1..{len(checks)}")
-    for i, (ok, text) in enumerate(checks, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {text}")
-    return 0 if all(ok for ok, _ in checks) else 1
+            with open(os.path.join(PEERS, "node_modules", "ws", "package.json")) as f:
+                ws = json.load(f)["version"]
+        except (OSError, ValueError, KeyError):
+            ws = "?"
+        versions.append([f"Node {command_output([node, '--version'])}, ws {ws}"])
+    soup = command_output(["pkg-config", "--modversion", "libsoup-3.0"])
+    if soup:
+        versions.append([f"libsoup {soup}"])
+    return (f"{model or platform.processor()}, {os.cpu_count()} cores, {mem:.0f} GiB, "
+            f"Linux {platform.release()}; " + ", ".join(v[0] for v in versions if v and v[0]))
+
+
+# --- main ----------------------------------------------------------------------------
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(__doc__.splitlines()[2:]))
+    p.add_argument("--build", default=os.path.join(TOP, "_build"), help="meson build directory")
+    p.add_argument("--stockpush", help="the stockpush binary (default BUILD/app/stockpush)")
+    p.add_argument("--sp-load", help="default BUILD/tests/bench/sp-load")
+    p.add_argument("--trivial-server", help="default BUILD/tests/bench/sp-trivial-server")
+    p.add_argument("--chart-bench", help="default BUILD/tests/bench/sp-bench-chart")
+    p.add_argument("--scenario", action="append", choices=ORDER, help="repeatable; default all")
+    p.add_argument("--server", action="append", choices=SERVERS, help="repeatable; default all")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--duration", type=float, default=8, help="seconds measured per run")
+    p.add_argument("--warmup", type=float, default=2, help="seconds after the last connect")
+    p.add_argument("--connect-timeout", type=float, default=20,
+                   help="measure with the clients connected by then (seconds)")
+    p.add_argument("--connect-rate", type=int, default=5000, help="new connections a second")
+    p.add_argument("--max-pending", type=int, default=1000, help="handshakes in flight at once")
+    p.add_argument("--out", help="directory for bench.md, bench.csv and runs.csv")
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny version for CI: StockPush and Python only, TAP output")
+    args = p.parse_args()
+    b = args.build
+    paths = {
+        "stockpush": args.stockpush or os.path.join(b, "app", "stockpush"),
+        "sp-load": args.sp_load or os.path.join(b, "tests", "bench", "sp-load"),
+        "trivial": args.trivial_server or os.path.join(b, "tests", "bench", "sp-trivial-server"),
+        "chart": args.chart_bench or os.path.join(b, "tests", "bench", "sp-bench-chart"),
+    }
+    if args.out is None:
+        args.out = os.path.join(b, "tests", "bench", "results") if os.path.isdir(b) \
+            else os.path.join(tempfile.gettempdir(), "stockpush-bench")
+    if args.smoke:
+        args.repeat = 1
+        args.duration = min(args.duration, 0.6)
+        args.warmup = min(args.warmup, 0.2)
+        args.connect_timeout = min(args.connect_timeout, 10)
+        args.scenario = args.scenario or [s for s in ORDER if s != "chart"]
+        args.server = args.server or ["stockpush", "python"]
+    args.scenario = args.scenario or ORDER
+    args.server = args.server or SERVERS
+    if args.repeat < 1 or args.duration <= 0:
+        p.error("--repeat and --duration must be positive")
+    return args, paths
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", default=os.path.join(TOP, "_build"))
-    parser.add_argument("--scenario", choices=list(SCENARIOS), action="append")
-    parser.add_argument("--server", choices=["stockpush", "python", "node"], action="append")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10)
-    parser.add_argument("--out", default=os.path.join(TOP, "_build", "bench"))
-    parser.add_argument("--smoke", action="store_true")
-    args = parser.parse_args()
-    build = os.path.abspath(args.build)
+    args, paths = parse_args()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    say = (lambda text: print("\n".join("# " + line for line in text.splitlines()), flush=True)) \
+        if args.smoke else (lambda text: print(text, flush=True))
+    tap = []  # (ok, description, diagnostics)
 
-    if args.smoke:
-        return smoke(build)
+    for key in ("stockpush", "sp-load"):
+        if not os.access(paths[key], os.X_OK):
+            print(f"{paths[key]} is missing: build first (meson compile -C {args.build})",
+                  file=sys.stderr)
+            if args.smoke:
+                print("1..1\nnot ok 1 - benchmark binaries are built")
+            return 1
+    fd_limit = raise_fd_limit()
+    biggest = max(SCENARIOS[s]["clients"] for s in args.scenario if s in SCENARIOS) \
+        if any(s in SCENARIOS for s in args.scenario) else 0
+    if not args.smoke and fd_limit is not None and fd_limit < biggest + 100:
+        log(f"warning: only {fd_limit} file descriptors per process for {biggest} clients")
 
-    servers = args.server or ["stockpush", "python", "node"]
-    if "node" in servers and not node_available():
-        print("# node skipped: run `npm ci` in tests/bench/peers (needs node and npm)", flush=True)
-        servers = [s for s in servers if s != "node"]
+    servers = list(args.server)
+    if "node" in servers:
+        node, why = node_status()
+        if node is None:
+            log(f"Node ws peer skipped: {why}")
+            say(f"Node ws peer skipped: {why}")
+            servers.remove("node")
+        else:
+            paths["node"] = node
 
     os.makedirs(args.out, exist_ok=True)
-    report = [f"Machine: {machine()}. Load client: sp-load on the same machine. "
-              f"Medians of {args.repeat} runs of {args.duration:.0f} s.\n"]
-    rows_csv = []
-    for scenario in args.scenario or list(SCENARIOS):
-        rows = {}
-        for name in servers:
-            results = []
-            for _ in range(args.repeat):
-                try:
-                    results.append(run_once(name, build, scenario, args.duration))
-                except Exception as e:  # noqa: BLE001 - a server that fails is reported
-                    print(f"# {scenario} {name}: {e}", flush=True)
-            if results:
-                rows[name] = summarize(results)
-                rows_csv.append({"scenario": scenario, "server": name, **rows[name]})
-        text = table(scenario, rows)
-        print(text, flush=True)
-        report.append(text)
+    info = machine(paths)
+    started = datetime.datetime.now().astimezone()
+    say(f"Machine: {info}")
+    all_runs = []  # rows of runs.csv
+    medians = {}   # scenario -> server -> median row
+    texts, mds = [], []
 
-    with open(os.path.join(args.out, "bench.md"), "w") as f:
-        f.write("\n".join(report))
-    if rows_csv:
-        with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows_csv[0]))
-            writer.writeheader()
-            writer.writerows(rows_csv)
-    print(f"# written to {args.out}/bench.md and bench.csv")
+    try:
+        for scenario in args.scenario:
+            if scenario == "chart":
+                rows, why = run_chart(paths, args.smoke)
+                if rows is None:
+                    log(why)
+                    say(why)
+                    continue
+                texts.append(chart_table(rows))
+                mds.append(chart_table(rows, markdown=True))
+                say(texts[-1])
+                for r in rows:
+                    all_runs.append({"scenario": "chart", "server": "sp-bench-chart", "run": 1,
+                                     "points": r["points"], "mode": r["mode"],
+                                     "median_ms": r["median_ms"]})
+                continue
+
+            shape = dict(SCENARIOS[scenario])
+            if args.smoke:
+                shape.update(SMOKE[scenario])
+                shape["text"] = f"{shape['clients']} clients, {shape['symbols']} symbol(s) x " \
+                                f"{shape['rate']} ticks/s (smoke)"
+            names = shape.get("servers", servers)
+            if "trivial" in names and not os.access(paths["trivial"], os.X_OK):
+                log(f"{paths['trivial']} is not built: {scenario} skipped")
+                continue
+            runs = {s: [] for s in names}
+            for rep in range(1, args.repeat + 1):
+                for name in names:
+                    log(f"{scenario} {LABELS[name]} run {rep}/{args.repeat} ...")
+                    try:
+                        row = one_run(name, paths, shape, args)
+                    except RuntimeError as e:
+                        log(f"  failed: {e}")
+                        tap.append((False, f"{scenario}/{name}: run {rep} completed", str(e)))
+                        continue
+                    runs[name].append(row)
+                    all_runs.append({"scenario": scenario, "server": name, "run": rep, **row})
+                    log(f"  {row['updates_per_s']:,.0f} updates/s ({row['delivered_pct']:.1f} %), "
+                        f"p99 {row['p99_ms']} ms, connected {row['connected']}/{row['clients']} "
+                        f"in {row['connect_s']} s, lost {row['lost']}, sp-load CPU "
+                        f"{row['client_cpu_pct'] or 0:.0f} %")
+                    time.sleep(0.3)
+            medians[scenario] = {s: median_row(r) for s, r in runs.items() if r}
+            for s, m in medians[scenario].items():
+                if not m["survived"]:
+                    say(f"warning: {LABELS[s]} exited during {scenario}")
+            if medians[scenario]:
+                texts.append(table(scenario, shape, medians[scenario], names, args))
+                mds.append(table(scenario, shape, medians[scenario], names, args, markdown=True))
+                say(texts[-1])
+            if args.smoke:
+                for s, r in runs.items():
+                    smoke_checks(tap, scenario, s, shape, r)
+    except Stop as e:
+        log(f"stopped: {e}")
+        return 130
+    finally:
+        for proc in list(LIVE):
+            kill_group(proc)
+
+    write_outputs(args, info, started, medians, all_runs, mds)
+    say(f"Results: {os.path.join(args.out, 'bench.md')}, bench.csv, runs.csv")
+    if args.smoke:
+        ok = all(os.path.getsize(os.path.join(args.out, f)) > 0
+                 for f in ("bench.md", "bench.csv", "runs.csv"))
+        tap.append((ok, "bench.md, bench.csv and runs.csv written", args.out))
+        print(f"1..{len(tap)}")
+        for i, (passed, text, diag) in enumerate(tap, 1):
+            print(f"{'ok' if passed else 'not ok'} {i} - {text}")
+            if not passed and diag:
+                print("\n".join("# " + line for line in str(diag).splitlines()))
+        return 0 if tap and all(p for p, _, _ in tap) else 1
     return 0
+
+
+def smoke_checks(tap, scenario, server, shape, runs):
+    """The figures were produced (not whether they meet the targets)."""
+    where = f"{scenario}/{server}"
+    if not runs:
+        tap.append((False, f"{where}: figures produced", "no run completed"))
+        return
+    r = runs[0]
+    tap.append((r["connected"] == shape["clients"] and r["connect_s"] is not None,
+                f"{where}: all {shape['clients']} clients connected, connect time measured",
+                f"connected {r['connected']}, connect_s {r['connect_s']}"))
+    tap.append((r["updates_per_s"] > 0 and r["frames_per_s"] > 0 and r["p50_ms"] is not None
+                and r["p99_ms"] is not None and r["p999_ms"] is not None,
+                f"{where}: updates/s, frames/s and latency percentiles measured",
+                json.dumps(r)))
+    tap.append((r["server_cpu_s"] is not None and r["server_cpu_total_s"] is not None
+                and r["server_cpu_total_s"] >= 0 and (r["peak_rss_kib"] or 0) > 0
+                and r["rss_per_client_kib"] is not None,
+                f"{where}: server CPU time and RSS read from /proc",
+                json.dumps(r)))
+    tap.append((r["ticks_checked"] > 0 and r["out_of_order"] == 0 and r["duplicates"] == 0,
+                f"{where}: every client's ticks in order, no duplicates",
+                f"checked {r['ticks_checked']}, out of order {r['out_of_order']}, "
+                f"duplicates {r['duplicates']}"))
+
+
+def write_outputs(args, info, started, medians, all_runs, mds):
+    fields = ["scenario", "server", "repeats", "clients", "connected", "offered_per_s",
+              "updates_per_s", "delivered_pct", "frames_per_s", "p50_ms", "p99_ms", "p999_ms",
+              "lost", "not_connected", "connect_s", "out_of_order", "duplicates", "gaps",
+              "server_cpu_s", "server_cpu_total_s", "peak_rss_kib", "rss_before_kib", "rss_kib",
+              "rss_per_client_kib", "client_cpu_pct", "seconds"]
+    with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for scenario, by_server in medians.items():
+            for server, m in by_server.items():
+                w.writerow({"scenario": scenario, "server": server,
+                            **{k: ("" if v is None else round(v, 3) if isinstance(v, float) else v)
+                               for k, v in m.items()}})
+    run_fields = ["scenario", "server", "run"] + [k for k in fields[3:] if k != "repeats"] + \
+        ["ticks_checked", "server_survived", "points", "mode", "median_ms"]
+    with open(os.path.join(args.out, "runs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=run_fields, extrasaction="ignore")
+        w.writeheader()
+        for row in all_runs:
+            w.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        cmd = " ".join(["tests/bench/run-bench.py"] + sys.argv[1:])
+        f.write(f"# StockPush benchmarks\n\n{started:%Y-%m-%d %H:%M %Z}, `{cmd}`\n\n"
+                f"Machine: {info}\n\nRatios are that server / StockPush. Latency is from each "
+                f"tick's `ts` to its arrival at the client; CPU seconds are the server's "
+                f"(utime + stime) during the measured {args.duration:g} s.\n\n")
+        f.write("\n".join(mds))
 
 
 if __name__ == "__main__":
