@@ -446,6 +446,10 @@ def machine(paths):
     soup = command_output(["pkg-config", "--modversion", "libsoup-3.0"])
     if soup:
         versions.append([f"libsoup {soup}"])
+    commit = command_output(["git", "-C", TOP, "rev-parse", "--short", "HEAD"])
+    if commit:
+        dirty = command_output(["git", "-C", TOP, "status", "--porcelain", "--", "app"])
+        versions.append([f"commit {commit}" + (" with uncommitted changes in app/" if dirty else "")])
     return (f"{model or platform.processor()}, {os.cpu_count()} cores, {mem:.0f} GiB, "
             f"Linux {platform.release()}; " + ", ".join(v[0] for v in versions if v and v[0]))
 
