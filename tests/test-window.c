@@ -458,17 +458,32 @@ has_probe_row (gpointer data)
     {
       g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
 
-      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0)
+      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0 &&
+          sp_client_item_get_info (item)->left_at == 0)
         return TRUE;
     }
 
   return FALSE;
 }
 
+/* After it leaves, its row stays a minute, saying how it left. */
+static guint64 kicked_id;
+
 static gboolean
-probe_row_gone (gpointer data)
+probe_row_left (gpointer data)
 {
-  return !has_probe_row (data);
+  GListModel *clients = data;
+
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
+      SpClientInfo *info = sp_client_item_get_info (item);
+
+      if (info->id == kicked_id)
+        return info->left_at != 0 && info->close_code == 1000;
+    }
+
+  return FALSE;
 }
 
 static gboolean
@@ -488,11 +503,12 @@ click_disconnect_of_probe (SpClientsPage *page)
     {
       g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
 
-      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0)
+      if (g_strcmp0 (sp_client_item_get_info (item)->user_agent, "window-test-probe") == 0 &&
+          sp_client_item_get_info (item)->left_at == 0)
         {
           /* The row's button does exactly this. */
-          g_assert_true (sp_server_kick_client (sp_window_get_server (window),
-                                                sp_client_item_get_info (item)->id));
+          kicked_id = sp_client_item_get_info (item)->id;
+          g_assert_true (sp_server_kick_client (sp_window_get_server (window), kicked_id));
           return;
         }
     }
@@ -517,7 +533,7 @@ test_clients_page (void)
   click_disconnect_of_probe (page);
   g_assert_true (wait_until (probe_closed, &probe));
   g_assert_cmpuint (soup_websocket_connection_get_close_code (probe.conn), ==, 1000);
-  g_assert_true (wait_until (probe_row_gone, clients));
+  g_assert_true (wait_until (probe_row_left, clients));
   probe_clear (&probe);
 }
 

@@ -22,6 +22,10 @@ typedef struct
   guint64 bytes_received;
   gushort close_code;      /* 0 while connected */
   char   *close_reason;
+  gint64  last_pong_at;    /* g_get_real_time() of its last pong; 0: none yet */
+  gboolean lagging;        /* its socket takes no more: it gets only the latest ticks */
+  gint64  lagging_since;   /* g_get_real_time(), while lagging */
+  gint64  left_at;         /* g_get_real_time() when it left; 0 while connected */
 } SpClientInfo;
 
 #define SP_TYPE_CLIENT_INFO (sp_client_info_get_type ())

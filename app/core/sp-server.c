@@ -61,6 +61,7 @@ typedef struct
   guint64                  pending_mask;  /* symbols with a tick held back while lagging */
   GSource                 *drain_source;
   gint64                   last_seen;     /* last pong or message (monotonic) */
+  gint64                   last_pong;     /* real time of the last pong, 0: none */
   gint64                   close_requested;
   gushort                  close_code;    /* the close we sent, if we closed */
   const char              *close_reason;  /* static */
@@ -192,6 +193,10 @@ conn_snapshot (SpConn *c)
   info->bytes_sent = atomic_load_explicit (&c->bytes_sent, memory_order_relaxed);
   info->frames_received = atomic_load_explicit (&c->frames_received, memory_order_relaxed);
   info->bytes_received = atomic_load_explicit (&c->bytes_received, memory_order_relaxed);
+  info->last_pong_at = c->last_pong;
+  info->lagging = c->lagging;
+  if (c->lagging)
+    info->lagging_since = g_get_real_time () - (g_get_monotonic_time () - c->lag_since);
 
   return info;
 }
@@ -560,6 +565,7 @@ on_conn_pong (SoupWebsocketConnection *conn,
   SpConn *c = user_data;
 
   c->last_seen = g_get_monotonic_time ();
+  c->last_pong = g_get_real_time ();
 }
 
 static void
@@ -585,6 +591,8 @@ on_conn_closed (SoupWebsocketConnection *conn,
 
   g_mutex_lock (&server->lock);
   info = conn_snapshot (c);
+  info->left_at = g_get_real_time ();
+  info->lagging = FALSE;
   info->close_code = soup_websocket_connection_get_close_code (conn);
   info->close_reason = g_strdup (soup_websocket_connection_get_close_data (conn));
   /* We closed it and the peer never answered (or was cut off): say why. */

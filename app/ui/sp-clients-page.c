@@ -21,7 +21,11 @@ struct _SpClientsPage
   GListStore    *clients;   /* SpClientItem, ordered by id */
   guint          refresh_id;
   guint          queued_refresh_id;
+  GPtrArray     *departed;       /* SpClientInfo of clients that left, for a minute */
 };
+
+#define DEPARTED_KEEP_US (60 * G_USEC_PER_SEC)
+#define MAX_DEPARTED     200
 
 G_DEFINE_FINAL_TYPE (SpClientsPage, sp_clients_page, GTK_TYPE_WIDGET)
 
@@ -39,8 +43,8 @@ text_address (const SpClientInfo *info)
 static char *
 text_since (const SpClientInfo *info)
 {
-  guint seconds = (guint) CLAMP ((g_get_real_time () - info->connected_at) / G_USEC_PER_SEC,
-                                 0, G_MAXUINT);
+  gint64 until = info->left_at != 0 ? info->left_at : g_get_real_time ();
+  guint seconds = (guint) CLAMP ((until - info->connected_at) / G_USEC_PER_SEC, 0, G_MAXUINT);
 
   if (seconds < 60)
     return g_strdup_printf (ngettext ("%u second", "%u seconds", seconds), seconds);
@@ -49,6 +53,47 @@ text_since (const SpClientInfo *info)
 
   /* Translators: hours and minutes connected, e.g. "2 h 05 min" */
   return g_strdup_printf (_("%u h %02u min"), seconds / 3600, seconds % 3600 / 60);
+}
+
+static char *
+seconds_ago (gint64 then)
+{
+  guint seconds = (guint) CLAMP ((g_get_real_time () - then) / G_USEC_PER_SEC, 0, G_MAXUINT);
+
+  return g_strdup_printf (ngettext ("%u second", "%u seconds", seconds), seconds);
+}
+
+/* Keeping up, held to the latest prices, or gone (and why). */
+static char *
+text_health (const SpClientInfo *info)
+{
+  g_autofree char *pong = NULL;
+
+  if (info->left_at != 0)
+    {
+      g_autofree char *ago = seconds_ago (info->left_at);
+
+      /* Translators: a client that left: "Left 12 seconds ago · 1001 going away" */
+      return g_strdup_printf (_("Left %s ago · %u%s%s"), ago, info->close_code,
+                              info->close_reason && *info->close_reason ? " " : "",
+                              info->close_reason ? info->close_reason : "");
+    }
+  if (info->last_pong_at != 0)
+    {
+      g_autofree char *ago = seconds_ago (info->last_pong_at);
+
+      /* Translators: appended to a client's state: "· pong 4 seconds ago" */
+      pong = g_strdup_printf (_(" · pong %s ago"), ago);
+    }
+  if (info->lagging)
+    {
+      g_autofree char *since = seconds_ago (info->lagging_since);
+
+      /* Translators: a client whose socket is full, e.g. "Behind for 3 seconds: latest prices only" */
+      return g_strdup_printf (_("Behind for %s: latest prices only%s"), since, pong ? pong : "");
+    }
+
+  return g_strdup_printf ("%s%s", _("Keeping up"), pong ? pong : "");
 }
 
 static char *
@@ -104,6 +149,11 @@ update_label (GtkLabel     *label,
 
   if (g_strcmp0 (gtk_label_get_text (label), value) != 0)
     gtk_label_set_text (label, value);
+  /* A client that left stays a minute, greyed. */
+  if (sp_client_item_get_info (item)->left_at != 0)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
 }
 
 /* The whole text of a cut cell, asked for only when the pointer rests on it:
@@ -203,6 +253,7 @@ bind_button (GtkSignalListItemFactory *factory,
 
   g_object_set_data_full (G_OBJECT (gtk_list_item_get_child (list_item)), "client-id",
                           g_memdup2 (&info->id, sizeof info->id), g_free);
+  gtk_widget_set_sensitive (gtk_list_item_get_child (list_item), info->left_at == 0);
 }
 
 static void
@@ -277,6 +328,50 @@ rebuild_urls (SpClientsPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->urls_box), TRUE);
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint64 x = (*(SpClientInfo * const *) a)->id;
+  guint64 y = (*(SpClientInfo * const *) b)->id;
+
+  return (x > y) - (x < y);
+}
+
+/* Clients that left in the last minute join the list, greyed, with how they left. */
+static void
+add_departed (SpClientsPage *self,
+              GPtrArray     *infos)
+{
+  gint64 now = g_get_real_time ();
+  guint i = 0;
+
+  while (i < self->departed->len)
+    {
+      SpClientInfo *info = g_ptr_array_index (self->departed, i);
+
+      if (now - info->left_at > DEPARTED_KEEP_US)
+        g_ptr_array_remove_index (self->departed, i);
+      else
+        {
+          g_ptr_array_add (infos, sp_client_info_ref (info));
+          i++;
+        }
+    }
+  g_ptr_array_sort (infos, compare_ids);
+}
+
+static void
+on_client_disconnected (SpServer      *server,
+                        SpClientInfo  *info,
+                        SpClientsPage *self)
+{
+  g_ptr_array_add (self->departed, sp_client_info_ref (info));
+  /* Bounded: a burst of departures keeps only the newest. */
+  if (self->departed->len > MAX_DEPARTED)
+    g_ptr_array_remove_range (self->departed, 0, self->departed->len - MAX_DEPARTED);
+}
+
 /* Merges fresh snapshots into the stable items, so rows and selection stay put. */
 static void
 refresh (SpClientsPage *self)
@@ -288,6 +383,7 @@ refresh (SpClientsPage *self)
 
   infos = self->server != NULL ? sp_server_list_clients (self->server)
                                : g_ptr_array_new_with_free_func ((GDestroyNotify) sp_client_info_unref);
+  add_departed (self, infos);
 
   /* Both lists are ordered by id: one merge pass. */
   while (i < g_list_model_get_n_items (G_LIST_MODEL (self->clients)) || j < infos->len)
@@ -379,6 +475,8 @@ sp_clients_page_set_server (SpClientsPage *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (server, "notify::n-clients", G_CALLBACK (queue_refresh), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (server, "client-disconnected", G_CALLBACK (on_client_disconnected),
+                           self, 0);
   on_server_changed (self);
 }
 
@@ -426,6 +524,7 @@ sp_clients_page_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->server);
   g_clear_object (&self->clients);
+  g_clear_pointer (&self->departed, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sp_clients_page_parent_class)->dispose (object);
 }
@@ -457,15 +556,17 @@ sp_clients_page_init (SpClientsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->clients = g_list_store_new (SP_TYPE_CLIENT_ITEM);
+  self->departed = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_client_info_unref);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
 
-  add_column (self, _("Address"), text_address, FALSE, 170);
+  add_column (self, _("Address"), text_address, FALSE, 150);
   add_column (self, _("Connected"), text_since, FALSE, 110);
   add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 160);
   add_column (self, _("Received (frames · size)"), text_received, FALSE, 170);
   add_column (self, _("Symbols"), text_symbols, FALSE, 110);
-  add_column (self, _("Origin"), text_origin, FALSE, 160);
+  add_column (self, _("Origin"), text_origin, FALSE, 120);
+  add_column (self, _("Health"), text_health, FALSE, 210);
   add_column (self, _("User Agent"), text_agent, TRUE, -1);
   add_column (self, NULL, NULL, FALSE, -1);
 
