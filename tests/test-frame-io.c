@@ -128,6 +128,7 @@ test_bad_lines (void)
   const char *bad[] = {
     "not json", "[1,2]", "{\"dir\":\"in\",\"kind\":\"text\"}",
     "{\"t\":1,\"dir\":\"in\",\"kind\":\"shout\"}", "{\"t\":\"soon\",\"dir\":\"in\",\"kind\":\"text\"}",
+    "{\"t\":1,\"dir\":{\"in\":1},\"kind\":[\"text\"]}",   /* members of the wrong kind: no critical */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

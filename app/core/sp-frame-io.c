@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "sp-json.h"
 #include "sp-error.h"
 #include "sp-frame-io.h"
 
@@ -117,8 +118,8 @@ sp_frame_parse_json_line (const char *line,
     }
   object = json_node_get_object (json_parser_get_root (parser));
 
-  dir = json_object_get_string_member_with_default (object, "dir", "");
-  kind = json_object_get_string_member_with_default (object, "kind", "");
+  dir = sp_json_member_string (object, "dir", "");
+  kind = sp_json_member_string (object, "kind", "");
   if (g_str_equal (dir, "in"))
     direction = SP_FRAME_IN;
   else if (g_str_equal (dir, "out"))
@@ -146,23 +147,23 @@ sp_frame_parse_json_line (const char *line,
 
   if (kind_index == SP_FRAME_CLOSE)
     {
-      gint64 code = json_object_get_int_member_with_default (object, "code", 0);
+      gint64 code = sp_json_member_int (object, "code", 0);
 
       frame = sp_frame_new_close (direction, (gushort) CLAMP (code, 0, 65535),
-                                  json_object_get_string_member_with_default (object, "reason", NULL));
+                                  sp_json_member_string (object, "reason", NULL));
     }
   else
     {
       if (json_object_has_member (object, "text"))
         {
-          const char *text = json_object_get_string_member_with_default (object, "text", "");
+          const char *text = sp_json_member_string (object, "text", "");
 
           payload = g_bytes_new (text, strlen (text));
         }
       else if (json_object_has_member (object, "base64"))
         {
           gsize size = 0;
-          guchar *data = g_base64_decode (json_object_get_string_member_with_default (object, "base64", ""),
+          guchar *data = g_base64_decode (sp_json_member_string (object, "base64", ""),
                                           &size);
 
           payload = g_bytes_new_take (data, size);

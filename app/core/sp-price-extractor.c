@@ -1,5 +1,6 @@
 /* Finds prices in the messages of any stream: StockPush JSON, the original demo's text,
  * bare numbers, text with one number, or any JSON object by path or by common names. */
+#include "sp-json.h"
 #include "sp-price-extractor.h"
 
 #include <json-glib/json-glib.h>
@@ -303,7 +304,7 @@ extract_stockpush (SpPriceExtractor *self,
                    JsonObject       *object,
                    GArray           *points)
 {
-  const char *type = json_object_get_string_member_with_default (object, "type", NULL);
+  const char *type = sp_json_member_string (object, "type", NULL);
 
   if (g_strcmp0 (type, "tick") == 0)
     {
@@ -311,15 +312,15 @@ extract_stockpush (SpPriceExtractor *self,
 
       if (!node_number (json_object_get_member (object, "price"), &price))
         return TRUE;
-      add_point (self, points, json_object_get_string_member_with_default (object, "symbol", ""),
-                 price, json_object_get_int_member_with_default (object, "ts", 0));
+      add_point (self, points, sp_json_member_string (object, "symbol", ""),
+                 price, sp_json_member_int (object, "ts", 0));
       return TRUE;
     }
 
   if (g_strcmp0 (type, "ticks") == 0)
     {
       JsonNode *ticks = json_object_get_member (object, "ticks");
-      gint64 batch_ts = json_object_get_int_member_with_default (object, "ts", 0);
+      gint64 batch_ts = sp_json_member_int (object, "ts", 0);
 
       if (ticks == NULL || !JSON_NODE_HOLDS_ARRAY (ticks))
         return TRUE;
@@ -336,8 +337,8 @@ extract_stockpush (SpPriceExtractor *self,
           if (!node_number (json_object_get_member (tick, "price"), &price))
             continue;
           add_point (self, points,
-                     json_object_get_string_member_with_default (tick, "symbol", ""), price,
-                     json_object_get_int_member_with_default (tick, "ts", batch_ts));
+                     sp_json_member_string (tick, "symbol", ""), price,
+                     sp_json_member_int (tick, "ts", batch_ts));
         }
       return TRUE;
     }

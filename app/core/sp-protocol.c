@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sp-json.h"
 #include "sp-error.h"
 #include "sp-protocol.h"
 
@@ -345,7 +346,7 @@ sp_command_parse (const char  *text,
     }
 
   object = json_node_get_object (root);
-  type = json_object_get_string_member_with_default (object, "type", NULL);
+  type = sp_json_member_string (object, "type", NULL);
   if (type == NULL)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
