@@ -18,13 +18,18 @@ Scenarios (clients, ticks offered):
   chart         sp-bench-chart (SpChart off-screen at 1600x400, 1 k to 1 M points), if built
 
 Each run starts a fresh server, then `sp-load` (tests/bench/sp-load.c) connects the
-clients (reading while it connects), waits --warmup seconds and measures for --duration
-seconds: frames/s, tick updates/s delivered (and the share of those offered), latency
+clients (reading while it connects; at most --connect-rate new ones a second and
+--max-pending handshakes at once; whoever is in after --connect-timeout is measured),
+waits --warmup seconds and measures for --duration seconds: frames/s, tick updates/s delivered (and the share of those offered), latency
 from each tick's `ts` to its arrival, clients lost, time to connect them all, ticks out
 of order, duplicated or skipped, and the server's CPU seconds (utime + stime) and memory
 (VmRSS, VmHWM) from /proc. Figures are medians over --repeat runs; the runs of the
 servers alternate so that a noisy moment does not hit one server only. Ratios are
-"that server / StockPush".
+"that server / StockPush". StockPush runs with its defaults except --ping-interval 0 (the
+peers send no pings); it ticks from its start, so its clients always connect while ticks
+flow. The peers (one frame per tick) start ticking once every client is in, except in
+fanout-5k. The machine should be otherwise idle: the suite checks /proc/stat between
+scenarios and warns (also in bench.md) when something else is using the CPU.
 
 Output: a table per scenario on stdout, and in --out (default BUILD/tests/bench/results,
 or /tmp/stockpush-bench without a build directory): bench.md, bench.csv (medians) and
@@ -412,6 +417,22 @@ def chart_table(rows, markdown=False):
     return "\n".join(out) + "\n"
 
 
+def busy_share(seconds=1.0):
+    """Share of the machine's CPU time used by others while nothing of ours runs (0..1)."""
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
 def command_output(argv):
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -537,6 +558,18 @@ def main():
     info = machine(paths)
     started = datetime.datetime.now().astimezone()
     say(f"Machine: {info}")
+    quiet_notes = []
+
+    def check_quiet(when):
+        busy = busy_share()
+        if busy is not None and busy > 0.10:
+            note = f"the machine was {busy:.0%} busy with other work {when}: figures are disturbed"
+            quiet_notes.append(note)
+            log("warning: " + note)
+            say("warning: " + note)
+
+    if not args.smoke:
+        check_quiet("before the first run")
     all_runs = []  # rows of runs.csv
     medians = {}   # scenario -> server -> median row
     texts, mds = [], []
@@ -558,6 +591,8 @@ def main():
                                      "median_ms": r["median_ms"]})
                 continue
 
+            if not args.smoke and scenario != args.scenario[0]:
+                check_quiet(f"before {scenario}")
             shape = dict(SCENARIOS[scenario])
             if args.smoke:
                 shape.update(SMOKE[scenario])
@@ -602,7 +637,9 @@ def main():
         for proc in list(LIVE):
             kill_group(proc)
 
-    write_outputs(args, info, started, medians, all_runs, mds)
+    if not args.smoke:
+        check_quiet("after the last run")
+    write_outputs(args, info, started, medians, all_runs, mds, quiet_notes)
     say(f"Results: {os.path.join(args.out, 'bench.md')}, bench.csv, runs.csv")
     if args.smoke:
         ok = all(os.path.getsize(os.path.join(args.out, f)) > 0
@@ -642,7 +679,7 @@ def smoke_checks(tap, scenario, server, shape, runs):
                 f"duplicates {r['duplicates']}"))
 
 
-def write_outputs(args, info, started, medians, all_runs, mds):
+def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
     fields = ["scenario", "server", "repeats", "clients", "connected", "offered_per_s",
               "updates_per_s", "delivered_pct", "frames_per_s", "p50_ms", "p99_ms", "p999_ms",
               "lost", "not_connected", "connect_s", "out_of_order", "duplicates", "gaps",
@@ -669,6 +706,8 @@ def write_outputs(args, info, started, medians, all_runs, mds):
                 f"Machine: {info}\n\nRatios are that server / StockPush. Latency is from each "
                 f"tick's `ts` to its arrival at the client; CPU seconds are the server's "
                 f"(utime + stime) during the measured {args.duration:g} s.\n\n")
+        for note in notes:
+            f.write(f"**Warning:** {note}.\n\n")
         f.write("\n".join(mds))
 
 
