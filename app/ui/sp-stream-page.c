@@ -73,6 +73,8 @@ struct _SpStreamPage
   double          rtt_ms;        /* the last measured, or < 0 */
   SpRecorder     *recorder;      /* while recording the stream to a file */
   GActionGroup   *log_actions;   /* owned by the widget it is inserted into */
+  gboolean        export_csv;    /* what the log menu's export asked for */
+  gboolean        export_shown;
   char           *record_name;
   GPtrArray      *pending;       /* SpLogItem waiting for the next frame */
   guint           log_limit;
@@ -913,28 +915,13 @@ sp_stream_page_import_log (SpStreamPage *self,
   return TRUE;
 }
 
+/* The export the log menu asked for, once its file is chosen. */
 static gboolean
-export_jsonl (SpStreamPage *self, GFile *file, GError **error)
+export_as_chosen (SpStreamPage *self,
+                  GFile        *file,
+                  GError      **error)
 {
-  return sp_stream_page_export_log (self, file, FALSE, FALSE, error);
-}
-
-static gboolean
-export_csv (SpStreamPage *self, GFile *file, GError **error)
-{
-  return sp_stream_page_export_log (self, file, FALSE, TRUE, error);
-}
-
-static gboolean
-export_shown_jsonl (SpStreamPage *self, GFile *file, GError **error)
-{
-  return sp_stream_page_export_log (self, file, TRUE, FALSE, error);
-}
-
-static gboolean
-export_shown_csv (SpStreamPage *self, GFile *file, GError **error)
-{
-  return sp_stream_page_export_log (self, file, TRUE, TRUE, error);
+  return sp_stream_page_export_log (self, file, self->export_shown, self->export_csv, error);
 }
 
 static void
@@ -942,14 +929,14 @@ export_log_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
   const char *what = g_variant_get_string (parameter, NULL);
-  gboolean csv = g_str_has_suffix (what, "csv");
-  SaveFunc save = g_str_has_prefix (what, "shown") ? (csv ? export_shown_csv : export_shown_jsonl)
-                                                   : (csv ? export_csv : export_jsonl);
 
-  ask_where_to_save (SP_STREAM_PAGE (widget), _("Export the Log"),
-                     csv ? "stockpush-log.csv" : "stockpush-log.jsonl",
-                     GTK_FILE_CHOOSER_ACTION_SAVE, save);
+  self->export_csv = g_str_has_suffix (what, "csv");
+  self->export_shown = g_str_has_prefix (what, "shown");
+  ask_where_to_save (self, _("Export the Log"),
+                     self->export_csv ? "stockpush-log.csv" : "stockpush-log.jsonl",
+                     GTK_FILE_CHOOSER_ACTION_SAVE, export_as_chosen);
 }
 
 static void
