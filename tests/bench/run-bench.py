@@ -354,11 +354,12 @@ def median_row(runs):
     return out
 
 
-def fmt(key, value, spec, row=None):
+def fmt(key, value, spec, row=None, timeout=None):
     if value is None:
         return "-"
     if key == "connect_s" and value == float("inf"):
-        return f"> timeout ({row['connected']:.0f} in)" if row else "> timeout"
+        limit = f"{timeout:g} s" if timeout else "timeout"
+        return f"> {limit} ({row['connected']:.0f} in)" if row else f"> {limit}"
     return spec.format(value)
 
 
@@ -374,27 +375,35 @@ def table(scenario, shape, medians, servers, args, markdown=False):
     head = f"{scenario}: {shape['text']} = {shape['clients'] * shape['symbols'] * shape['rate']:,} " \
            f"tick updates/s offered; median of {args.repeat} x {args.duration:g} s"
     rows = []
+    gated = shape.get("gate") and any(s in ("python", "node") for s in cols)
     for key, label, spec, show_ratio in METRICS:
         if key == "rss_per_client_kib" and scenario != "idle-10k":
             continue
+        if key == "connect_s" and gated:
+            # The peers' clients connected before their ticks started: no ratio.
+            label, show_ratio = label + " *", False
         cells = []
         for s in cols:
             m = medians[s]
-            cell = fmt(key, m.get(key), spec, m)
+            cell = fmt(key, m.get(key), spec, m, getattr(args, "connect_timeout", None))
             if show_ratio and base is not None and s != "stockpush":
                 cell += ratio(m.get(key), base.get(key))
             cells.append(cell)
         rows.append((label.strip() if markdown else label, cells))
     names = [LABELS[s] for s in cols]
+    note = "* the peers start ticking once every client is in; StockPush ticks throughout" \
+        if gated else ""
     if markdown:
         lines = [f"**{head}**", "", "| | " + " | ".join(names) + " |",
                  "|---|" + "---:|" * len(names)]
         lines += ["| " + label + " | " + " | ".join(cells) + " |" for label, cells in rows]
+        lines += ["", "\\" + note] if note else []
         return "\n".join(lines) + "\n"
     widths = [max(len(n), *(len(c[i]) for _, c in rows)) for i, n in enumerate(names)]
     lines = [head, f"{'':<26}" + "".join(f"  {n:>{w}}" for n, w in zip(names, widths))]
     lines += [f"{label:<26}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, widths))
               for label, cells in rows]
+    lines += [note] if note else []
     return "\n".join(lines) + "\n"
 
 
