@@ -1096,6 +1096,7 @@ on_tick (gint64   deadline_us,
   gint64 interval_us = (gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND;
   gint64 now = g_get_monotonic_time ();
   guint steps = MIN (missed, MAX_CATCH_UP_STEPS - 1) + 1;
+  g_autoptr(GPtrArray) split = NULL;   /* --split: each tick's frame, made once */
   gint64 ts;
 
   /* Every interval the market moves once, also those the loop was too busy
@@ -1175,16 +1176,22 @@ on_tick (gint64   deadline_us,
 
       if (engine->config->split)
         {
-          /* One frame per tick, as the peers and the original demo send. */
+          /* One frame per tick, as the peers and the original demo send;
+           * each encoded once for every client. */
+          if (split == NULL)
+            {
+              split = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+              for (guint k = 0; k < engine->n_steps * engine->all_symbols; k++)
+                {
+                  GString *tick = g_ptr_array_index (engine->tick_json, k);
+
+                  g_ptr_array_add (split, g_bytes_new (tick->str, tick->len));
+                }
+            }
           for (guint k = 0; k < engine->n_steps; k++)
             for (guint s = 0; s < engine->all_symbols; s++)
               if (c->mask & (G_GUINT64_CONSTANT (1) << s))
-                {
-                  GString *tick = tick_json_at (engine, k, s);
-                  g_autoptr(GBytes) one = g_bytes_new (tick->str, tick->len);
-
-                  conn_send_bytes (c, one);
-                }
+                conn_send_bytes (c, g_ptr_array_index (split, k * engine->all_symbols + s));
           continue;
         }
 
