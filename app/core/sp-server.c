@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "sp-error.h"
 #include "sp-frame-io.h"
@@ -19,6 +20,8 @@
 #include "sp-web.h"
 
 #define LISTEN_BACKLOG        4096
+/* Connections taken off the backlog per wake-up of the server thread. */
+#define ACCEPT_BATCH          256
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
 #define EVENT_COALESCE_MS     30
 /* How often a client's socket is asked whether it can take more. */
@@ -77,6 +80,8 @@ struct _SpEngine
   GMainLoop      *loop;
   SoupServer     *soup;
   GSocket        *listener;
+  GSource        *accept_source;
+  GTlsCertificate *certificate;  /* wss: each accepted socket is wrapped in TLS */
   SpMarket       *market;
   GSource        *ticker;
   GSource        *stop_poll;
@@ -648,6 +653,16 @@ request_path_and_query (SoupServerMessage *msg)
   return g_strdup (g_uri_get_path (uri));
 }
 
+/* The socket under a request: the accept loop hangs it on the peer's address,
+ * since libsoup does not know it for connections handed to it. */
+static GSocket *
+message_socket (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote != NULL ? g_object_get_data (G_OBJECT (remote), "sp-socket") : NULL;
+}
+
 static void
 on_websocket (SoupServer              *soup,
               SoupServerMessage       *msg,
@@ -674,7 +689,7 @@ on_websocket (SoupServer              *soup,
   c->conn = g_object_ref (conn);
   c->implicit_all = TRUE;
   c->mask = engine->all_mask;
-  c->socket = soup_server_message_get_socket (msg);
+  c->socket = message_socket (msg);
   if (c->socket != NULL)
     g_object_ref (c->socket);
   c->last_seen = c->allowance_time = g_get_monotonic_time ();
@@ -941,7 +956,7 @@ sweep_handshakes (SpEngine *engine,
   while (g_hash_table_iter_next (&iter, &msg, &started))
     if (now - *(gint64 *) started > limit)
       {
-        GSocket *socket = soup_server_message_get_socket (msg);
+        GSocket *socket = message_socket (msg);
 
         /* libsoup notices the end of the stream and drops the connection. */
         if (socket != NULL && !g_socket_is_closed (socket))
@@ -1407,12 +1422,77 @@ make_listener (SpEngine  *engine,
   return g_steal_pointer (&socket);
 }
 
+/* One accepted socket, handed to libsoup. For wss it is wrapped in TLS here;
+ * the handshake runs on the first read. */
+static void
+accept_one (SpEngine *engine,
+            GSocket  *socket)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  local = g_socket_get_local_address (socket, NULL);
+  remote = g_socket_get_remote_address (socket, NULL);
+  if (local == NULL || remote == NULL)
+    return;  /* Reset before we got to it. */
+
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  connection = g_socket_connection_factory_create_connection (socket);
+  if (engine->certificate != NULL)
+    {
+      stream = (GIOStream *) g_tls_server_connection_new (G_IO_STREAM (connection),
+                                                          engine->certificate, &error);
+      if (stream == NULL)
+        {
+          g_debug ("TLS for a new client: %s", error->message);
+          return;
+        }
+    }
+  else
+    stream = G_IO_STREAM (g_steal_pointer (&connection));
+
+  g_object_set_data_full (G_OBJECT (remote), "sp-socket", g_object_ref (socket), g_object_unref);
+  if (!soup_server_accept_iostream (engine->soup, stream, local, remote, &error))
+    g_debug ("Could not take a new client: %s", error->message);
+}
+
+/* libsoup's own listener takes one connection per wake-up of the thread, and
+ * each wake-up costs time in proportion to the clients already connected:
+ * thousands connecting while ticks flow took minutes. Here each wake-up
+ * empties the backlog, up to ACCEPT_BATCH connections. */
+static gboolean
+on_incoming (GSocket      *listener,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  SpEngine *engine = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
+
+      if (socket == NULL)
+        {
+          /* Out of descriptors or the like: say so, and go on with the next. */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("Accepting a client: %s", error->message);
+          break;
+        }
+      accept_one (engine, socket);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 engine_setup (SpEngine  *engine,
               GError   **error)
 {
   g_autofree char *server_header = g_strdup_printf ("StockPush/%s ", PACKAGE_VERSION);
-  g_autoptr(GError) local_error = NULL;
 
   engine->listener = make_listener (engine, error);
   if (engine->listener == NULL)
@@ -1420,15 +1500,11 @@ engine_setup (SpEngine  *engine,
 
   if (engine->config->tls_cert_file != NULL)
     {
-      g_autoptr(GTlsCertificate) certificate = sp_server_config_load_tls (engine->config, error);
-
-      if (certificate == NULL)
+      engine->certificate = sp_server_config_load_tls (engine->config, error);
+      if (engine->certificate == NULL)
         return FALSE;
-      engine->soup = soup_server_new ("server-header", server_header,
-                                      "tls-certificate", certificate, NULL);
     }
-  else
-    engine->soup = soup_server_new ("server-header", server_header, NULL);
+  engine->soup = soup_server_new ("server-header", server_header, NULL);
   /* permessage-deflate doubles CPU per message and costs ~100 kB per client. */
   if (!engine->config->deflate)
     soup_server_remove_websocket_extension (engine->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
@@ -1441,14 +1517,12 @@ engine_setup (SpEngine  *engine,
   g_signal_connect (engine->soup, "request-aborted", G_CALLBACK (on_request_done), engine);
   soup_server_add_websocket_handler (engine->soup, "/", NULL, NULL, on_websocket, engine, NULL);
 
-  if (!soup_server_listen_socket (engine->soup, engine->listener,
-                                  engine->config->tls_cert_file ? SOUP_SERVER_LISTEN_HTTPS : 0,
-                                  &local_error))
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_FAILED,
-                   "Cannot serve on port %u: %s", engine->port, local_error->message);
-      return FALSE;
-    }
+  g_socket_set_blocking (engine->listener, FALSE);
+  g_socket_set_option (engine->listener, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  engine->accept_source = g_socket_create_source (engine->listener, G_IO_IN, NULL);
+  g_source_set_callback (engine->accept_source, G_SOURCE_FUNC (on_incoming), engine, NULL);
+  g_source_set_static_name (engine->accept_source, "[stockpush] accept");
+  g_source_attach (engine->accept_source, engine->context);
 
   if (engine->config->replay_file != NULL)
     {
@@ -1518,6 +1592,9 @@ engine_thread (gpointer data)
   if (engine->soup != NULL)
     soup_server_disconnect (engine->soup);
   g_clear_object (&engine->soup);
+  if (engine->accept_source != NULL)
+    g_source_destroy (engine->accept_source);
+  g_clear_pointer (&engine->accept_source, g_source_unref);
   if (engine->listener != NULL)
     g_socket_close (engine->listener, NULL);
   g_clear_object (&engine->listener);
@@ -1665,6 +1742,7 @@ engine_free (SpEngine *engine)
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
   g_clear_pointer (&engine->handshakes, g_hash_table_unref);
   g_clear_pointer (&engine->replay, g_ptr_array_unref);
+  g_clear_object (&engine->certificate);
   if (engine->scratch != NULL)
     g_string_free (engine->scratch, TRUE);
   g_clear_error (&engine->start_error);
