@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """A WebSocket server that misbehaves on purpose, written on raw sockets so it can
 send what a library would refuse to: garbage text, invalid UTF-8 in a text frame,
-a 1 MiB message, binary frames, and a connection dropped mid-stream.
+a 1 MiB message, binary frames, a connection dropped mid-stream, close frames with
+codes that must never be on the wire (0, 1005), and an endless flood of 1 MiB frames.
 
-Each connection gets the next scenario from argv (default: all of them in turn);
-it prints its ws:// URL and the number of connections it served so far on stdout."""
+Each connection gets the next scenario from argv (default: the first four in turn);
+it prints its ws:// URL and the number of connections it served so far on stdout,
+what the client sent back ("client close 1002 …"), and for the flood how much it
+wrote ("endless: 12 frames, 12582912 bytes in 1.0 s"), every half second it writes."""
 import asyncio
 import base64
 import hashlib
 import os
 import struct
 import sys
+import time
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -36,16 +40,96 @@ SCENARIOS = {
     "garbage": [text("price = 101.5"), text("%%% not a price %%%"), text("{\"half\": "),
                 frame(0x2, os.urandom(32)), text("price = 102.25"), "drop"],
     # A text frame that is not UTF-8: the client must close (1007) and survive.
-    "bad-utf8": [text("price = 103.0"), text(b"price = \xff\xfe 104"), "wait"],
+    "bad-utf8": [text("price = 103.0"), text(b"price = \xff\xfe 104"), "reply"],
     # One 1 MiB message (a JSON array with one price at its end), then a price.
     "big": [text("[" + "0," * (512 * 1024 - 1) + "{\"price\": 105.5}]"), text("price = 106.0"), "drop"],
     # Binary frames only, then a clean close.
     "binary": [frame(0x2, b"\x00\x01\x02"), frame(0x2, b"price = 1"), text("price = 107.0"),
                frame(0x8, struct.pack("!H", 1000) + b"bye"), "wait"],
+    # A close frame with code 0: not a valid code on the wire (RFC 6455 7.4).
+    "close-0": [text("price = 108.0"), frame(0x8, struct.pack("!H", 0) + b"zero"), "reply"],
+    # A close frame with 1005, which an endpoint must never send (RFC 6455 7.4.1).
+    "close-1005": [text("price = 109.0"), frame(0x8, struct.pack("!H", 1005)), "reply"],
+    # One price, then 1 MiB text frames as fast as the socket takes them, each a
+    # well-formed JSON tick (with a 1 MiB string in it), until the client leaves
+    # or ENDLESS_SECONDS pass.
+    "endless": [text("price = 110.0"), "endless"],
 }
+DEFAULT = ["garbage", "bad-utf8", "big", "binary"]
+ENDLESS_SECONDS = float(os.environ.get("MISBEHAVING_ENDLESS_SECONDS", "20"))
+FLOOD_SIZE = 1024 * 1024
 
 
-async def serve(reader, writer, scenario):
+def flood_frame(n):
+    """A text frame of exactly FLOOD_SIZE payload bytes, a JSON tick priced 200 + (n % 100) / 100."""
+    head = b'{"symbol":"FLOOD","price":200.%02d,"pad":"' % (n % 100)
+    return text(head + b"x" * (FLOOD_SIZE - len(head) - 2) + b'"}')
+
+
+async def read_frame(reader):
+    """One frame from the client: (opcode, unmasked payload)."""
+    b0, b1 = await reader.readexactly(2)
+    n = b1 & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", await reader.readexactly(8))[0]
+    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
+    payload = bytearray(await reader.readexactly(n))
+    for i in range(n):
+        payload[i] ^= mask[i % 4]
+    return b0 & 0x0F, bytes(payload)
+
+
+async def report_reply(reader, label):
+    """Prints the client's answer: its close frame (code, reason) or that it sent none."""
+    try:
+        while True:
+            opcode, payload = await asyncio.wait_for(read_frame(reader), 5)
+            if opcode == 0x8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else "none"
+                reason = payload[2:].decode("utf-8", "replace")
+                print(f"{label}: client close {code} {reason}".rstrip(), flush=True)
+                return
+    except asyncio.TimeoutError:
+        print(f"{label}: client sent no close within 5 s", flush=True)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        print(f"{label}: client closed the connection without a close frame", flush=True)
+
+
+async def flood(reader, writer, label):
+    """Writes 1 MiB frames while the client reads them; reports what it wrote."""
+    left = asyncio.ensure_future(reader.read(65536))  # the client's close or EOF ends it
+    start = last = time.monotonic()
+    n = written = 0
+    why = f"{ENDLESS_SECONDS:g} s passed"
+    try:
+        while time.monotonic() - start < ENDLESS_SECONDS:
+            if left.done():
+                why = "the client left" if left.result() else "the client closed its side"
+                break
+            writer.write(flood_frame(n))
+            try:  # a client that stops reading must not keep this one past its time
+                await asyncio.wait_for(writer.drain(),
+                                       max(0.1, start + ENDLESS_SECONDS - time.monotonic()))
+            except asyncio.TimeoutError:
+                why = f"the client read nothing more for the rest of the {ENDLESS_SECONDS:g} s"
+                break
+            n += 1
+            written += FLOOD_SIZE
+            if time.monotonic() - last >= 0.5:
+                last = time.monotonic()
+                print(f"{label}: endless: {n} frames, {written} bytes in "
+                      f"{last - start:.1f} s", flush=True)
+    except ConnectionError as e:
+        why = f"the connection broke ({e.__class__.__name__})"
+    finally:
+        left.cancel()
+    print(f"{label}: endless: {n} frames, {written} bytes in {time.monotonic() - start:.1f} s; "
+          f"stopped: {why}", flush=True)
+
+
+async def serve(reader, writer, scenario, label):
     request = await reader.readuntil(b"\r\n\r\n")
     key = None
     for line in request.decode("latin-1").split("\r\n"):
@@ -58,6 +142,12 @@ async def serve(reader, writer, scenario):
         if step == "drop":
             writer.transport.abort()
             return
+        if step == "reply":
+            await report_reply(reader, label)
+            break
+        if step == "endless":
+            await flood(reader, writer, label)
+            break
         if step == "wait":
             try:
                 await asyncio.wait_for(reader.read(65536), 5)
@@ -71,7 +161,7 @@ async def serve(reader, writer, scenario):
 
 
 async def main():
-    names = sys.argv[1:] or list(SCENARIOS)
+    names = sys.argv[1:] or DEFAULT
     served = 0
 
     async def on_client(reader, writer):
@@ -80,7 +170,7 @@ async def main():
         served += 1
         print(f"connection {served}: {scenario}", flush=True)
         try:
-            await serve(reader, writer, scenario)
+            await serve(reader, writer, scenario, f"connection {served}")
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
 
