@@ -676,6 +676,54 @@ test_client_snapshot (void)
   g_assert_cmpuint (sp_server_get_n_clients (server), ==, 0);
 }
 
+static gboolean
+first_client_has_rtt (gpointer data)
+{
+  g_autoptr(GPtrArray) infos = sp_server_list_clients (data);
+
+  return infos->len > 0 && ((SpClientInfo *) g_ptr_array_index (infos, 0))->ping_rtt_us >= 0;
+}
+
+/* The server pings each client and times the pong that echoes it. */
+static void
+test_ping_round_trip (void)
+{
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_autoptr(SpServer) server = sp_server_new ();
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+  SpClientInfo *info;
+  gint64 before;
+
+  config->port = 0;
+  config->interval_ms = 50;
+  config->ping_interval_s = 1;
+  g_assert_true (sp_server_start (server, config, &error));
+  g_assert_no_error (error);
+
+  client = test_client_connect (sp_server_get_port (server));
+  wait_messages (client, 1);
+  before = g_get_real_time ();
+  infos = sp_server_list_clients (server);
+  g_assert_cmpuint (infos->len, ==, 1);
+  g_assert_cmpint (((SpClientInfo *) g_ptr_array_index (infos, 0))->ping_rtt_us, ==, -1);
+  g_assert_cmpint (((SpClientInfo *) g_ptr_array_index (infos, 0))->last_pong_at, ==, 0);
+  g_clear_pointer (&infos, g_ptr_array_unref);
+
+  /* libsoup's client answers the ping by itself, echoing its payload. */
+  wait_for (first_client_has_rtt, server, "a timed pong");
+  infos = sp_server_list_clients (server);
+  info = g_ptr_array_index (infos, 0);
+  g_assert_cmpint (info->ping_rtt_us, >, 0);
+  g_assert_cmpint (info->ping_rtt_us, <, G_USEC_PER_SEC);
+  g_assert_cmpint (info->last_pong_at, >=, before);
+  g_assert_cmpint (info->last_pong_at, <=, g_get_real_time ());
+  /* Pings are not messages: the client's stream holds only ticks. */
+  for (guint i = 0; i < client->messages->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (client->messages, i), "StockPush ping"));
+}
+
 static void
 test_close_policy (void)
 {
@@ -707,6 +755,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server/ticks-flow", test_ticks_flow);
+  g_test_add_func ("/server/ping-round-trip", test_ping_round_trip);
   g_test_add_func ("/server/subscribe-filters", test_subscribe_filters);
   g_test_add_func ("/server/commands-and-errors", test_commands_and_errors);
   g_test_add_func ("/server/kick-one", test_kick_one);

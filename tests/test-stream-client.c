@@ -15,6 +15,7 @@ typedef struct
   GPtrArray      *frames;  /* SpFrame */
   GArray         *prices;  /* SpPricePoint, symbols owned by the client's extractor */
   GPtrArray      *states;  /* GINT_TO_POINTER (SpStreamState) in order */
+  guint           want;
 } Watch;
 
 static void
@@ -283,6 +284,45 @@ has_frame_containing (Watch *watch)
   return FALSE;
 }
 
+static guint
+count_frames (Watch           *watch,
+              SpFrameDirection direction,
+              SpFrameKind      kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < watch->frames->len; i++)
+    {
+      SpFrame *frame = g_ptr_array_index (watch->frames, i);
+
+      n += frame->direction == direction && frame->kind == kind;
+    }
+
+  return n;
+}
+
+static SpFrame *
+find_last (Watch           *watch,
+           SpFrameDirection direction,
+           SpFrameKind      kind)
+{
+  for (guint i = watch->frames->len; i > 0; i--)
+    {
+      SpFrame *frame = g_ptr_array_index (watch->frames, i - 1);
+
+      if (frame->direction == direction && frame->kind == kind)
+        return frame;
+    }
+
+  return NULL;
+}
+
+static gboolean
+has_n_pongs (Watch *watch)
+{
+  return count_frames (watch, SP_FRAME_IN, SP_FRAME_PONG) >= watch->want;
+}
+
 /* Binary typed as hex or base64 goes out as one binary frame (the server
  * answers that it only reads text); keepalive pings come back as logged pongs. */
 static void
@@ -295,7 +335,9 @@ test_binary_and_keepalive (void)
   g_autoptr(GBytes) hex = NULL;
   g_autoptr(GBytes) base64 = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) ping = NULL;
   SpFrame *last;
+  guint pongs;
 
   hex = sp_parse_hex ("0x01 ff:A0-7e", &error);
   g_assert_no_error (error);
@@ -327,6 +369,29 @@ test_binary_and_keepalive (void)
   wait_for (has_frame_containing, watch, "the server's answer to binary");
   g_object_set_data (G_OBJECT (watch->client), "needle", (gpointer) "PONG");
   wait_for (has_frame_containing, watch, "a pong to a keepalive ping");
+
+  /* The keepalive ping is logged, and its pong timed the round trip. */
+  g_assert_cmpint (count_frames (watch, SP_FRAME_OUT, SP_FRAME_PING), >=, 1);
+  g_assert_cmpint (sp_stream_client_get_ping_rtt (watch->client), >, 0);
+  g_assert_cmpint (sp_stream_client_get_ping_rtt (watch->client), <, G_USEC_PER_SEC);
+
+  /* A ping by hand: a logged ping frame, then the pong that echoes it. */
+  pongs = count_frames (watch, SP_FRAME_IN, SP_FRAME_PONG);
+  g_assert_true (sp_stream_client_send_ping (watch->client, &error));
+  g_assert_no_error (error);
+  last = g_ptr_array_index (watch->frames, watch->frames->len - 1);
+  g_assert_cmpint (last->kind, ==, SP_FRAME_PING);
+  g_assert_cmpint (last->direction, ==, SP_FRAME_OUT);
+  g_assert_cmpuint (last->size, >, 15);
+  g_assert_cmpmem (g_bytes_get_data (last->payload, NULL), 15, "StockPush ping ", 15);
+  ping = g_bytes_ref (last->payload);
+  watch->want = pongs + 1;
+  wait_for (has_n_pongs, watch, "the pong to a ping sent by hand");
+  g_assert_true (g_bytes_equal (find_last (watch, SP_FRAME_IN, SP_FRAME_PONG)->payload, ping));
+
+  sp_stream_client_disconnect (watch->client);
+  g_assert_false (sp_stream_client_send_ping (watch->client, &error));
+  g_assert_error (error, SP_ERROR, SP_ERROR_FAILED);
 }
 
 static void

@@ -18,7 +18,10 @@ sp_client_info_clear (SpClientInfo *self)
 SpClientInfo *
 sp_client_info_new (void)
 {
-  return g_rc_box_new0 (SpClientInfo);
+  SpClientInfo *self = g_rc_box_new0 (SpClientInfo);
+
+  self->ping_rtt_us = -1;
+  return self;
 }
 
 SpClientInfo *

@@ -23,6 +23,7 @@ typedef struct
   gushort close_code;      /* 0 while connected */
   char   *close_reason;
   gint64  last_pong_at;    /* g_get_real_time() of its last pong; 0: none yet */
+  gint64  ping_rtt_us;     /* round trip of the last answered ping; -1: none yet */
   gboolean lagging;        /* its socket takes no more: it gets only the latest ticks */
   gint64  lagging_since;   /* g_get_real_time(), while lagging */
   gint64  left_at;         /* g_get_real_time() when it left; 0 while connected */

@@ -18,6 +18,7 @@
 #include "sp-server.h"
 #include "sp-ticker.h"
 #include "sp-web.h"
+#include "sp-ws-ping.h"
 
 #define LISTEN_BACKLOG        4096
 /* Connections taken off the backlog per wake-up of the server thread. */
@@ -65,6 +66,8 @@ typedef struct
   GSource                 *drain_source;
   gint64                   last_seen;     /* last pong or message (monotonic) */
   gint64                   last_pong;     /* real time of the last pong, 0: none */
+  gint64                   next_ping;     /* when to ping it next (monotonic) */
+  gint64                   rtt_us;        /* round trip of the last answered ping, -1: none */
   gint64                   close_requested;
   gushort                  close_code;    /* the close we sent, if we closed */
   const char              *close_reason;  /* static */
@@ -199,6 +202,7 @@ conn_snapshot (SpConn *c)
   info->frames_received = atomic_load_explicit (&c->frames_received, memory_order_relaxed);
   info->bytes_received = atomic_load_explicit (&c->bytes_received, memory_order_relaxed);
   info->last_pong_at = c->last_pong;
+  info->ping_rtt_us = c->rtt_us;
   info->lagging = c->lagging;
   if (c->lagging)
     info->lagging_since = g_get_real_time () - (g_get_monotonic_time () - c->lag_since);
@@ -568,9 +572,16 @@ on_conn_pong (SoupWebsocketConnection *conn,
               gpointer                 user_data)
 {
   SpConn *c = user_data;
+  const GByteArray *payload = sp_ws_pong_payload (message);
+  gint64 now = g_get_monotonic_time ();
+  gint64 sent;
 
-  c->last_seen = g_get_monotonic_time ();
+  c->last_seen = now;
   c->last_pong = g_get_real_time ();
+  /* Only the answer to one of ours tells a round trip; unsolicited pongs
+   * (RFC 6455 allows them as a heartbeat) only say the client is there. */
+  if (payload != NULL && sp_ws_pong_sent_at (payload->data, payload->len, &sent) && sent <= now)
+    c->rtt_us = now - sent;
 }
 
 static void
@@ -719,7 +730,11 @@ on_websocket (SoupServer              *soup,
                                   soup_server_message_get_reason_phrase (msg), response);
 
   soup_websocket_connection_set_max_incoming_payload_size (conn, engine->config->max_message_size);
-  soup_websocket_connection_set_keepalive_interval (conn, engine->config->ping_interval_s);
+  /* Pinged from the sweep, with payloads that time the round trip; libsoup's
+   * keepalive would add a timer per client and say nothing about pongs. */
+  soup_websocket_connection_set_keepalive_interval (conn, 0);
+  c->rtt_us = -1;
+  c->next_ping = c->last_seen + (gint64) engine->config->ping_interval_s * G_USEC_PER_SEC;
   g_signal_connect (conn, "message", G_CALLBACK (on_conn_message), c);
   g_signal_connect (conn, "pong", G_CALLBACK (on_conn_pong), c);
   g_signal_connect (conn, "closed", G_CALLBACK (on_conn_closed), c);
@@ -995,6 +1010,11 @@ on_sweep (gpointer user_data)
         conn_close (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, CLOSE_REASON_SLOW);
       else if (config->ping_interval_s > 0 && now - c->last_seen > silent)
         conn_close (c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, CLOSE_REASON_DEAD);
+      else if (config->ping_interval_s > 0 && now >= c->next_ping && conn_is_open (c))
+        {
+          c->next_ping = now + (gint64) config->ping_interval_s * G_USEC_PER_SEC;
+          sp_ws_send_ping (c->conn, now);
+        }
     }
 
   return G_SOURCE_CONTINUE;

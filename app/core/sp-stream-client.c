@@ -7,6 +7,7 @@
 
 #include "sp-error.h"
 #include "sp-stream-client.h"
+#include "sp-ws-ping.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 15000
 #define BACKOFF_BASE_MS            1000
@@ -344,15 +345,25 @@ struct _SpStreamClient
   guint64                  messages_in;
   guint64                  bytes_in;
 
+  GSource                 *keepalive;     /* pings every keepalive_s, while open */
+  gint64                   ping_rtt_us;   /* round trip of the last answered ping, -1: none */
+
   /* Received messages wait here a few milliseconds and are handled in one
    * go, in order: a fast stream costs libsoup's reader little per message,
    * and between two batches the window has time to paint. */
   GPtrArray               *incoming;      /* SpFrame */
+  gsize                    incoming_bytes;
   GSource                 *dispatch;
+  gint64                   stall_since;   /* monotonic: first forced flush since the loop last ran */
 };
 
 #define DISPATCH_DELAY_MS  8        /* at most this late; half a frame */
 #define MAX_INCOMING       50000    /* past this, handle at once: memory stays bounded */
+#define MAX_INCOMING_BYTES (4 * 1024 * 1024)
+/* libsoup reads for as long as the socket has data, and no other event of the
+ * app is handled meanwhile: a server that sends faster than the app reads,
+ * without a pause for this long, is cut off so that the window stays alive. */
+#define MAX_STALL_US       (2 * G_USEC_PER_SEC)
 
 G_DEFINE_FINAL_TYPE (SpStreamClient, sp_stream_client, G_TYPE_OBJECT)
 
@@ -363,6 +374,7 @@ enum {
   PROP_HANDSHAKE,
   PROP_REJECTED_CERTIFICATE,
   PROP_RECONNECT_SECONDS,
+  PROP_PING_RTT,
   N_PROPS
 };
 
@@ -451,6 +463,7 @@ flush_incoming (SpStreamClient *self)
 
   /* Listeners may flush again (a send from a handler): take the batch first. */
   batch = g_steal_pointer (&self->incoming);
+  self->incoming_bytes = 0;
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
   g_object_ref (self);
   for (guint i = 0; i < batch->len; i++)
@@ -464,9 +477,30 @@ on_dispatch (gpointer user_data)
   SpStreamClient *self = user_data;
 
   g_clear_pointer (&self->dispatch, g_source_unref);
+  self->stall_since = 0;
   flush_incoming (self);
 
   return G_SOURCE_REMOVE;
+}
+
+static void emit_frame (SpStreamClient *self, SpFrame *frame);
+
+static void
+close_flooded (SpStreamClient *self)
+{
+  static const char why[] = "the server sent data without a pause for 2 seconds, faster than "
+                            "StockPush can read it; closed so that the app stays responsive";
+  g_autoptr(SpFrame) frame = NULL;
+
+  self->local_close_code = SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION;
+  g_free (self->local_close_reason);
+  self->local_close_reason = g_strdup (why);
+  set_error (self, why);
+  frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code, "Too much data");
+  emit_frame (self, frame);
+  /* Also ends libsoup's read loop: it stops once a close is sent. */
+  soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                   "Too much data");
 }
 
 static void
@@ -474,10 +508,20 @@ queue_incoming (SpStreamClient *self,
                 SpFrame        *frame)
 {
   g_ptr_array_add (self->incoming, sp_frame_ref (frame));
-  if (self->incoming->len >= MAX_INCOMING)
+  self->incoming_bytes += frame->size;
+  if (self->incoming->len >= MAX_INCOMING || self->incoming_bytes >= MAX_INCOMING_BYTES)
     {
+      gint64 now = g_get_monotonic_time ();
+
+      /* Handled at once, so memory stays bounded. The dispatch set below runs
+       * when the main loop gets a turn; until then this counts as a stall. */
+      if (self->stall_since == 0)
+        self->stall_since = now;
       flush_incoming (self);
-      return;
+      if (self->local_close_code == 0 && self->conn != NULL &&
+          soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN &&
+          now - self->stall_since > MAX_STALL_US)
+        close_flooded (self);
     }
   if (self->dispatch == NULL)
     {
@@ -515,6 +559,9 @@ clear_attempt (SpStreamClient *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  if (self->keepalive != NULL)
+    g_source_destroy (self->keepalive);
+  g_clear_pointer (&self->keepalive, g_source_unref);
   if (self->msg != NULL)
     g_signal_handlers_disconnect_by_data (self->msg, self);
   g_clear_object (&self->msg);
@@ -710,15 +757,30 @@ on_pong (SoupWebsocketConnection *conn,
          GBytes                  *message,
          gpointer                 user_data)
 {
-  /* libsoup 3.2 declares the signal's argument a GBytes but passes a
-   * GByteArray (receive_pong() in soup-websocket-connection.c): read it as
-   * what it is, copy it, and never trust a length a pong cannot have (125). */
-  const GByteArray *array = (const GByteArray *) message;
-  g_autoptr(GBytes) copy = array != NULL && array->len <= 125 ? g_bytes_new (array->data, array->len)
-                                                              : g_bytes_new (NULL, 0);
+  SpStreamClient *self = user_data;
+  const GByteArray *array = sp_ws_pong_payload (message);
+  g_autoptr(GBytes) copy = array != NULL ? g_bytes_new (array->data, array->len)
+                                         : g_bytes_new (NULL, 0);
   g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, copy);
+  gint64 now = g_get_monotonic_time ();
+  gint64 sent;
 
-  emit_frame (user_data, frame);
+  /* The answer to one of our pings times the round trip. */
+  if (array != NULL && sp_ws_pong_sent_at (array->data, array->len, &sent) && sent <= now)
+    {
+      self->ping_rtt_us = now - sent;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PING_RTT]);
+    }
+
+  emit_frame (self, frame);
+}
+
+static gboolean
+on_keepalive (gpointer user_data)
+{
+  sp_stream_client_send_ping (user_data, NULL);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -773,7 +835,7 @@ on_closed (SoupWebsocketConnection *conn,
   const char *reason = soup_websocket_connection_get_close_data (conn);
 
   g_free (self->close_reason);
-  if (code == 0 && self->local_close_code != 0)
+  if (self->local_close_code != 0)
     {
       /* We closed because of what the server sent; it never answered. */
       self->close_code = self->local_close_code;
@@ -865,7 +927,15 @@ on_connected (GObject      *source,
 
   self->conn = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn, self->options->max_message_size);
-  soup_websocket_connection_set_keepalive_interval (conn, self->options->keepalive_s);
+  /* Our own pings, not libsoup's keepalive: these are logged and timed. */
+  soup_websocket_connection_set_keepalive_interval (conn, 0);
+  if (self->options->keepalive_s > 0)
+    {
+      self->keepalive = g_timeout_source_new_seconds (self->options->keepalive_s);
+      g_source_set_callback (self->keepalive, on_keepalive, self, NULL);
+      g_source_set_static_name (self->keepalive, "[stockpush] keepalive");
+      g_source_attach (self->keepalive, g_main_context_get_thread_default ());
+    }
   g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
   g_signal_connect (conn, "pong", G_CALLBACK (on_pong), self);
   g_signal_connect (conn, "error", G_CALLBACK (on_conn_error), self);
@@ -1061,6 +1131,48 @@ sp_stream_client_send_binary (SpStreamClient *self,
   emit_frame (self, frame);
 
   return TRUE;
+}
+
+/**
+ * sp_stream_client_send_ping:
+ *
+ * Sends a WebSocket ping. Its payload carries the time it was sent, so the
+ * pong that echoes it gives the round trip (#SpStreamClient:ping-rtt). The ping
+ * is logged as a sent frame.
+ */
+gboolean
+sp_stream_client_send_ping (SpStreamClient *self,
+                            GError        **error)
+{
+  g_autoptr(SpFrame) frame = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  char text[SP_WS_PING_MAX_PAYLOAD + 1];
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
+
+  if (self->conn == NULL ||
+      soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
+                           "Not connected: connect to a server before sending a ping");
+      return FALSE;
+    }
+
+  sp_ws_send_ping (self->conn, now);
+  payload = g_bytes_new (text, (gsize) sp_ws_ping_format (text, sizeof text, now));
+  frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_PING, payload);
+  emit_frame (self, frame);
+
+  return TRUE;
+}
+
+gint64
+sp_stream_client_get_ping_rtt (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), -1);
+
+  return self->ping_rtt_us;
 }
 
 GBytes *
@@ -1297,6 +1409,10 @@ sp_stream_client_get_property (GObject    *object,
       g_value_set_uint (value, self->reconnect_seconds);
       break;
 
+    case PROP_PING_RTT:
+      g_value_set_int64 (value, self->ping_rtt_us);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1327,6 +1443,14 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
   properties[PROP_RECONNECT_SECONDS] =
     g_param_spec_uint ("reconnect-seconds", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * SpStreamClient:ping-rtt:
+   *
+   * The round trip of the last answered ping in µs, or -1.
+   */
+  properties[PROP_PING_RTT] =
+    g_param_spec_int64 ("ping-rtt", NULL, NULL, -1, G_MAXINT64, -1,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1356,6 +1480,7 @@ sp_stream_client_init (SpStreamClient *self)
   self->points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
   self->state = SP_STREAM_DISCONNECTED;
+  self->ping_rtt_us = -1;
 }
 
 SpStreamClient *

@@ -91,6 +91,9 @@ void                     sp_stream_client_disconnect           (SpStreamClient  
 gboolean                 sp_stream_client_send_text            (SpStreamClient        *self,
                                                                 const char            *text,
                                                                 GError               **error);
+gboolean                 sp_stream_client_send_ping            (SpStreamClient        *self,
+                                                                GError               **error);
+gint64                   sp_stream_client_get_ping_rtt         (SpStreamClient        *self);
 gboolean                 sp_stream_client_send_binary          (SpStreamClient        *self,
                                                                 GBytes                *data,
                                                                 GError               **error);

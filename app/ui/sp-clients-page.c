@@ -78,7 +78,15 @@ text_health (const SpClientInfo *info)
                               info->close_reason && *info->close_reason ? " " : "",
                               info->close_reason ? info->close_reason : "");
     }
-  if (info->last_pong_at != 0)
+  if (info->last_pong_at != 0 && info->ping_rtt_us >= 0)
+    {
+      g_autofree char *ago = seconds_ago (info->last_pong_at);
+      double ms = info->ping_rtt_us / 1000.0;
+
+      /* Translators: appended to a client's state: "· ping 0.4 ms, pong 4 seconds ago" */
+      pong = g_strdup_printf (_(" · ping %.*f ms, pong %s ago"), ms < 10 ? 1 : 0, ms, ago);
+    }
+  else if (info->last_pong_at != 0)
     {
       g_autofree char *ago = seconds_ago (info->last_pong_at);
 

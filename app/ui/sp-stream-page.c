@@ -68,9 +68,6 @@ struct _SpStreamPage
   char           *needle;        /* case-folded search text */
   GRegex         *regex;         /* in regular-expression mode; NULL: match all */
   gboolean        hide_ping_pong;
-  guint           ping_serial;
-  gint64          ping_sent;     /* monotonic µs of the ping awaiting its pong, or 0 */
-  double          rtt_ms;        /* the last measured, or < 0 */
   SpRecorder     *recorder;      /* while recording the stream to a file */
   GActionGroup   *log_actions;   /* owned by the widget it is inserted into */
   gboolean        export_csv;    /* what the log menu's export asked for */
@@ -323,21 +320,6 @@ on_frame (SpStreamClient *client,
           gpointer        user_data)
 {
   SpStreamPage *self = user_data;
-
-  /* The answer to our own ping, by its id. */
-  if (self->ping_sent != 0 && frame->direction == SP_FRAME_IN && frame->kind == SP_FRAME_TEXT &&
-      frame->payload != NULL)
-    {
-      g_autofree char *id = g_strdup_printf ("\"id\":\"rtt-%u\"", self->ping_serial);
-      const char *data = g_bytes_get_data (frame->payload, NULL);
-
-      if (g_strstr_len (data, frame->size, "\"pong\"") != NULL &&
-          g_strstr_len (data, frame->size, id) != NULL)
-        {
-          self->rtt_ms = (g_get_monotonic_time () - self->ping_sent) / 1000.0;
-          self->ping_sent = 0;
-        }
-    }
 
   if (self->recorder != NULL)
     {
@@ -740,19 +722,14 @@ on_send (SpStreamPage *self)
   gtk_editable_set_text (GTK_EDITABLE (self->send_entry), "");
 }
 
+/* A WebSocket ping, which any server answers; its pong times the round trip. */
 static void
 on_ping_clicked (SpStreamPage *self)
 {
-  g_autofree char *ping = NULL;
   g_autoptr(GError) error = NULL;
 
-  ping = g_strdup_printf ("{\"type\":\"ping\",\"id\":\"rtt-%u\"}", ++self->ping_serial);
-  self->ping_sent = g_get_monotonic_time ();
-  if (!sp_stream_client_send_text (self->client, ping, &error))
-    {
-      self->ping_sent = 0;
-      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
-    }
+  if (!sp_stream_client_send_ping (self->client, &error))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1350,10 +1327,11 @@ update_rate (gpointer data)
           g_free (text);
           text = g_steal_pointer (&recording);
         }
-      if (self->rtt_ms >= 0)
+      if (sp_stream_client_get_ping_rtt (self->client) >= 0)
         {
           /* Translators: appended to the rate: the round trip of the last ping */
-          g_autofree char *rtt = g_strdup_printf (_("%s · ping %.1f ms"), text, self->rtt_ms);
+          g_autofree char *rtt = g_strdup_printf (_("%s · ping %.1f ms"), text,
+                                                  sp_stream_client_get_ping_rtt (self->client) / 1000.0);
 
           g_free (text);
           text = g_steal_pointer (&rtt);
@@ -2029,7 +2007,6 @@ sp_stream_page_init (SpStreamPage *self)
 
   self->rate_timer = g_timeout_add_seconds (1, update_rate, self);
 
-  self->rtt_ms = -1;
   {
     g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
     const GActionEntry entries[] = {

@@ -1,0 +1,85 @@
+/* WebSocket pings that measure their round trip. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sp-ws-ping.h"
+
+#define PING_PREFIX "StockPush ping "
+#define WS_OPCODE_PING 0x9
+
+/* The payload of a ping sent at @now_us; returns its length. */
+int
+sp_ws_ping_format (char  *buffer,
+                   gsize  size,
+                   gint64 now_us)
+{
+  return snprintf (buffer, size, PING_PREFIX "%" G_GINT64_FORMAT, now_us);
+}
+
+/* libsoup 3.2 has no call to send a ping, but send_message() puts the type it
+ * is given on the wire as the frame's opcode (soup-websocket-connection.c, in
+ * 3.2.3 and in today's upstream), and control frames are its own kind of
+ * frame there: a ping goes out in order with the data frames, unfragmented. */
+void
+sp_ws_send_ping (SoupWebsocketConnection *conn,
+                 gint64                   now_us)
+{
+  char payload[SP_WS_PING_MAX_PAYLOAD];
+  int length;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (conn));
+
+  if (soup_websocket_connection_get_state (conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
+  length = sp_ws_ping_format (payload, sizeof payload, now_us);
+  bytes = g_bytes_new (payload, (gsize) length);
+  soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) WS_OPCODE_PING, bytes);
+}
+
+/* Whether a pong answers one of our pings; if so, when that ping was sent. */
+gboolean
+sp_ws_pong_sent_at (const guint8 *payload,
+                    gsize         length,
+                    gint64       *sent_us)
+{
+  char digits[32];
+  gsize prefix = strlen (PING_PREFIX);
+  gsize n;
+  char *end;
+  gint64 value;
+
+  if (payload == NULL || length <= prefix || length - prefix >= sizeof digits ||
+      memcmp (payload, PING_PREFIX, prefix) != 0)
+    return FALSE;
+
+  n = length - prefix;
+  memcpy (digits, payload + prefix, n);
+  digits[n] = '\0';
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isdigit (digits[i]))
+      return FALSE;
+
+  value = g_ascii_strtoll (digits, &end, 10);
+  if (*end != '\0' || value <= 0)
+    return FALSE;
+
+  *sent_us = value;
+  return TRUE;
+}
+
+/* libsoup 3.2 declares the "pong" signal's argument a GBytes but passes a
+ * GByteArray (receive_pong() in soup-websocket-connection.c): read it as what
+ * it is, and never trust a length a pong cannot have. */
+const GByteArray *
+sp_ws_pong_payload (gpointer signal_argument)
+{
+  const GByteArray *array = signal_argument;
+
+  if (array == NULL || array->len > SP_WS_PING_MAX_PAYLOAD)
+    return NULL;
+  return array;
+}
