@@ -350,6 +350,7 @@ async def test_churn():
 
 async def test_churn_memory(result):
     rss0, rss1 = result
+    print(f"# churn: server RSS {rss0} → {rss1} KiB over {CHURN} cycles", flush=True)
     check(rss1 - rss0 < 1024, f"RSS {rss0} → {rss1} KiB after {CHURN} cycles")
 
 
@@ -413,15 +414,14 @@ async def main():
     churn = []
     await run_one(tap, f"churn: {CHURN} connect/close/reset cycles leave no open file behind "
                        "and a client still connects", lambda: keep(churn, test_churn()), limit=150)
-    if churn:
-        # Known: about 600 bytes a connection stay (reachable: LeakSanitizer finds no leak;
-        # growth is linear, so not the allocator settling). Reported, not yet fatal.
-        memory = Tap()
-        await run_one(memory, "churn: RSS back to where it was (±1 MiB)",
+    if churn and SANITIZED:
+        # ASan keeps freed memory in its quarantine (256 MiB by default), so RSS says
+        # nothing there; LeakSanitizer checks for leaks when the server exits instead.
+        tap.add(True, "churn: RSS back to where it was (±1 MiB) # SKIP ASan's quarantine "
+                      "holds freed memory; LeakSanitizer checks leaks at exit")
+    elif churn:
+        await run_one(tap, "churn: RSS back to where it was (±1 MiB)",
                       lambda: test_churn_memory(churn[0]))
-        ok, description, diag = memory.results[0]
-        tap.add(ok, description + ("" if ok else " # TODO about 600 B a connection stays reachable "
-                                                  "after it closes; not found yet"), diag)
     await run_one(tap, "graceful stop: 50 readers and 10 frozen clients → every reader gets 1001, "
                        "exit within a second, the port free at once", test_graceful_stop)
     return tap.finish()
