@@ -50,6 +50,8 @@ typedef struct
 
   char       *replay_file;      /* a recording to serve instead of the market; NULL: none */
   double      replay_speed;     /* 1, 10…; 0: as fast as the clients take it */
+  int         thread_nice;      /* added to the server thread's niceness: in the app, the
+                                 * window's thread goes first when both want the CPU */
 } SpServerConfig;
 
 #define SP_TYPE_SERVER_CONFIG (sp_server_config_get_type ())

@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1573,6 +1575,12 @@ engine_thread (gpointer data)
   gboolean ok;
 
   g_main_context_push_thread_default (engine->context);
+
+  /* On Linux a thread has a niceness of its own. */
+  if (engine->config->thread_nice != 0 &&
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
+                   getpriority (PRIO_PROCESS, 0) + engine->config->thread_nice) != 0)
+    g_debug ("Could not change the server thread's priority");
 
   ok = engine_setup (engine, &error);
 

@@ -112,6 +112,9 @@ sp_window_dup_server_config (SpWindow *self)
   config->ping_interval_s = g_settings_get_uint (self->settings, "ping-interval");
   config->pong_timeout_s = g_settings_get_uint (self->settings, "pong-timeout");
   config->slow_timeout_ms = g_settings_get_uint (self->settings, "slow-client-timeout-ms");
+  /* While a thousand clients connect, the server thread, the clients and the
+   * window all want the CPU; the window should not be the one that waits. */
+  config->thread_nice = 5;
 
   /* Reachable from the network, the server always wants its token. */
   if (g_settings_get_boolean (self->settings, "require-token") ||

@@ -23,6 +23,7 @@ static gint64 longest;
 static guint64 frames;
 static guint64 slow_frames;   /* over 50 ms */
 static gboolean measuring;
+static double slow_at[16];  /* seconds into the measurement of the first slow frames */
 
 static void
 on_after_paint (GdkFrameClock *clock,
@@ -38,7 +39,13 @@ on_after_paint (GdkFrameClock *clock,
         {
           frames++;
           longest = MAX (longest, now - last_paint);
-          slow_frames += now - last_paint > 50 * G_TIME_SPAN_MILLISECOND;
+          if (now - last_paint > 50 * G_TIME_SPAN_MILLISECOND)
+            {
+              /* When, so that a slow frame can be matched with what happened then. */
+              if (slow_frames < G_N_ELEMENTS (slow_at))
+                slow_at[slow_frames] = (now - first_paint) / 1e6;
+              slow_frames++;
+            }
         }
     }
   last_paint = now;
@@ -122,6 +129,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(SpApplication) app = NULL;
+  g_autoptr(GString) slow_list = NULL;
   SpWindow *window;
   SpStreamClient *client;
   SpStreamPage *page;
@@ -192,13 +200,18 @@ main (int   argc,
   rss = status_kib ("VmRSS:");
   hwm = status_kib ("VmHWM:");
 
+  slow_list = g_string_new ("[");
+  for (guint i = 0; i < MIN (slow_frames, G_N_ELEMENTS (slow_at)); i++)
+    g_string_append_printf (slow_list, "%s%.2f", i ? "," : "", slow_at[i]);
+  g_string_append_c (slow_list, ']');
+
   g_print ("{\"seconds\":%.1f,\"frames\":%" G_GUINT64_FORMAT ",\"fps\":%.1f,\"longest_frame_ms\":%.1f,"
-           "\"frames_over_50ms\":%" G_GUINT64_FORMAT ","
+           "\"frames_over_50ms\":%" G_GUINT64_FORMAT ",\"slow_frames_at_s\":%s,"
            "\"messages_per_s\":%.0f,\"messages\":%" G_GUINT64_FORMAT ",\"log_items\":%u,"
            "\"chart_points\":%u,\"rss_mb\":%.1f,\"peak_rss_mb\":%.1f}\n",
            elapsed / 1e6, frames,
            last_paint > first_paint ? frames / ((last_paint - first_paint) / 1e6) : 0.0,
-           longest / 1000.0, slow_frames,
+           longest / 1000.0, slow_frames, slow_list->str,
            (messages_after - messages_before) / (elapsed / 1e6), messages_after,
            g_list_model_get_n_items (sp_stream_page_get_log (page)),
            sp_chart_get_series (sp_stream_page_get_chart (page))
