@@ -31,7 +31,11 @@ FLOOD_SECONDS = 16       # how long the misbehaving server floods
 RSS_WINDOW = 10.0        # seconds of RSS sampling during the flood
 RSS_GROWTH_LIMIT = 64    # MiB the client may grow by over that window
 RSS_ABORT = 512          # MiB of growth at which the client is killed to spare the machine
-MIN_OFFERED = 100        # MiB the server must have written in the window for it to count
+# MiB the server must have written in the window for it to count. How much arrives
+# varies: the client cuts a flood that starves its main loop off (1008) and reconnects
+# after its backoff, more often on a slow (ASan) build; the RSS bound is at most half
+# of what was offered, so a client that kept what it read would still fail.
+MIN_OFFERED = 32
 STOP_LIMIT = 3.0         # seconds from SIGTERM to exit
 
 tap = Tap()
@@ -209,9 +213,13 @@ def test_fault(scenario):
 # --- an endless stream of 1 MiB frames --------------------------------------------
 
 def server_written(server):
-    """Bytes the flooding server has written so far (0 before its first report)."""
-    found = re.findall(r"endless: (\d+) frames, (\d+) bytes", "\n".join(server.lines()))
-    return int(found[-1][1]) if found else 0
+    """Bytes the flooding server has written so far, over all its connections (each
+    reports its own running total)."""
+    latest = {}
+    for label, written in re.findall(r"^(.*?): endless: \d+ frames, (\d+) bytes",
+                                     "\n".join(server.lines()), re.M):
+        latest[label] = int(written)
+    return sum(latest.values())
 
 
 def test_endless():
@@ -265,8 +273,9 @@ def test_endless():
         tap.add(offered >= MIN_OFFERED,
                 f"endless: the server wrote at least {MIN_OFFERED} MiB during the "
                 f"{RSS_WINDOW:.0f} s window ({offered:.0f} MiB)")
-        tap.add(not aborted and peak - base_rss < RSS_GROWTH_LIMIT,
-                f"endless: the client's RSS grows by less than {RSS_GROWTH_LIMIT} MiB "
+        limit = min(RSS_GROWTH_LIMIT, offered / 2)
+        tap.add(not aborted and peak - base_rss < limit,
+                f"endless: the client's RSS grows by less than {limit:.0f} MiB "
                 f"over the window (+{peak - base_rss:.0f} MiB, {base_rss:.0f} → {peak:.0f} MiB, "
                 f"{offered:.0f} MiB offered)",
                 "the messages read are kept somewhere instead of being handled and freed")
