@@ -1015,7 +1015,7 @@ on_sweep (gpointer user_data)
       else if (config->ping_interval_s > 0 && now >= c->next_ping && conn_is_open (c))
         {
           c->next_ping = now + (gint64) config->ping_interval_s * G_USEC_PER_SEC;
-          sp_ws_send_ping (c->conn, now);
+          g_autoptr(GBytes) ping = sp_ws_send_ping (c->conn, now);
         }
     }
 

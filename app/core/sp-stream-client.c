@@ -1146,8 +1146,6 @@ sp_stream_client_send_ping (SpStreamClient *self,
 {
   g_autoptr(SpFrame) frame = NULL;
   g_autoptr(GBytes) payload = NULL;
-  char text[SP_WS_PING_MAX_PAYLOAD + 1];
-  gint64 now = g_get_monotonic_time ();
 
   g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
 
@@ -1159,8 +1157,7 @@ sp_stream_client_send_ping (SpStreamClient *self,
       return FALSE;
     }
 
-  sp_ws_send_ping (self->conn, now);
-  payload = g_bytes_new (text, (gsize) sp_ws_ping_format (text, sizeof text, now));
+  payload = sp_ws_send_ping (self->conn, g_get_monotonic_time ());
   frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_PING, payload);
   emit_frame (self, frame);
 

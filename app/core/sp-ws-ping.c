@@ -9,35 +9,29 @@
 #define PING_PREFIX "StockPush ping "
 #define WS_OPCODE_PING 0x9
 
-/* The payload of a ping sent at @now_us; returns its length. */
-int
-sp_ws_ping_format (char  *buffer,
-                   gsize  size,
-                   gint64 now_us)
-{
-  return snprintf (buffer, size, PING_PREFIX "%" G_GINT64_FORMAT, now_us);
-}
-
 /* libsoup 3.2 has no call to send a ping, but send_message() puts the type it
  * is given on the wire as the frame's opcode (soup-websocket-connection.c, in
  * 3.2.3 and in today's upstream), and control frames are its own kind of
- * frame there: a ping goes out in order with the data frames, unfragmented. */
-void
+ * frame there: a ping goes out in order with the data frames, unfragmented.
+ * Returns the payload sent, or NULL when the connection is not open. */
+GBytes *
 sp_ws_send_ping (SoupWebsocketConnection *conn,
                  gint64                   now_us)
 {
   char payload[SP_WS_PING_MAX_PAYLOAD];
   int length;
-  g_autoptr(GBytes) bytes = NULL;
+  GBytes *bytes;
 
-  g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (conn));
+  g_return_val_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (conn), NULL);
 
   if (soup_websocket_connection_get_state (conn) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
+    return NULL;
 
-  length = sp_ws_ping_format (payload, sizeof payload, now_us);
+  length = snprintf (payload, sizeof payload, PING_PREFIX "%" G_GINT64_FORMAT, now_us);
   bytes = g_bytes_new (payload, (gsize) length);
   soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) WS_OPCODE_PING, bytes);
+
+  return bytes;
 }
 
 /* Whether a pong answers one of our pings; if so, when that ping was sent. */

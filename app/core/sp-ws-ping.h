@@ -13,10 +13,7 @@ G_BEGIN_DECLS
 /* The longest payload a control frame may carry. */
 #define SP_WS_PING_MAX_PAYLOAD 125
 
-int      sp_ws_ping_format    (char                    *buffer,
-                               gsize                    size,
-                               gint64                   now_us);
-void     sp_ws_send_ping      (SoupWebsocketConnection *conn,
+GBytes  *sp_ws_send_ping      (SoupWebsocketConnection *conn,
                                gint64                   now_us);
 gboolean sp_ws_pong_sent_at   (const guint8            *payload,
                                gsize                    length,
