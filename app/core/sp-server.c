@@ -25,6 +25,8 @@
 #define LISTEN_BACKLOG        4096
 /* Connections taken off the backlog per wake-up of the server thread. */
 #define ACCEPT_BATCH          256
+/* After an accept that failed for want of resources, this long before the next. */
+#define ACCEPT_RETRY_MS       100
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
 #define EVENT_COALESCE_MS     30
 /* How often a client's socket is asked whether it can take more. */
@@ -1481,6 +1483,16 @@ accept_one (SpEngine *engine,
     g_debug ("Could not take a new client: %s", error->message);
 }
 
+static void watch_listener (SpEngine *engine);
+
+static gboolean
+on_accept_retry (gpointer user_data)
+{
+  watch_listener (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
 /* libsoup's own listener takes one connection per wake-up of the thread, and
  * each wake-up costs time in proportion to the clients already connected:
  * thousands connecting while ticks flow took minutes. Here each wake-up
@@ -1499,15 +1511,33 @@ on_incoming (GSocket      *listener,
 
       if (socket == NULL)
         {
-          /* Out of descriptors or the like: say so, and go on with the next. */
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("Accepting a client: %s", error->message);
-          break;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          /* Out of descriptors or the like: the backlog stays readable, so
+           * asking again at once would spin. Pause, then listen again. */
+          g_warning ("Cannot accept a client: %s; trying again in %d ms",
+                     error->message, ACCEPT_RETRY_MS);
+          g_clear_pointer (&engine->accept_source, g_source_unref);
+          engine->accept_source = g_timeout_source_new (ACCEPT_RETRY_MS);
+          g_source_set_callback (engine->accept_source, on_accept_retry, engine, NULL);
+          g_source_set_static_name (engine->accept_source, "[stockpush] accept retry");
+          g_source_attach (engine->accept_source, engine->context);
+          return G_SOURCE_REMOVE;
         }
       accept_one (engine, socket);
     }
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_listener (SpEngine *engine)
+{
+  g_clear_pointer (&engine->accept_source, g_source_unref);
+  engine->accept_source = g_socket_create_source (engine->listener, G_IO_IN, NULL);
+  g_source_set_callback (engine->accept_source, G_SOURCE_FUNC (on_incoming), engine, NULL);
+  g_source_set_static_name (engine->accept_source, "[stockpush] accept");
+  g_source_attach (engine->accept_source, engine->context);
 }
 
 static gboolean
@@ -1541,10 +1571,7 @@ engine_setup (SpEngine  *engine,
 
   g_socket_set_blocking (engine->listener, FALSE);
   g_socket_set_option (engine->listener, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-  engine->accept_source = g_socket_create_source (engine->listener, G_IO_IN, NULL);
-  g_source_set_callback (engine->accept_source, G_SOURCE_FUNC (on_incoming), engine, NULL);
-  g_source_set_static_name (engine->accept_source, "[stockpush] accept");
-  g_source_attach (engine->accept_source, engine->context);
+  watch_listener (engine);
 
   if (engine->config->replay_file != NULL)
     {
