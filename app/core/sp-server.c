@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "sp-conn-stream.h"
 #include "sp-error.h"
 #include "sp-frame-io.h"
 #include "sp-handshake.h"
@@ -30,7 +31,6 @@
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
 #define EVENT_COALESCE_MS     30
 /* How often a client's socket is asked whether it can take more. */
-#define WRITABLE_CHECK_US     (100 * G_TIME_SPAN_MILLISECOND)
 /* A busy server sends the ticks it fell behind on in one frame, up to this many. */
 #define MAX_CATCH_UP_STEPS    64
 /* A close we asked for that the peer does not complete: cut it after this. */
@@ -63,11 +63,10 @@ typedef struct
   _Atomic guint64          bytes_received;
 
   GSocket                 *socket;
-  gboolean                 lagging;       /* socket full: only the latest ticks are kept */
+  SpConnStream            *out;           /* what libsoup writes to, and the ticks */
+  gboolean                 lagging;       /* bytes queued: only the latest ticks are kept */
   gint64                   lag_since;
-  gint64                   next_check;    /* when to ask the socket again (monotonic) */
   guint64                  pending_mask;  /* symbols with a tick held back while lagging */
-  GSource                 *drain_source;
   gint64                   last_seen;     /* last pong or message (monotonic) */
   gint64                   last_pong;     /* real time of the last pong, 0: none */
   gint64                   next_ping;     /* when to ping it next (monotonic) */
@@ -283,17 +282,41 @@ conn_is_open (SpConn *c)
   return soup_websocket_connection_get_state (c->conn) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+/* One data frame, written straight to the client's stream (see
+ * sp-conn-stream.h). What the socket does not take now waits in the stream's
+ * queue, and the client is lagging until it drains. */
+static void
+conn_send_frame (SpConn *c,
+                 guint8  opcode,
+                 GBytes *bytes)
+{
+  gsize size;
+  const void *data = g_bytes_get_data (bytes, &size);
+
+  if (!conn_is_open (c))
+    return;
+
+  /* Counted first: the peer may read the frame before the send returns. */
+  atomic_fetch_add_explicit (&c->frames_sent, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit (&c->bytes_sent, size, memory_order_relaxed);
+  if (c->out == NULL)
+    {
+      soup_websocket_connection_send_message (c->conn, (SoupWebsocketDataType) opcode, bytes);
+      return;
+    }
+  if (sp_conn_stream_send_frame (c->out, opcode, data, size) &&
+      !c->lagging && sp_conn_stream_get_queued (c->out) > 0)
+    {
+      c->lagging = TRUE;
+      c->lag_since = g_get_monotonic_time ();
+    }
+}
+
 static void
 conn_send_bytes (SpConn *c,
                  GBytes *bytes)
 {
-  if (!conn_is_open (c))
-    return;
-
-  /* Counted first: the peer may read the frame before send_message returns. */
-  atomic_fetch_add_explicit (&c->frames_sent, 1, memory_order_relaxed);
-  atomic_fetch_add_explicit (&c->bytes_sent, g_bytes_get_size (bytes), memory_order_relaxed);
-  soup_websocket_connection_send_message (c->conn, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+  conn_send_frame (c, SP_WS_OPCODE_TEXT, bytes);
 }
 
 static void
@@ -325,19 +348,16 @@ conn_close (SpConn     *c,
 static GBytes *frame_for_mask (SpEngine *engine, guint64 mask, gint64 ts, guint first_step,
                                gboolean shared);
 
-/* The socket has room again: what was held back goes out as one frame with
- * the latest tick of every symbol that moved meanwhile. */
-static gboolean
-on_drained (GSocket      *socket,
-            GIOCondition  condition,
+/* The client took everything queued: what was held back goes out as one
+ * frame with the latest tick of every symbol that moved meanwhile. */
+static void
+on_drained (SpConnStream *stream,
             gpointer      user_data)
 {
   SpConn *c = user_data;
   SpEngine *engine = c->engine;
 
-  g_clear_pointer (&c->drain_source, g_source_unref);
   c->lagging = FALSE;
-  c->next_check = g_get_monotonic_time () + WRITABLE_CHECK_US;
 
   if (c->pending_mask != 0 && engine->n_steps > 0)
     {
@@ -358,37 +378,14 @@ on_drained (GSocket      *socket,
         }
     }
   c->pending_mask = 0;
-
-  return G_SOURCE_REMOVE;
 }
 
-/* Whether the client can take a frame now. Asking the socket costs a system
- * call, so a reading client is asked only every WRITABLE_CHECK_US; one that
- * cannot take more is watched until it drains, and gets only the latest ticks. */
+/* Whether the client can take a frame now: nothing of it is queued. One that
+ * cannot gets only the latest ticks once it drains (on_drained). */
 static gboolean
-conn_ready (SpConn *c,
-            gint64  now)
+conn_ready (SpConn *c)
 {
-  if (c->lagging)
-    return FALSE;
-  if (now < c->next_check || c->socket == NULL)
-    return TRUE;
-
-  c->next_check = now + WRITABLE_CHECK_US;
-  /* Closed under us (a reset): libsoup reports the end in a moment. */
-  if (g_socket_is_closed (c->socket))
-    return FALSE;
-  if (g_socket_condition_check (c->socket, G_IO_OUT) & G_IO_OUT)
-    return TRUE;
-
-  c->lagging = TRUE;
-  c->lag_since = now;
-  c->drain_source = g_socket_create_source (c->socket, G_IO_OUT, NULL);
-  g_source_set_callback (c->drain_source, G_SOURCE_FUNC (on_drained), c, NULL);
-  g_source_set_static_name (c->drain_source, "[stockpush] drain");
-  g_source_attach (c->drain_source, c->engine->context);
-
-  return FALSE;
+  return !c->lagging;
 }
 
 static void
@@ -591,9 +588,9 @@ on_conn_pong (SoupWebsocketConnection *conn,
 static void
 conn_free (SpConn *c)
 {
-  if (c->drain_source != NULL)
-    g_source_destroy (c->drain_source);
-  g_clear_pointer (&c->drain_source, g_source_unref);
+  if (c->out != NULL)
+    sp_conn_stream_set_drained_func (c->out, NULL, NULL);
+  g_clear_object (&c->out);
   g_clear_object (&c->socket);
   g_signal_handlers_disconnect_by_data (c->conn, c);
   g_clear_object (&c->conn);
@@ -640,16 +637,16 @@ on_conn_error (SoupWebsocketConnection *conn,
   g_debug ("Client #%" G_GUINT64_FORMAT ": %s", c->info->id, error->message);
 
   /* libsoup 3.2 drops a client that announces an over-long message without
-   * telling it why; on a plain socket, the close frame it should have sent
-   * (1009) is written here, just before the socket closes. */
+   * telling it why; the close frame it should have sent (1009) is queued
+   * here, just before the stream closes (which lingers to send it). */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
-      c->socket != NULL && c->engine->config->tls_cert_file == NULL)
+      c->out != NULL)
     {
       static const char reason[] = "Message too big";
-      guint8 frame[4 + sizeof reason - 1] = { 0x88, 2 + sizeof reason - 1, 0x03, 0xF1 };
+      guint8 payload[2 + sizeof reason - 1] = { 0x03, 0xF1 };
 
-      memcpy (frame + 4, reason, sizeof reason - 1);
-      g_socket_send (c->socket, (const char *) frame, sizeof frame, NULL, NULL);
+      memcpy (payload + 2, reason, sizeof reason - 1);
+      sp_conn_stream_send_frame (c->out, SP_WS_OPCODE_CLOSE, payload, sizeof payload);
       c->close_requested = g_get_monotonic_time ();
       c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
       c->close_reason = reason;
@@ -707,6 +704,13 @@ on_websocket (SoupServer              *soup,
   c->socket = message_socket (msg);
   if (c->socket != NULL)
     g_object_ref (c->socket);
+  if (remote != NULL)
+    c->out = g_object_get_data (G_OBJECT (remote), "sp-stream");
+  if (c->out != NULL)
+    {
+      g_object_ref (c->out);
+      sp_conn_stream_set_drained_func (c->out, on_drained, c);
+    }
   c->last_seen = c->allowance_time = g_get_monotonic_time ();
   c->allowance = 2.0 * engine->config->command_rate;
   g_hash_table_remove (engine->handshakes, msg);
@@ -1133,7 +1137,6 @@ on_tick (gint64   deadline_us,
   SpEngine *engine = user_data;
   GPtrArray *conns = engine->server->conns;
   gint64 interval_us = (gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND;
-  gint64 now = g_get_monotonic_time ();
   guint steps = MIN (missed, MAX_CATCH_UP_STEPS - 1) + 1;
   g_autoptr(GPtrArray) split = NULL;   /* --split: each tick's frame, made once */
   gint64 ts;
@@ -1166,7 +1169,7 @@ on_tick (gint64   deadline_us,
 
           if (c->close_requested != 0)
             continue;
-          if (conn_ready (c, now))
+          if (conn_ready (c))
             conn_send_bytes (c, frame);
           else
             c->pending_mask |= 1;
@@ -1207,7 +1210,7 @@ on_tick (gint64   deadline_us,
       if (c->mask == 0 || c->close_requested != 0)
         continue;
 
-      if (!conn_ready (c, now))
+      if (!conn_ready (c))
         {
           c->pending_mask |= c->mask;
           continue;
@@ -1251,11 +1254,9 @@ on_tick (gint64   deadline_us,
  * cannot misses it: a recording has no "latest price per symbol" to keep. */
 static guint
 replay_broadcast (SpEngine *engine,
-                  SpFrame  *frame,
-                  gint64    now)
+                  SpFrame  *frame)
 {
   GPtrArray *conns = engine->server->conns;
-  gboolean flat_out = engine->config->replay_speed <= 0;
   guint taken = 0;
 
   for (guint i = 0; i < conns->len; i++)
@@ -1264,18 +1265,11 @@ replay_broadcast (SpEngine *engine,
 
       if (c->mask == 0 || c->close_requested != 0 || !conn_is_open (c))
         continue;
-      /* As fast as possible means as fast as each socket drains: ask it every time. */
-      if (flat_out && !c->lagging)
-        c->next_check = 0;
-      if (!conn_ready (c, now))
+      if (!conn_ready (c))
         continue;
 
-      atomic_fetch_add_explicit (&c->frames_sent, 1, memory_order_relaxed);
-      atomic_fetch_add_explicit (&c->bytes_sent, frame->size, memory_order_relaxed);
-      soup_websocket_connection_send_message (c->conn,
-                                              frame->kind == SP_FRAME_BINARY ? SOUP_WEBSOCKET_DATA_BINARY
-                                                                             : SOUP_WEBSOCKET_DATA_TEXT,
-                                              frame->payload);
+      conn_send_frame (c, frame->kind == SP_FRAME_BINARY ? SP_WS_OPCODE_BINARY : SP_WS_OPCODE_TEXT,
+                       frame->payload);
       taken++;
     }
 
@@ -1315,7 +1309,7 @@ replay_dispatch (GSource     *source,
             }
         }
 
-      if (replay_broadcast (engine, frame, now) == 0 && speed <= 0)
+      if (replay_broadcast (engine, frame) == 0 && speed <= 0)
         {
           /* Nobody can take more now: look again in a millisecond. */
           g_source_set_ready_time (source, now + G_TIME_SPAN_MILLISECOND);
@@ -1447,7 +1441,8 @@ make_listener (SpEngine  *engine,
 }
 
 /* One accepted socket, handed to libsoup. For wss it is wrapped in TLS here;
- * the handshake runs on the first read. */
+ * the handshake runs on the first read. libsoup gets an SpConnStream over it,
+ * whose send queue the tick frames share (see sp-conn-stream.h). */
 static void
 accept_one (SpEngine *engine,
             GSocket  *socket)
@@ -1456,6 +1451,7 @@ accept_one (SpEngine *engine,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(SpConnStream) conn_stream = NULL;
   g_autoptr(GError) error = NULL;
 
   local = g_socket_get_local_address (socket, NULL);
@@ -1478,8 +1474,12 @@ accept_one (SpEngine *engine,
   else
     stream = G_IO_STREAM (g_steal_pointer (&connection));
 
+  conn_stream = sp_conn_stream_new (stream, engine->certificate == NULL ? socket : NULL,
+                                    engine->context);
   g_object_set_data_full (G_OBJECT (remote), "sp-socket", g_object_ref (socket), g_object_unref);
-  if (!soup_server_accept_iostream (engine->soup, stream, local, remote, &error))
+  g_object_set_data_full (G_OBJECT (remote), "sp-stream", g_object_ref (conn_stream),
+                          g_object_unref);
+  if (!soup_server_accept_iostream (engine->soup, G_IO_STREAM (conn_stream), local, remote, &error))
     g_debug ("Could not take a new client: %s", error->message);
 }
 

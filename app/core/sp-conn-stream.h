@@ -1,0 +1,67 @@
+/* The stream of one accepted client, handed to libsoup in place of the
+ * connection itself.
+ *
+ * Reads go to the connection unchanged. Writes, libsoup's (handshake
+ * response, pongs, close frames, replies) and the server's own tick frames
+ * (sp_conn_stream_send_frame), go through one ordered queue: what the socket
+ * takes now is written at once, the rest waits in the queue and drains as the
+ * socket takes more. libsoup never sees a write block, so the queue is the
+ * one place that knows how far behind a client is: "lagging" is simply
+ * "bytes queued", known for free at every send.
+ *
+ * A tick frame costs one sendmsg() of its header and the shared payload, with
+ * no copy and no allocation; through libsoup it cost a copy of the payload, a
+ * frame record, a GBytes and two debug messages.
+ *
+ * Plain TCP is written with sendmsg(); TLS through the TLS connection's
+ * pollable output stream. Used only on the thread of the main context it was
+ * made for. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_CONN_STREAM (sp_conn_stream_get_type ())
+G_DECLARE_FINAL_TYPE (SpConnStream, sp_conn_stream, SP, CONN_STREAM, GIOStream)
+
+/* The queue's limit: a peer that leaves this much unread is cut off (its
+ * writes fail with G_IO_ERROR_NO_SPACE). The server stops sending ticks to a
+ * lagging client long before; this bounds what libsoup's own writes can add. */
+#define SP_CONN_STREAM_MAX_QUEUED (4 * 1024 * 1024)
+
+/* WebSocket opcodes (RFC 6455, 5.2). */
+#define SP_WS_OPCODE_TEXT   0x1
+#define SP_WS_OPCODE_BINARY 0x2
+#define SP_WS_OPCODE_CLOSE  0x8
+#define SP_WS_OPCODE_PING   0x9
+
+/* @socket: the socket under @base, written directly; NULL when @base is TLS. */
+SpConnStream *sp_conn_stream_new             (GIOStream    *base,
+                                              GSocket      *socket,
+                                              GMainContext *context);
+
+/* One unmasked, unfragmented frame, as a server sends it. Returns FALSE when
+ * the stream is closed or broken (nothing sent). */
+gboolean      sp_conn_stream_send_frame      (SpConnStream *self,
+                                              guint8        opcode,
+                                              const void   *payload,
+                                              gsize         length);
+
+/* Bytes written but not yet taken by the socket. */
+gsize         sp_conn_stream_get_queued      (SpConnStream *self);
+
+/* Called once, from @self's main context, each time the queue goes from
+ * holding bytes to empty. */
+typedef void (*SpConnStreamDrainedFunc) (SpConnStream *stream,
+                                         gpointer      user_data);
+void          sp_conn_stream_set_drained_func (SpConnStream            *self,
+                                               SpConnStreamDrainedFunc  func,
+                                               gpointer                 user_data);
+
+/* Encodes a server frame header (no mask) into @out (at least 10 bytes). */
+gsize         sp_ws_frame_header             (guint8  *out,
+                                              guint8   opcode,
+                                              guint64  length);
+
+G_END_DECLS
