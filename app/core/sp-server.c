@@ -32,13 +32,15 @@
 #define ACCEPT_RETRY_MS       100
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
 #define EVENT_COALESCE_MS     30
-/* The market steps kept for clients still to be sent them (a ring): a busy
- * server sends the steps it fell behind on in one frame, up to this many. */
+/* A busy server sends the steps it fell behind on in one frame, up to this many. */
 #define MAX_CATCH_UP_STEPS    64
 /* When one round of sends to every client would take most of a tick interval,
  * clients are split into up to this many flush groups, each sent every
  * groups-th tick the ticks since its last frame (see choose_groups). */
 #define MAX_FLUSH_GROUPS      4
+/* The market steps kept (a ring) for clients still to be sent them: a client
+ * flushed every MAX_FLUSH_GROUPS ticks of MAX_CATCH_UP_STEPS steps each loses none. */
+#define KEPT_STEPS            (MAX_CATCH_UP_STEPS * MAX_FLUSH_GROUPS)
 /* A tick's sends are spread over the send threads from this many on. */
 #define POOL_MIN_FRAMES       128
 /* At most this many threads send (the server thread and helpers). */
@@ -110,7 +112,8 @@ struct _SpEngine
   guint64         next_id;
   gint64          stop_deadline;
   gboolean        stopping;
-  GPtrArray      *tick_json;     /* GString per symbol for each of the last MAX_CATCH_UP_STEPS steps */
+  GPtrArray      *tick_json;     /* GString per symbol for each of the last KEPT_STEPS steps */
+  GPtrArray      *parts;         /* scratch: the ticks of one batch frame */
   guint64         step;          /* market steps taken (the next step's number) */
   guint64         round;         /* ticks sent */
   guint           groups;        /* flush groups, 1: every client every tick */
@@ -1105,7 +1108,7 @@ tick_json_at (SpEngine *engine,
               guint     symbol)
 {
   return g_ptr_array_index (engine->tick_json,
-                            (step % MAX_CATCH_UP_STEPS) * engine->all_symbols + symbol);
+                            (step % KEPT_STEPS) * engine->all_symbols + symbol);
 }
 
 typedef struct
@@ -1144,35 +1147,35 @@ frame_for_mask (SpEngine *engine,
                 gboolean  shared)
 {
   GBytes *frame;
-  guint n = 0;
-  const char *parts[SP_MARKET_MAX_SYMBOLS * MAX_CATCH_UP_STEPS];
   GString *single = NULL;
   FrameKey key;
 
   /* Steps older than the ring are gone (a server far behind drops them). */
-  if (engine->step > MAX_CATCH_UP_STEPS && first_step < engine->step - MAX_CATCH_UP_STEPS)
-    first_step = engine->step - MAX_CATCH_UP_STEPS;
+  if (engine->step > KEPT_STEPS && first_step < engine->step - KEPT_STEPS)
+    first_step = engine->step - KEPT_STEPS;
   key.mask = mask;
   key.first_step = first_step;
   if (shared && (frame = g_hash_table_lookup (engine->frames_by_mask, &key)) != NULL)
     return g_bytes_ref (frame);
 
+  g_ptr_array_set_size (engine->parts, 0);
   for (guint64 step = first_step; step < engine->step; step++)
     for (guint i = 0; i < engine->all_symbols; i++)
       if (mask & (G_GUINT64_CONSTANT (1) << i))
         {
           single = tick_json_at (engine, step, i);
-          parts[n++] = single->str;
+          g_ptr_array_add (engine->parts, single->str);
         }
 
-  if (n == 0)
+  if (engine->parts->len == 0)
     return NULL;
 
   g_string_truncate (engine->scratch, 0);
-  if (n == 1)
+  if (engine->parts->len == 1)
     g_string_append_len (engine->scratch, single->str, single->len);
   else
-    sp_protocol_append_batch (engine->scratch, ts, parts, n);
+    sp_protocol_append_batch (engine->scratch, ts, (const char **) engine->parts->pdata,
+                              engine->parts->len);
 
   frame = g_bytes_new (engine->scratch->str, engine->scratch->len);
   if (shared)
@@ -1922,6 +1925,7 @@ engine_new (SpServer             *server,
   engine->scratch = g_string_sized_new (1024);
   engine->groups = 1;
   engine->due = g_ptr_array_new ();
+  engine->parts = g_ptr_array_new ();
   engine->frames_by_mask = g_hash_table_new_full (frame_key_hash, frame_key_equal,
                                                   g_free, (GDestroyNotify) g_bytes_unref);
 
@@ -1930,7 +1934,7 @@ engine_new (SpServer             *server,
   engine->tick_json = g_ptr_array_new_with_free_func (string_free);
   for (guint i = 0; i < n; i++)
     engine->symbols[i] = g_strdup (sp_market_get_symbol (engine->market, i));
-  for (guint i = 0; i < n * MAX_CATCH_UP_STEPS; i++)
+  for (guint i = 0; i < n * KEPT_STEPS; i++)
     g_ptr_array_add (engine->tick_json, g_string_new (NULL));
   engine->all_symbols = n;
   engine->handshakes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
@@ -1953,6 +1957,7 @@ engine_free (SpEngine *engine)
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
   g_clear_pointer (&engine->due, g_ptr_array_unref);
+  g_clear_pointer (&engine->parts, g_ptr_array_unref);
   g_clear_pointer (&engine->handshakes, g_hash_table_unref);
   g_clear_pointer (&engine->replay, g_ptr_array_unref);
   g_clear_object (&engine->certificate);
