@@ -860,6 +860,147 @@ test_limit (Fixture       *fx,
   g_assert_cmpuint (fx->drained, ==, 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The input side: the size of fragmented messages                            */
+
+/* What a client sends: a masked frame. */
+static void
+client_frame (GByteArray *out,
+              guint8      opcode,
+              gboolean    fin,
+              gsize       length)
+{
+  static const guint8 mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
+  guint8 header[10];
+  gsize header_len = sp_ws_frame_header (header, opcode, length);
+
+  if (!fin)
+    header[0] &= 0x7f;
+  header[1] |= 0x80;
+  g_byte_array_append (out, header, (guint) header_len);
+  g_byte_array_append (out, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 byte = (guint8) ('a' + i % 26) ^ mask[i % 4];
+
+      g_byte_array_append (out, &byte, 1);
+    }
+}
+
+static void
+client_send (Fixture    *fx,
+             GByteArray *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_socket_send (fx->reader, (const char *) bytes->data, bytes->len, NULL, &error),
+                   ==, (gssize) bytes->len);
+  g_assert_no_error (error);
+}
+
+/* Reads through the stream until @want bytes came or a read failed. */
+static GByteArray *
+stream_read (Fixture  *fx,
+             gsize     want,
+             GError  **error)
+{
+  GPollableInputStream *input =
+    G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (fx->stream)));
+  GByteArray *got = g_byte_array_new ();
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (got->len < want && g_get_monotonic_time () < deadline)
+    {
+      guint8 buffer[4096];
+      g_autoptr(GError) local = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (input, buffer, sizeof buffer, NULL, &local);
+
+      if (n > 0)
+        g_byte_array_append (got, buffer, (guint) n);
+      else if (n == 0 || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          break;
+        }
+      else
+        spin (fx, 1);
+    }
+
+  return got;
+}
+
+static void
+test_message_limit (Fixture       *fx,
+                    gconstpointer  data)
+{
+  static const char request[] = "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n";
+  static const guint8 close_1009[] = { 0x88, 0x11, 0x03, 0xF1, 'M', 'e', 's', 's', 'a', 'g', 'e',
+                                       ' ', 't', 'o', 'o', ' ', 'b', 'i', 'g' };
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  g_autoptr(GByteArray) got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Before the upgrade: HTTP, passed on whatever it looks like. */
+  g_byte_array_append (bytes, (const guint8 *) request, sizeof request - 1);
+  client_frame (bytes, 0x1, FALSE, 900);  /* sent early: not counted yet */
+  client_frame (bytes, 0x0, TRUE, 900);
+  client_send (fx, bytes);
+  got = stream_read (fx, bytes->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (got->data, got->len, bytes->data, bytes->len);
+  g_clear_pointer (&got, g_byte_array_unref);
+
+  sp_conn_stream_limit_messages (fx->stream, 1000);
+
+  /* 950 bytes in three fragments and a ping between them: passed on whole. */
+  g_byte_array_set_size (bytes, 0);
+  client_frame (bytes, 0x1, FALSE, 400);
+  client_frame (bytes, 0x0, FALSE, 400);
+  client_frame (bytes, 0x9, TRUE, 5);
+  client_frame (bytes, 0x0, TRUE, 150);
+  /* A new message counts from zero. */
+  client_frame (bytes, 0x2, FALSE, 999);
+  client_frame (bytes, 0x0, TRUE, 1);
+  client_send (fx, bytes);
+  got = stream_read (fx, bytes->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (got->data, got->len, bytes->data, bytes->len);
+  g_clear_pointer (&got, g_byte_array_unref);
+  g_assert_cmpuint (sp_conn_stream_get_queued (fx->stream), ==, 0);
+
+  /* 1,200 bytes in two fragments, each under the limit: stopped. */
+  g_byte_array_set_size (bytes, 0);
+  client_frame (bytes, 0x1, FALSE, 600);
+  client_frame (bytes, 0x0, TRUE, 600);
+  client_send (fx, bytes);
+  got = stream_read (fx, bytes->len, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_cmpuint (got->len, <, bytes->len);
+  g_clear_error (&error);
+  g_clear_pointer (&got, g_byte_array_unref);
+  /* ... for good. */
+  got = stream_read (fx, 1, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* The client goes on sending, as a client that streams a huge message
+   * does; nothing reads those bytes any more. */
+  g_byte_array_set_size (bytes, 0);
+  for (guint i = 0; i < 4; i++)
+    client_frame (bytes, 0x0, FALSE, 30000);
+  g_assert_cmpint (g_socket_send (fx->reader, (const char *) bytes->data, bytes->len, NULL, NULL), >, 0);
+  spin (fx, 50);
+
+  /* The client is told why, and the connection then ends without a reset
+   * (which could destroy the close frame in flight) although the client's
+   * last bytes were never read. */
+  start_reading (fx);
+  close_stream (fx);
+  g_assert_true (wait_until (fx, reader_at_eof, WAIT_MS));
+  g_assert_no_error (fx->read_error);
+  g_assert_cmpmem (fx->received->data, fx->received->len, close_1009, sizeof close_1009);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -875,6 +1016,7 @@ main (int   argc,
     { "peer-gone", test_peer_gone_queued },
     { "peer-gone/idle", test_peer_gone_idle },
     { "limit", test_limit },
+    { "message-limit", test_message_limit },
   };
 
   g_test_init (&argc, &argv, NULL);

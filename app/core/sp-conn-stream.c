@@ -36,6 +36,10 @@ struct _SpQueueOutput
 
   /* Closing with bytes still queued: lingers for them. */
   gboolean               lingering;
+  /* The peer was stopped mid-message: after our close frame, what it still
+   * sends is read and dropped until it closes, so that closing with its data
+   * unread does not reset the connection and lose the close frame. */
+  gboolean               discard_input;
   GSource               *linger_timeout;
   GTask                 *close_task; /* close_async's, if any */
 
@@ -389,6 +393,71 @@ sp_queue_output_init (SpQueueOutput *self)
   self->fd = -1;
 }
 
+/* Reads and drops what the peer sends, until it closes (or breaks). */
+static gboolean
+on_discard_readable (GObject  *input,
+                     gpointer  user_data)
+{
+  GIOStream *base = user_data;
+  char buffer[16384];
+  gssize n;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer,
+                                                    sizeof buffer, NULL, &error);
+      if (n > 0)
+        continue;
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+      break;
+    }
+
+  g_io_stream_close (base, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_discard_timeout (gpointer user_data)
+{
+  GSource *reader = user_data;
+
+  g_source_destroy (reader);  /* its destroy notify closes the connection */
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_base_unref (gpointer data)
+{
+  g_io_stream_close (data, NULL, NULL);
+  g_object_unref (data);
+}
+
+/* Drops what the peer still sends, up to LINGER_MS, then closes. On a plain
+ * socket our side is shut first (FIN), which tells the peer to close too. */
+static void
+close_after_discarding (SpQueueOutput *self)
+{
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (self->base));
+  GSource *reader, *timeout;
+
+  if (self->fd >= 0)
+    shutdown (self->fd, SHUT_WR);
+  reader = g_pollable_input_stream_create_source (input, NULL);
+  g_source_set_callback (reader, G_SOURCE_FUNC (on_discard_readable), g_object_ref (self->base),
+                         close_base_unref);
+  g_source_set_static_name (reader, "[stockpush] discard");
+  timeout = g_timeout_source_new (LINGER_MS);
+  g_source_set_callback (timeout, on_discard_timeout, g_source_ref (reader),
+                         (GDestroyNotify) g_source_unref);
+  g_source_attach (reader, self->context);
+  g_source_attach (timeout, self->context);
+  g_source_unref (reader);
+  g_source_unref (timeout);
+}
+
 /* Closes the connection now: the queue is empty, broke, or took too long. */
 static void
 finish_close (SpQueueOutput *self)
@@ -407,7 +476,10 @@ finish_close (SpQueueOutput *self)
   g_clear_pointer (&self->queue, g_byte_array_unref);
   self->head = 0;
 
-  g_io_stream_close (self->base, NULL, &error);
+  if (self->discard_input && self->error == NULL)
+    close_after_discarding (self);
+  else
+    g_io_stream_close (self->base, NULL, &error);
   if (task != NULL)
     {
       if (error != NULL)
@@ -464,6 +536,314 @@ queue_shutdown (SpQueueOutput *self,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The input side: a watch on the size of messages                           */
+
+/* libsoup 3.2 assembles a fragmented message without a bound (fixed upstream
+ * in 3.7.1): endless continuation frames, each under the limit, grow it
+ * without end. This stream reads the client's frame headers as they pass and
+ * stops the connection (close 1009) once a message's fragments add up to
+ * more than the limit. Before the upgrade the bytes are HTTP: frame parsing
+ * starts after the end of each request's headers, and is trusted (acted on)
+ * only once sp_conn_stream_limit_messages() says the upgrade happened. */
+
+#define SP_TYPE_GUARD_INPUT (sp_guard_input_get_type ())
+G_DECLARE_FINAL_TYPE (SpGuardInput, sp_guard_input, SP, GUARD_INPUT, GInputStream)
+
+enum { GUARD_HTTP, GUARD_HEADER, GUARD_PAYLOAD };
+
+struct _SpGuardInput
+{
+  GInputStream           parent_instance;
+
+  GPollableInputStream  *base;
+  SpQueueOutput         *output;     /* the connection's: for the close frame (not owned) */
+  guint64                limit;      /* 0: not a WebSocket (yet) */
+  GError                *error;      /* the stop, repeated to every later read */
+
+  int                    state;
+  guint32                http_tail;  /* the last bytes seen, to find CR LF CR LF */
+  guint8                 header[14];
+  gsize                  header_len;
+  gsize                  header_need;
+  guint64                payload_left;
+  guint64                message_len; /* of the data message being received */
+};
+
+static void sp_guard_input_pollable_iface_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SpGuardInput, sp_guard_input, G_TYPE_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      sp_guard_input_pollable_iface_init))
+
+static gsize
+header_size (const guint8 *header)
+{
+  gsize size = 2 + ((header[1] & 0x80) ? 4 : 0);
+
+  if ((header[1] & 0x7f) == 126)
+    size += 2;
+  else if ((header[1] & 0x7f) == 127)
+    size += 8;
+  return size;
+}
+
+/* One complete frame header. FALSE when the message it belongs to is over the limit. */
+static gboolean
+frame_begins (SpGuardInput *self)
+{
+  guint8 opcode = self->header[0] & 0x0f;
+  gboolean fin = (self->header[0] & 0x80) != 0;
+  guint64 length = self->header[1] & 0x7f;
+
+  if (length == 126)
+    length = ((guint64) self->header[2] << 8) | self->header[3];
+  else if (length == 127)
+    for (int i = 0; i < 8; i++)
+      length = (i == 0 ? 0 : length << 8) | self->header[2 + i];
+  self->payload_left = length;
+
+  if (opcode == 0x1 || opcode == 0x2)
+    self->message_len = length;
+  else if (opcode == 0x0)
+    self->message_len += length;
+  else
+    return TRUE;  /* control frames are small and apart from messages */
+
+  if (self->limit > 0 && self->message_len > self->limit)
+    return FALSE;
+  if (fin)
+    self->message_len = 0;
+  return TRUE;
+}
+
+/* Follows what was read; FALSE once a message is over the limit. */
+static gboolean
+guard_scan (SpGuardInput *self,
+            const guint8 *data,
+            gsize         size)
+{
+  gsize i = 0;
+
+  while (i < size)
+    {
+      switch (self->state)
+        {
+        case GUARD_HTTP:
+        default:
+          self->http_tail = (self->http_tail << 8) | data[i++];
+          if (self->http_tail == 0x0d0a0d0a)
+            {
+              self->state = GUARD_HEADER;
+              self->header_len = 0;
+              self->header_need = 2;
+              self->message_len = 0;
+            }
+          break;
+
+        case GUARD_HEADER:
+          self->header[self->header_len++] = data[i++];
+          /* Until the upgrade, a new request may follow on the connection. */
+          if (self->limit == 0)
+            {
+              self->http_tail = (self->http_tail << 8) | self->header[self->header_len - 1];
+              if (self->http_tail == 0x0d0a0d0a)
+                {
+                  self->header_len = 0;
+                  self->header_need = 2;
+                  self->message_len = 0;
+                  break;
+                }
+            }
+          if (self->header_len == 2)
+            self->header_need = header_size (self->header);
+          if (self->header_len == self->header_need)
+            {
+              if (!frame_begins (self))
+                return FALSE;
+              self->header_len = 0;
+              self->header_need = 2;
+              if (self->payload_left > 0)
+                self->state = GUARD_PAYLOAD;
+            }
+          break;
+
+        case GUARD_PAYLOAD:
+          {
+            gsize take = (gsize) MIN ((guint64) (size - i), self->payload_left);
+
+            if (self->limit == 0)
+              for (gsize k = 0; k < take; k++)
+                {
+                  self->http_tail = (self->http_tail << 8) | data[i + k];
+                  if (self->http_tail == 0x0d0a0d0a)
+                    {
+                      /* A new request, not a frame: start over after it. */
+                      self->state = GUARD_HEADER;
+                      self->header_len = 0;
+                      self->header_need = 2;
+                      self->message_len = 0;
+                      self->payload_left = 0;
+                      take = k + 1;
+                      break;
+                    }
+                }
+            i += take;
+            if (self->state == GUARD_PAYLOAD)
+              {
+                self->payload_left -= take;
+                if (self->payload_left == 0)
+                  self->state = GUARD_HEADER;
+              }
+          }
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Bytes just read: passed on, or the connection stopped with 1009. */
+static gssize
+guard_filter (SpGuardInput *self,
+              const void   *buffer,
+              gssize        n,
+              GError      **error)
+{
+  if (n <= 0 || guard_scan (self, buffer, (gsize) n))
+    return n;
+
+  self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                             "A message of more than %" G_GUINT64_FORMAT " bytes, in fragments",
+                             self->limit);
+  if (self->output != NULL)
+    {
+      static const char reason[] = "Message too big";
+      guint8 payload[2 + sizeof reason - 1] = { 0x03, 0xF1 };  /* 1009 */
+      guint8 header[10];
+      struct iovec iov[2];
+
+      memcpy (payload + 2, reason, sizeof reason - 1);
+      iov[0].iov_base = header;
+      iov[0].iov_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, sizeof payload);
+      iov[1].iov_base = payload;
+      iov[1].iov_len = sizeof payload;
+      queue_write (self->output, iov, 2, iov[0].iov_len + sizeof payload, NULL);
+      self->output->discard_input = TRUE;
+    }
+  g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+  return -1;
+}
+
+static gssize
+sp_guard_input_read (GInputStream  *stream,
+                     void          *buffer,
+                     gsize          count,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  SpGuardInput *self = SP_GUARD_INPUT (stream);
+
+  if (self->error != NULL)
+    {
+      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      return -1;
+    }
+  return guard_filter (self, buffer,
+                       g_input_stream_read (G_INPUT_STREAM (self->base), buffer, count,
+                                            cancellable, error),
+                       error);
+}
+
+static gssize
+sp_guard_input_read_nonblocking (GPollableInputStream *stream,
+                                 void                 *buffer,
+                                 gsize                 count,
+                                 GError              **error)
+{
+  SpGuardInput *self = SP_GUARD_INPUT (stream);
+
+  if (self->error != NULL)
+    {
+      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      return -1;
+    }
+  return guard_filter (self, buffer,
+                       g_pollable_input_stream_read_nonblocking (self->base, buffer, count,
+                                                                 NULL, error),
+                       error);
+}
+
+static gboolean
+sp_guard_input_can_poll (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_can_poll (SP_GUARD_INPUT (stream)->base);
+}
+
+static gboolean
+sp_guard_input_is_readable (GPollableInputStream *stream)
+{
+  SpGuardInput *self = SP_GUARD_INPUT (stream);
+
+  return self->error != NULL || g_pollable_input_stream_is_readable (self->base);
+}
+
+static GSource *
+sp_guard_input_create_source (GPollableInputStream *stream,
+                              GCancellable         *cancellable)
+{
+  SpGuardInput *self = SP_GUARD_INPUT (stream);
+  g_autoptr(GSource) base_source = g_pollable_input_stream_create_source (self->base, NULL);
+
+  return g_pollable_source_new_full (stream, base_source, cancellable);
+}
+
+/* The connection is closed by SpConnStream. */
+static gboolean
+sp_guard_input_close (GInputStream  *stream,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  return TRUE;
+}
+
+static void
+sp_guard_input_finalize (GObject *object)
+{
+  SpGuardInput *self = SP_GUARD_INPUT (object);
+
+  g_clear_error (&self->error);
+  g_clear_object (&self->base);
+
+  G_OBJECT_CLASS (sp_guard_input_parent_class)->finalize (object);
+}
+
+static void
+sp_guard_input_class_init (SpGuardInputClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
+
+  object_class->finalize = sp_guard_input_finalize;
+  stream_class->read_fn = sp_guard_input_read;
+  stream_class->close_fn = sp_guard_input_close;
+}
+
+static void
+sp_guard_input_pollable_iface_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = sp_guard_input_can_poll;
+  iface->is_readable = sp_guard_input_is_readable;
+  iface->create_source = sp_guard_input_create_source;
+  iface->read_nonblocking = sp_guard_input_read_nonblocking;
+}
+
+static void
+sp_guard_input_init (SpGuardInput *self)
+{
+  self->state = GUARD_HTTP;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The stream                                                                 */
 
 struct _SpConnStream
@@ -472,6 +852,7 @@ struct _SpConnStream
 
   GIOStream     *base;
   SpQueueOutput *output;
+  SpGuardInput  *input;
 };
 
 G_DEFINE_FINAL_TYPE (SpConnStream, sp_conn_stream, G_TYPE_IO_STREAM)
@@ -479,7 +860,7 @@ G_DEFINE_FINAL_TYPE (SpConnStream, sp_conn_stream, G_TYPE_IO_STREAM)
 static GInputStream *
 sp_conn_stream_get_input_stream (GIOStream *stream)
 {
-  return g_io_stream_get_input_stream (SP_CONN_STREAM (stream)->base);
+  return G_INPUT_STREAM (SP_CONN_STREAM (stream)->input);
 }
 
 static GOutputStream *
@@ -534,6 +915,9 @@ sp_conn_stream_dispose (GObject *object)
 
   if (self->output != NULL)
     g_object_set_data (G_OBJECT (self->output), "sp-conn-stream", NULL);
+  if (self->input != NULL)
+    self->input->output = NULL;
+  g_clear_object (&self->input);
   g_clear_object (&self->output);
   g_clear_object (&self->base);
 }
@@ -569,6 +953,7 @@ sp_conn_stream_new (GIOStream    *base,
   g_return_val_if_fail (socket == NULL || G_IS_SOCKET (socket), NULL);
   g_return_val_if_fail (socket != NULL ||
                         G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (base)), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)), NULL);
 
   output = g_object_new (SP_TYPE_QUEUE_OUTPUT, NULL);
   output->base = g_object_ref (base);
@@ -585,6 +970,9 @@ sp_conn_stream_new (GIOStream    *base,
   self->output = output;
   /* The drained callback names the stream; a pointer, not a reference. */
   g_object_set_data (G_OBJECT (output), "sp-conn-stream", self);
+  self->input = g_object_new (SP_TYPE_GUARD_INPUT, NULL);
+  self->input->base = g_object_ref (G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)));
+  self->input->output = output;
 
   return self;
 }
@@ -653,4 +1041,14 @@ sp_conn_stream_set_drained_func (SpConnStream            *self,
     return;
   self->output->drained = func;
   self->output->drained_data = user_data;
+}
+
+void
+sp_conn_stream_limit_messages (SpConnStream *self,
+                               guint64       max_message_size)
+{
+  g_return_if_fail (SP_IS_CONN_STREAM (self));
+
+  if (self->input != NULL)
+    self->input->limit = max_message_size;
 }

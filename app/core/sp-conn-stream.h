@@ -59,6 +59,13 @@ void          sp_conn_stream_set_drained_func (SpConnStream            *self,
                                                SpConnStreamDrainedFunc  func,
                                                gpointer                 user_data);
 
+/* The upgrade happened: from now on a message (data frame and its
+ * continuations) longer than @max_message_size stops the connection: a close
+ * frame 1009 is queued and reads fail with G_IO_ERROR_MESSAGE_TOO_LARGE.
+ * libsoup 3.2 bounds single frames but not the sum of fragments. */
+void          sp_conn_stream_limit_messages  (SpConnStream *self,
+                                              guint64       max_message_size);
+
 /* Encodes a server frame header (no mask) into @out (at least 10 bytes). */
 gsize         sp_ws_frame_header             (guint8  *out,
                                               guint8   opcode,

@@ -675,6 +675,14 @@ on_conn_error (SoupWebsocketConnection *conn,
       c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
       c->close_reason = reason;
     }
+  /* The stream stopped a message over the limit (in fragments, which libsoup
+   * 3.2 does not count), and queued the 1009 itself. */
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    {
+      c->close_requested = g_get_monotonic_time ();
+      c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
+      c->close_reason = "Message too big";
+    }
 }
 
 static char *
@@ -762,6 +770,9 @@ on_websocket (SoupServer              *soup,
                                   soup_server_message_get_reason_phrase (msg), response);
 
   soup_websocket_connection_set_max_incoming_payload_size (conn, engine->config->max_message_size);
+  /* libsoup bounds one frame; the stream bounds a message's fragments too. */
+  if (c->out != NULL)
+    sp_conn_stream_limit_messages (c->out, engine->config->max_message_size);
   /* Pinged from the sweep, with payloads that time the round trip; libsoup's
    * keepalive would add a timer per client and say nothing about pongs. */
   soup_websocket_connection_set_keepalive_interval (conn, 0);
