@@ -53,6 +53,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (SpQueueOutput, sp_queue_output, G_TYPE_OUTPUT_STR
                                G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
                                                       sp_queue_output_pollable_iface_init))
 
+/* A stream that failed fails every later call the same way. */
+static void
+repeat_error (const GError  *stored,
+              GError       **error)
+{
+  g_set_error_literal (error, stored->domain, stored->code, stored->message);
+}
+
 static gsize
 queued (SpQueueOutput *self)
 {
@@ -203,7 +211,7 @@ queue_write (SpQueueOutput      *self,
 
   if (self->error != NULL)
     {
-      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      repeat_error (self->error, error);
       return FALSE;
     }
   if (self->closed)
@@ -222,7 +230,7 @@ queue_write (SpQueueOutput      *self,
       if (n < 0)
         {
           fail (self, local);
-          g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+          repeat_error (self->error, error);
           return FALSE;
         }
       done = (gsize) n;
@@ -235,7 +243,7 @@ queue_write (SpQueueOutput      *self,
       fail (self, g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE,
                                "The peer left more than %d MiB unread",
                                SP_CONN_STREAM_MAX_QUEUED / (1024 * 1024)));
-      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      repeat_error (self->error, error);
       return FALSE;
     }
 
@@ -257,6 +265,28 @@ queue_write (SpQueueOutput      *self,
   watch_for_room (self);
 
   return TRUE;
+}
+
+/* A close frame: @code, then @reason (at most 123 bytes of UTF-8). */
+static gboolean
+queue_close_frame (SpQueueOutput *self,
+                   guint16        code,
+                   const char    *reason)
+{
+  guint8 header[10];
+  guint8 payload[2 + 123];
+  gsize reason_len = MIN (strlen (reason), sizeof payload - 2);
+  struct iovec iov[2];
+
+  payload[0] = (guint8) (code >> 8);
+  payload[1] = (guint8) code;
+  memcpy (payload + 2, reason, reason_len);
+  iov[0].iov_base = header;
+  iov[0].iov_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, 2 + reason_len);
+  iov[1].iov_base = payload;
+  iov[1].iov_len = 2 + reason_len;
+
+  return queue_write (self, iov, 2, iov[0].iov_len + iov[1].iov_len, NULL);
 }
 
 static gssize
@@ -717,20 +747,10 @@ guard_filter (SpGuardInput *self,
                              self->limit);
   if (self->output != NULL)
     {
-      static const char reason[] = "Message too big";
-      guint8 payload[2 + sizeof reason - 1] = { 0x03, 0xF1 };  /* 1009 */
-      guint8 header[10];
-      struct iovec iov[2];
-
-      memcpy (payload + 2, reason, sizeof reason - 1);
-      iov[0].iov_base = header;
-      iov[0].iov_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, sizeof payload);
-      iov[1].iov_base = payload;
-      iov[1].iov_len = sizeof payload;
-      queue_write (self->output, iov, 2, iov[0].iov_len + sizeof payload, NULL);
+      queue_close_frame (self->output, SP_WS_CLOSE_TOO_BIG, SP_WS_CLOSE_TOO_BIG_REASON);
       self->output->discard_input = TRUE;
     }
-  g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+  repeat_error (self->error, error);
   return -1;
 }
 
@@ -745,7 +765,7 @@ sp_guard_input_read (GInputStream  *stream,
 
   if (self->error != NULL)
     {
-      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      repeat_error (self->error, error);
       return -1;
     }
   return guard_filter (self, buffer,
@@ -764,7 +784,7 @@ sp_guard_input_read_nonblocking (GPollableInputStream *stream,
 
   if (self->error != NULL)
     {
-      g_set_error_literal (error, self->error->domain, self->error->code, self->error->message);
+      repeat_error (self->error, error);
       return -1;
     }
   return guard_filter (self, buffer,
@@ -1051,4 +1071,14 @@ sp_conn_stream_limit_messages (SpConnStream *self,
 
   if (self->input != NULL)
     self->input->limit = max_message_size;
+}
+
+gboolean
+sp_conn_stream_send_close (SpConnStream *self,
+                           guint16       code,
+                           const char   *reason)
+{
+  g_return_val_if_fail (SP_IS_CONN_STREAM (self), FALSE);
+
+  return self->output != NULL && queue_close_frame (self->output, code, reason);
 }

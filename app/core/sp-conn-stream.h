@@ -36,6 +36,10 @@ G_DECLARE_FINAL_TYPE (SpConnStream, sp_conn_stream, SP, CONN_STREAM, GIOStream)
 #define SP_WS_OPCODE_CLOSE  0x8
 #define SP_WS_OPCODE_PING   0x9
 
+/* The close for a message over the size limit (RFC 6455, 7.4.1). */
+#define SP_WS_CLOSE_TOO_BIG         1009
+#define SP_WS_CLOSE_TOO_BIG_REASON  "Message too big"
+
 /* @socket: the socket under @base, written directly; NULL when @base is TLS. */
 SpConnStream *sp_conn_stream_new             (GIOStream    *base,
                                               GSocket      *socket,
@@ -47,6 +51,12 @@ gboolean      sp_conn_stream_send_frame      (SpConnStream *self,
                                               guint8        opcode,
                                               const void   *payload,
                                               gsize         length);
+
+/* A close frame with @code and @reason (cut to 123 bytes), as for
+ * sp_conn_stream_send_frame(). */
+gboolean      sp_conn_stream_send_close      (SpConnStream *self,
+                                              guint16       code,
+                                              const char   *reason);
 
 /* Bytes written but not yet taken by the socket. */
 gsize         sp_conn_stream_get_queued      (SpConnStream *self);

@@ -665,24 +665,15 @@ on_conn_error (SoupWebsocketConnection *conn,
    * here, just before the stream closes (which lingers to send it). */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
       c->out != NULL)
-    {
-      static const char reason[] = "Message too big";
-      guint8 payload[2 + sizeof reason - 1] = { 0x03, 0xF1 };
+    sp_conn_stream_send_close (c->out, SP_WS_CLOSE_TOO_BIG, SP_WS_CLOSE_TOO_BIG_REASON);
+  /* Or the stream stopped a message over the limit (in fragments, which
+   * libsoup 3.2 does not count), and queued the 1009 itself. */
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    return;
 
-      memcpy (payload + 2, reason, sizeof reason - 1);
-      sp_conn_stream_send_frame (c->out, SP_WS_OPCODE_CLOSE, payload, sizeof payload);
-      c->close_requested = g_get_monotonic_time ();
-      c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
-      c->close_reason = reason;
-    }
-  /* The stream stopped a message over the limit (in fragments, which libsoup
-   * 3.2 does not count), and queued the 1009 itself. */
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
-    {
-      c->close_requested = g_get_monotonic_time ();
-      c->close_code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
-      c->close_reason = "Message too big";
-    }
+  c->close_requested = g_get_monotonic_time ();
+  c->close_code = SP_WS_CLOSE_TOO_BIG;
+  c->close_reason = SP_WS_CLOSE_TOO_BIG_REASON;
 }
 
 static char *
