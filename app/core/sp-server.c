@@ -61,7 +61,8 @@
 
 typedef struct _SpEngine SpEngine;
 
-/* One WebSocket client. Owned by the server thread; the published fields
+/* One WebSocket client. Owned by the server thread, touched by the tick
+ * thread under the engine's lock (see SpEngine); the published fields
  * (membership in engine->conns, mask, implicit_all) change under the server
  * lock so snapshots from other threads are consistent; counters are atomics. */
 typedef struct
@@ -99,7 +100,18 @@ struct _SpEngine
   SpServer       *server;        /* not owned: the server outlives the thread */
   SpServerConfig *config;
   GMainContext   *context;
-  GMainLoop      *loop;
+  gboolean        running;       /* the server thread's loop goes on */
+  /* The ticks run on a thread of their own, whose context holds the ticker
+   * alone: each iteration of the server thread's context costs time in
+   * proportion to its clients (GLib prepares, polls and checks every
+   * client's source), measured at a third of the thread's time with 5,000
+   * clients at 40 ticks a second, when every tick woke it. Code of either
+   * thread that touches the engine or its clients holds @lock: the tick
+   * thread for a whole tick, the server thread while it dispatches. */
+  GMutex          lock;
+  GMainContext   *tick_context;
+  GThread        *tick_thread;
+  gboolean        tick_quit;
   SoupServer     *soup;
   GSocket        *listener;
   GSource        *accept_source;
@@ -1102,7 +1114,7 @@ on_http (SoupServer        *soup,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Server thread: ticks                                                       */
+/* Tick thread: ticks (under the engine's lock)                              */
 
 static GString *
 tick_json_at (SpEngine *engine,
@@ -1249,9 +1261,9 @@ choose_groups (SpEngine *engine,
 }
 
 static gboolean
-on_tick (gint64   deadline_us,
-         guint    missed,
-         gpointer user_data)
+tick (gint64   deadline_us,
+      guint    missed,
+      gpointer user_data)
 {
   SpEngine *engine = user_data;
   GPtrArray *conns = engine->server->conns;
@@ -1317,7 +1329,8 @@ on_tick (gint64   deadline_us,
       engine->step++;
     }
 
-  /* Only the server thread mutates conns, so it may read it without the lock. */
+  /* Only the server thread mutates conns, while it dispatches: under the
+   * engine's lock, which this tick holds; so no need of the server's lock. */
   if (conns->len == 0)
     return G_SOURCE_CONTINUE;
 
@@ -1402,6 +1415,37 @@ on_tick (gint64   deadline_us,
   choose_groups (engine, receivers, frames, round_us);
 
   return G_SOURCE_CONTINUE;
+}
+
+/* The ticker's callback, on the tick thread. */
+static gboolean
+on_tick (gint64   deadline_us,
+         guint    missed,
+         gpointer user_data)
+{
+  SpEngine *engine = user_data;
+  gboolean again = G_SOURCE_REMOVE;
+
+  g_mutex_lock (&engine->lock);
+  /* Stopped (engine_begin_stop) while this tick waited for the lock. */
+  if (!g_source_is_destroyed (g_main_current_source ()))
+    again = tick (deadline_us, missed, user_data);
+  g_mutex_unlock (&engine->lock);
+
+  return again;
+}
+
+static gpointer
+tick_thread (gpointer data)
+{
+  SpEngine *engine = data;
+
+  g_main_context_push_thread_default (engine->tick_context);
+  while (!g_atomic_int_get (&engine->tick_quit))
+    g_main_context_iteration (engine->tick_context, TRUE);
+  g_main_context_pop_thread_default (engine->tick_context);
+
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1740,7 +1784,7 @@ engine_setup (SpEngine  *engine,
       engine->ticker = sp_ticker_source_new ((gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND,
                                              on_tick, engine, NULL);
       g_source_set_static_name (engine->ticker, "[stockpush] ticker");
-      g_source_attach (engine->ticker, engine->context);
+      g_source_attach (engine->ticker, engine->tick_context);
     }
 
   engine->sweep = g_timeout_source_new (SWEEP_MS);
@@ -1749,6 +1793,43 @@ engine_setup (SpEngine  *engine,
   g_source_attach (engine->sweep, engine->context);
 
   return TRUE;
+}
+
+/* g_main_loop_run(), but dispatching under the engine's lock (see
+ * SpEngine): only the dispatch touches the engine, so the tick thread waits
+ * for none of the O(clients) parts of an iteration. */
+static void
+engine_run (SpEngine *engine)
+{
+  GMainContext *context = engine->context;
+  GPollFunc poll_func = g_main_context_get_poll_func (context);
+  g_autofree GPollFD *fds = NULL;
+  gint allocated = 0;
+
+  if (!g_main_context_acquire (context))
+    g_error ("The server's main context is owned by another thread");
+
+  engine->running = TRUE;
+  while (engine->running)
+    {
+      gint max_priority, timeout, n;
+
+      g_main_context_prepare (context, &max_priority);
+      while ((n = g_main_context_query (context, max_priority, &timeout, fds, allocated)) > allocated)
+        {
+          allocated = n;
+          fds = g_renew (GPollFD, fds, allocated);
+        }
+      poll_func (fds, (guint) n, timeout);
+      if (g_main_context_check (context, max_priority, fds, n))
+        {
+          g_mutex_lock (&engine->lock);
+          g_main_context_dispatch (context);
+          g_mutex_unlock (&engine->lock);
+        }
+    }
+
+  g_main_context_release (context);
 }
 
 static gpointer
@@ -1777,12 +1858,24 @@ engine_thread (gpointer data)
   g_mutex_unlock (&engine->start_lock);
 
   if (ok)
-    g_main_loop_run (engine->loop);
+    {
+      /* Its niceness, and the send pool's threads, from this thread. */
+      if (engine->ticker != NULL)
+        engine->tick_thread = g_thread_new ("stockpush-tick", tick_thread, engine);
+      engine_run (engine);
+    }
 
-  /* Tear down on this thread: sources and sockets belong to its context. */
   if (engine->ticker != NULL)
     g_source_destroy (engine->ticker);
+  if (engine->tick_thread != NULL)
+    {
+      g_atomic_int_set (&engine->tick_quit, TRUE);
+      g_main_context_wakeup (engine->tick_context);
+      g_clear_pointer (&engine->tick_thread, g_thread_join);
+    }
   g_clear_pointer (&engine->ticker, g_source_unref);
+
+  /* Tear down on this thread: sources and sockets belong to its context. */
   if (engine->stop_poll != NULL)
     g_source_destroy (engine->stop_poll);
   g_clear_pointer (&engine->stop_poll, g_source_unref);
@@ -1831,7 +1924,7 @@ engine_poll_stop (gpointer data)
 
   if (conns->len == 0 || g_get_monotonic_time () >= engine->stop_deadline)
     {
-      g_main_loop_quit (engine->loop);
+      engine->running = FALSE;
       g_clear_pointer (&engine->stop_poll, g_source_unref);
       return G_SOURCE_REMOVE;
     }
@@ -1923,7 +2016,8 @@ engine_new (SpServer             *server,
   engine->config->have_seed = TRUE;
   engine->market = g_steal_pointer (&market);
   engine->context = g_main_context_new ();
-  engine->loop = g_main_loop_new (engine->context, FALSE);
+  engine->tick_context = g_main_context_new ();
+  g_mutex_init (&engine->lock);
   engine->scratch = g_string_sized_new (1024);
   engine->groups = 1;
   engine->due = g_ptr_array_new ();
@@ -1953,8 +2047,8 @@ engine_free (SpEngine *engine)
 {
   g_clear_pointer (&engine->config, sp_server_config_free);
   g_clear_pointer (&engine->market, sp_market_free);
-  g_clear_pointer (&engine->loop, g_main_loop_unref);
   g_clear_pointer (&engine->context, g_main_context_unref);
+  g_clear_pointer (&engine->tick_context, g_main_context_unref);
   g_clear_pointer (&engine->symbols, g_strfreev);
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
@@ -1967,6 +2061,7 @@ engine_free (SpEngine *engine)
     g_string_free (engine->scratch, TRUE);
   g_clear_error (&engine->start_error);
   g_mutex_clear (&engine->start_lock);
+  g_mutex_clear (&engine->lock);
   g_cond_clear (&engine->start_cond);
   g_free (engine);
 }
