@@ -14,8 +14,9 @@
  * frame record, a GBytes and two debug messages.
  *
  * Plain TCP is written with sendmsg(); TLS through the TLS connection's
- * pollable output stream. Used only on the thread of the main context it was
- * made for. */
+ * pollable output stream. Used on one thread at a time: that of the main
+ * context it was made for, or one that thread waits for (the server's tick
+ * and send threads, while the server thread waits for the engine's lock). */
 #pragma once
 
 #include <gio/gio.h>

@@ -1,5 +1,5 @@
 /* The price-push server engine. It runs on a thread of its own with its own
- * GMainContext; every public function may be called from the thread that
+ * GMainContext (and its ticks on another); every public function may be called from the thread that
  * created it, and its signals are emitted there. */
 #pragma once
 
