@@ -15,8 +15,9 @@
  *
  * Plain TCP is written with sendmsg(); TLS through the TLS connection's
  * pollable output stream. Used on one thread at a time: that of the main
- * context it was made for, or one that thread waits for (the server's tick
- * and send threads, while the server thread waits for the engine's lock). */
+ * context it was made for, while it dispatches, or another that keeps it out
+ * of its dispatch meanwhile (the server's tick and send threads, under the
+ * engine's lock). */
 #pragma once
 
 #include <gio/gio.h>

@@ -1,6 +1,6 @@
 /* The price-push server engine. It runs on a thread of its own with its own
- * GMainContext (and its ticks on another); every public function may be called from the thread that
- * created it, and its signals are emitted there. */
+ * GMainContext, and its ticks on another; every public function may be
+ * called from the thread that created it, and its signals are emitted there. */
 #pragma once
 
 #include <gio/gio.h>
