@@ -331,27 +331,35 @@ async def test_churn():
         # server's answer: that is the point of churn, not a failure.)
         await asyncio.gather(*(churn_one(port, i) for i in range(200)), return_exceptions=True)
         await asyncio.sleep(1.5)
-        fds0, rss0 = open_fds(server.proc.pid), server.rss_kib()
-        batch = 100
-        for start in range(0, CHURN, batch):
-            results = await asyncio.gather(*(churn_one(port, i) for i in range(start, start + batch)),
-                                           return_exceptions=True)
-            errors = [r for r in results if isinstance(r, Exception)
-                      and not isinstance(r, (ConnectionError, asyncio.IncompleteReadError))]
-            check(not errors, f"cycle {start}: {errors[:2]}")
-        # Closes that peers never complete are cut after a second; give them that.
-        await asyncio.sleep(2.5)
-        fds1, rss1 = open_fds(server.proc.pid), server.rss_kib()
+        async def cycles():
+            batch = 100
+            for start in range(0, CHURN, batch):
+                results = await asyncio.gather(*(churn_one(port, i) for i in range(start, start + batch)),
+                                               return_exceptions=True)
+                errors = [r for r in results if isinstance(r, Exception)
+                          and not isinstance(r, (ConnectionError, asyncio.IncompleteReadError))]
+                check(not errors, f"cycle {start}: {errors[:2]}")
+            # Closes that peers never complete are cut after a second; give them that.
+            await asyncio.sleep(2.5)
+
+        fds0, rss = open_fds(server.proc.pid), [server.rss_kib()]
+        await cycles()
+        fds1 = open_fds(server.proc.pid)
+        rss.append(server.rss_kib())
         check(fds1 <= fds0 + 2, f"open file descriptors {fds0} → {fds1} after {CHURN} cycles")
+        # The allocator may keep a step it grew by once (another thread's
+        # arena, say): a leak grows again in a second round, that does not.
+        if rss[1] - rss[0] >= 1024:
+            await cycles()
+            rss.append(server.rss_kib())
         status, ticks = await upgrade_status(port)
         check(status == 101 and ticks, f"afterwards a client got {status}")
-        return rss0, rss1
+        return rss
 
 
-async def test_churn_memory(result):
-    rss0, rss1 = result
-    print(f"# churn: server RSS {rss0} → {rss1} KiB over {CHURN} cycles", flush=True)
-    check(rss1 - rss0 < 1024, f"RSS {rss0} → {rss1} KiB after {CHURN} cycles")
+async def test_churn_memory(rss):
+    print(f"# churn: server RSS {' → '.join(map(str, rss))} KiB, {CHURN} cycles each", flush=True)
+    check(rss[-1] - rss[-2] < 1024, f"RSS {' → '.join(map(str, rss))} KiB, {CHURN} cycles each")
 
 
 # --- 9. Graceful stop -------------------------------------------------------------------
@@ -417,10 +425,10 @@ async def main():
     if churn and SANITIZED:
         # ASan keeps freed memory in its quarantine (256 MiB by default), so RSS says
         # nothing there; LeakSanitizer checks for leaks when the server exits instead.
-        tap.add(True, "churn: RSS back to where it was (±1 MiB) # SKIP ASan's quarantine "
+        tap.add(True, "churn: RSS back to where it was (±1 MiB, or steady in a second round) # SKIP ASan's quarantine "
                       "holds freed memory; LeakSanitizer checks leaks at exit")
     elif churn:
-        await run_one(tap, "churn: RSS back to where it was (±1 MiB)",
+        await run_one(tap, "churn: RSS back to where it was (±1 MiB, or steady in a second round)",
                       lambda: test_churn_memory(churn[0]))
     await run_one(tap, "graceful stop: 50 readers and 10 frozen clients → every reader gets 1001, "
                        "exit within a second, the port free at once", test_graceful_stop)
