@@ -272,6 +272,7 @@ def one_run(name, paths, shape, args):
         "out_of_order": r["out_of_order"],
         "duplicates": r["duplicates"],
         "gaps": r["gaps"],
+        "oldest_latest_ms": r.get("oldest_latest_ms"),
         "ticks_checked": r["ticks_checked"],
         "seconds": r["seconds"],
         "server_cpu_s": r["server_cpu_s"],
@@ -329,6 +330,7 @@ METRICS = [
     ("connect_s", "connect all clients s", "{:.2f}", True),
     ("order_errors", "ticks out of order/dup", "{:.0f}", False),
     ("gaps", "ticks skipped (seq gaps)", "{:,.0f}", False),
+    ("oldest_latest_ms", "latest tick age at end ms", "{:,.0f}", True),
     ("server_cpu_s", "server CPU s", "{:.2f}", True),
     ("peak_rss_mib", "server peak RSS MiB", "{:.1f}", True),
     ("rss_per_client_kib", "RSS per client KiB", "{:.1f}", True),
@@ -686,13 +688,22 @@ def smoke_checks(tap, scenario, server, shape, runs):
                 f"{where}: every client's ticks in order, no duplicates",
                 f"checked {r['ticks_checked']}, out of order {r['out_of_order']}, "
                 f"duplicates {r['duplicates']}"))
+    # The latest price reaches every client (coalesced or not): when the run
+    # ends, the newest tick each holds of each symbol is an interval and a
+    # delivery old at most; a second of slack for a loaded CI machine.
+    bound_ms = 1000 / shape["rate"] + 1000
+    tap.append((r["oldest_latest_ms"] is not None
+                and (server != "stockpush" or r["oldest_latest_ms"] <= bound_ms),
+                f"{where}: age of the oldest latest tick a client holds at the end measured"
+                + (f", at most {bound_ms:,.0f} ms" if server == "stockpush" else ""),
+                f"oldest_latest_ms {r['oldest_latest_ms']}"))
 
 
 def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
     fields = ["scenario", "server", "repeats", "clients", "connected", "offered_per_s",
               "updates_per_s", "delivered_pct", "frames_per_s", "p50_ms", "p99_ms", "p999_ms",
               "lost", "not_connected", "connect_s", "out_of_order", "duplicates", "gaps",
-              "server_cpu_s", "server_cpu_total_s", "peak_rss_kib", "rss_before_kib", "rss_kib",
+              "oldest_latest_ms", "server_cpu_s", "server_cpu_total_s", "peak_rss_kib", "rss_before_kib", "rss_kib",
               "rss_per_client_kib", "client_cpu_pct", "seconds"]
     with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
@@ -714,7 +725,10 @@ def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
         f.write(f"# StockPush benchmarks\n\n{started:%Y-%m-%d %H:%M %Z}, `{cmd}`\n\n"
                 f"Machine: {info}\n\nRatios are that server / StockPush. Latency is from each "
                 f"tick's `ts` to its arrival at the client; CPU seconds are the server's "
-                f"(utime + stime) during the measured {args.duration:g} s.\n\n")
+                f"(utime + stime) during the measured {args.duration:g} s. \"Latest tick age at "
+                f"end\" is the oldest, over clients and symbols, of the newest tick a client "
+                f"holds when the run ends: the latest price reaching every client, coalesced "
+                f"or not.\n\n")
         for note in notes:
             f.write(f"**Warning:** {note}.\n\n")
         f.write("\n".join(mds))

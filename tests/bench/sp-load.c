@@ -58,6 +58,7 @@ typedef struct
   size_t         used;
   unsigned char *buffer;
   uint64_t      *last_seq;   /* MAX_SYMBOLS entries, 0 = nothing seen yet */
+  int64_t       *last_ts;    /* the ts of that tick */
 } Client;
 
 static uint64_t latency[LATENCY_SLOTS + 1];
@@ -232,6 +233,7 @@ account_tick (Client     *c,
               int64_t     now)
 {
   const char *name = NULL, *seq_at = NULL, *ts_at = NULL;
+  int64_t ts;
 
   /* One pass over the members: "key":value, strings skipped whole. */
   while (p < end)
@@ -258,11 +260,12 @@ account_tick (Client     *c,
       p++;
     }
 
+  ts = ts_at != NULL ? (int64_t) parse_uint (ts_at, end) : 0;
   if (measuring)
     {
       updates++;
       if (ts_at != NULL)
-        record_latency (now, (int64_t) parse_uint (ts_at, end));
+        record_latency (now, ts);
     }
 
   if (name != NULL && seq_at != NULL)
@@ -287,7 +290,10 @@ account_tick (Client     *c,
             gaps += seq - c->last_seq[i] - 1;
         }
       if (seq > c->last_seq[i])
-        c->last_seq[i] = seq;
+        {
+          c->last_seq[i] = seq;
+          c->last_ts[i] = ts;
+        }
     }
 }
 
@@ -441,9 +447,11 @@ main (int   argc,
   struct rlimit limit;
   Client *clients;
   uint64_t *seq_table;
+  int64_t *ts_table;
   unsigned char *buffers;
   int epfd, opt, started = 0;
   uint64_t connected_at_measure = 0;
+  int64_t oldest_latest_us = -1;
   double t0, t_measure = 0, t_end = 0, t_all_open = -1, measured_for;
   double cpu_measure = 0, cpu_end;
   ServerSample before, at_measure = { -1, -1, -1 }, at_end;
@@ -496,8 +504,9 @@ main (int   argc,
    * pages are touched only as far as the data they hold reaches. */
   clients = calloc (n_clients, sizeof *clients);
   seq_table = calloc ((size_t) n_clients * MAX_SYMBOLS, sizeof *seq_table);
+  ts_table = calloc ((size_t) n_clients * MAX_SYMBOLS, sizeof *ts_table);
   buffers = malloc ((size_t) n_clients * BUFFER_SIZE);
-  if (clients == NULL || seq_table == NULL || buffers == NULL)
+  if (clients == NULL || seq_table == NULL || ts_table == NULL || buffers == NULL)
     {
       fprintf (stderr, "sp-load: out of memory for %d clients\n", n_clients);
       return 1;
@@ -506,6 +515,7 @@ main (int   argc,
     {
       clients[i].buffer = buffers + (size_t) i * BUFFER_SIZE;
       clients[i].last_seq = seq_table + (size_t) i * MAX_SYMBOLS;
+      clients[i].last_ts = ts_table + (size_t) i * MAX_SYMBOLS;
       clients[i].fd = -1;
     }
 
@@ -659,6 +669,20 @@ main (int   argc,
     }
 
   measured_for = measuring ? now_mono () - t_measure : 0;
+  {
+    /* The latest price must reach every client, also one whose ticks were
+     * coalesced: how old is the newest tick each open client holds of each
+     * symbol it got? The oldest of those, with the run's ticks still flowing,
+     * is at most an interval plus a delivery. */
+    int64_t now = now_real_us ();
+
+    for (int i = 0; i < n_clients; i++)
+      if (clients[i].state == OPEN)
+        for (int k = 0; k < n_symbols; k++)
+          if (clients[i].last_seq[k] != 0 && clients[i].last_ts[k] > 0 &&
+              now - clients[i].last_ts[k] > oldest_latest_us)
+            oldest_latest_us = now - clients[i].last_ts[k];
+  }
   cpu_end = own_cpu_s ();
   at_end = sample_server (server_pid);
   {
@@ -674,9 +698,11 @@ main (int   argc,
           values[k++] = slot_ms (slot);
       }
 
-    char connect_s[32], server_cpu[32], server_cpu_total[32], rss_before[32], rss[32], hwm[32];
+    char connect_s[32], oldest_latest[32], server_cpu[32], server_cpu_total[32];
+    char rss_before[32], rss[32], hwm[32];
 
     number_or_null (connect_s, t_all_open, t_all_open >= 0);
+    number_or_null (oldest_latest, oldest_latest_us / 1000.0, oldest_latest_us >= 0);
     number_or_null (server_cpu, at_end.cpu_s - at_measure.cpu_s, at_end.cpu_s >= 0 && at_measure.cpu_s >= 0);
     number_or_null (server_cpu_total, at_end.cpu_s - before.cpu_s, at_end.cpu_s >= 0 && before.cpu_s >= 0);
     number_or_null (rss_before, before.rss_kib, before.rss_kib >= 0);
@@ -688,7 +714,7 @@ main (int   argc,
             "\"frames_per_s\":%.1f,\"updates_per_s\":%.1f,\"mbytes_per_s\":%.2f,"
             "\"latency_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
             "\"ticks_checked\":%llu,\"out_of_order\":%llu,\"duplicates\":%llu,\"gaps\":%llu,"
-            "\"symbols\":%d,\"unknown_symbols\":%llu,"
+            "\"symbols\":%d,\"unknown_symbols\":%llu,\"oldest_latest_ms\":%s,"
             "\"client_cpu_s\":%.3f,\"client_cpu_total_s\":%.3f,"
             "\"server_cpu_s\":%s,\"server_cpu_total_s\":%s,"
             "\"server_rss_before_kib\":%s,\"server_rss_kib\":%s,\"server_hwm_kib\":%s}\n",
@@ -701,7 +727,7 @@ main (int   argc,
             measured_for > 0 ? bytes_in / measured_for / 1e6 : 0, values[0], values[1], values[2],
             (unsigned long long) ticks_checked, (unsigned long long) out_of_order,
             (unsigned long long) duplicates, (unsigned long long) gaps,
-            n_symbols, (unsigned long long) unknown_symbols,
+            n_symbols, (unsigned long long) unknown_symbols, oldest_latest,
             measuring ? cpu_end - cpu_measure : 0, cpu_end,
             server_cpu, server_cpu_total, rss_before, rss, hwm);
   }
@@ -712,6 +738,7 @@ main (int   argc,
   close (epfd);
   free (buffers);
   free (seq_table);
+  free (ts_table);
   free (clients);
   return 0;
 }
