@@ -2,7 +2,8 @@
 """1,000 concurrent clients of `stockpush --headless` on loopback each receive every tick.
 
 Real third-party clients (Debian's python3-websockets) against the real binary at
-the default interval. Bounded: about 10 s, then everything is closed."""
+the default interval. Bounded: about 8 s (at most 30 s more if clients are slow to
+get their first tick), then everything is closed."""
 import asyncio
 import os
 import re
