@@ -334,8 +334,9 @@ async def test_churn():
         async def cycles():
             batch = 100
             for start in range(0, CHURN, batch):
-                results = await asyncio.gather(*(churn_one(port, i) for i in range(start, start + batch)),
-                                               return_exceptions=True)
+                results = await asyncio.gather(
+                    *(churn_one(port, i) for i in range(start, start + batch)),
+                    return_exceptions=True)
                 errors = [r for r in results if isinstance(r, Exception)
                           and not isinstance(r, (ConnectionError, asyncio.IncompleteReadError))]
                 check(not errors, f"cycle {start}: {errors[:2]}")
@@ -420,16 +421,16 @@ async def main():
     await run_one(tap, "dead peer: a frozen client is removed within ping interval + timeout; "
                        "a live one stays", test_dead_peer)
     churn = []
+    churn_rss = "churn: RSS back to where it was (±1 MiB, or steady in a second round)"
     await run_one(tap, f"churn: {CHURN} connect/close/reset cycles leave no open file behind "
                        "and a client still connects", lambda: keep(churn, test_churn()), limit=150)
     if churn and SANITIZED:
         # ASan keeps freed memory in its quarantine (256 MiB by default), so RSS says
         # nothing there; LeakSanitizer checks for leaks when the server exits instead.
-        tap.add(True, "churn: RSS back to where it was (±1 MiB, or steady in a second round) # SKIP ASan's quarantine "
-                      "holds freed memory; LeakSanitizer checks leaks at exit")
+        tap.add(True, f"{churn_rss} # SKIP ASan's quarantine holds freed memory; "
+                      "LeakSanitizer checks leaks at exit")
     elif churn:
-        await run_one(tap, "churn: RSS back to where it was (±1 MiB, or steady in a second round)",
-                      lambda: test_churn_memory(churn[0]))
+        await run_one(tap, churn_rss, lambda: test_churn_memory(churn[0]))
     await run_one(tap, "graceful stop: 50 readers and 10 frozen clients → every reader gets 1001, "
                        "exit within a second, the port free at once", test_graceful_stop)
     return tap.finish()

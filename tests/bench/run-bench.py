@@ -703,8 +703,8 @@ def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
     fields = ["scenario", "server", "repeats", "clients", "connected", "offered_per_s",
               "updates_per_s", "delivered_pct", "frames_per_s", "p50_ms", "p99_ms", "p999_ms",
               "lost", "not_connected", "connect_s", "out_of_order", "duplicates", "gaps",
-              "oldest_latest_ms", "server_cpu_s", "server_cpu_total_s", "peak_rss_kib", "rss_before_kib", "rss_kib",
-              "rss_per_client_kib", "client_cpu_pct", "seconds"]
+              "oldest_latest_ms", "server_cpu_s", "server_cpu_total_s", "peak_rss_kib",
+              "rss_before_kib", "rss_kib", "rss_per_client_kib", "client_cpu_pct", "seconds"]
     with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
