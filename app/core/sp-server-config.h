@@ -52,6 +52,8 @@ typedef struct
   double      replay_speed;     /* 1, 10…; 0: as fast as the clients take it */
   int         thread_nice;      /* added to the server thread's niceness: in the app, the
                                  * window's thread goes first when both want the CPU */
+  guint       test_send_delay_us; /* tests only: every frame to a client waits this long
+                                   * first, so that a test can overload any machine */
 } SpServerConfig;
 
 #define SP_TYPE_SERVER_CONFIG (sp_server_config_get_type ())

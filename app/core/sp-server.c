@@ -365,6 +365,8 @@ conn_send_frame (SpConn *c,
 
   if (!conn_is_open (c))
     return;
+  if (G_UNLIKELY (c->engine->config->test_send_delay_us > 0))
+    g_usleep (c->engine->config->test_send_delay_us);
 
   /* Counted first: the peer may read the frame before the send returns. */
   atomic_fetch_add_explicit (&c->frames_sent, 1, memory_order_relaxed);

@@ -145,6 +145,13 @@ sp_application_handle_local_options (GApplication *application,
     config->split = TRUE;
 
   {
+    gint delay_us;
+
+    if (g_variant_dict_lookup (options, "test-send-delay-us", "i", &delay_us))
+      config->test_send_delay_us = (guint) CLAMP (delay_us, 0, G_USEC_PER_SEC);
+  }
+
+  {
     const char *replay = NULL;
     g_autoptr(GError) error = NULL;
 
@@ -354,6 +361,9 @@ sp_application_init (SpApplication *self)
     { "split", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Send each symbol's tick as a frame of its own instead of one batch per tick "
          "(20 symbols every 1 ms: 20,000 messages a second)"), NULL },
+    /* Tests only, not in --help: a send path slower than any machine's. */
+    { "test-send-delay-us", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL,
+      "Wait US microseconds before every frame sent to a client", "US" },
     { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Also accept WebSocket clients from pages of ORIGIN, e.g. https://example.com "
          "(repeatable; null for pages opened from files, * for any)"),
