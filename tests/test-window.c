@@ -343,7 +343,9 @@ test_log_tools (void)
 
     g_assert_true (sp_stream_page_start_recording (page, recording, &error));
     g_assert_no_error (error);
-    run_for (1200);
+    /* Three more messages in the log: three more frames to record. */
+    g_assert_true (wait_until (log_has_items,
+                               GUINT_TO_POINTER (g_list_model_get_n_items (log) + 3)));
     recorded = sp_stream_page_stop_recording (page, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (recorded, >=, 3);
