@@ -688,14 +688,13 @@ def smoke_checks(tap, scenario, server, shape, runs):
                 f"{where}: every client's ticks in order, no duplicates",
                 f"checked {r['ticks_checked']}, out of order {r['out_of_order']}, "
                 f"duplicates {r['duplicates']}"))
-    # The latest price reaches every client (coalesced or not): when the run
-    # ends, the newest tick each holds of each symbol is an interval and a
-    # delivery old at most; a second of slack for a loaded CI machine.
-    bound_ms = 1000 / shape["rate"] + 1000
-    tap.append((r["oldest_latest_ms"] is not None
-                and (server != "stockpush" or r["oldest_latest_ms"] <= bound_ms),
-                f"{where}: age of the oldest latest tick a client holds at the end measured"
-                + (f", at most {bound_ms:,.0f} ms" if server == "stockpush" else ""),
+    # How old the newest tick each client holds is when the run ends: a figure
+    # (it grows with how busy the machine is), like the others here. That the
+    # latest price reaches every client under overload is asserted by
+    # tests/test-overload.py, whose overload the test itself guarantees.
+    tap.append((r["oldest_latest_ms"] is not None,
+                f"{where}: age of the oldest latest tick a client holds at the end measured "
+                f"({r['oldest_latest_ms']} ms)",
                 f"oldest_latest_ms {r['oldest_latest_ms']}"))
 
 
