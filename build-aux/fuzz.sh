@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a while (clang; a build of its own in _build-fuzz).
-#   build-aux/fuzz.sh [SECONDS_EACH=600] [TARGET…]   targets: price-extractor command handshake
+#   build-aux/fuzz.sh [SECONDS_EACH=600] [TARGET…]   targets: price-extractor command handshake ws-guard
 # Each target starts from a copy of its committed seed corpus (tests/fuzz/corpus/TARGET),
 # which is never written to; crashes land in _build-fuzz/crashes/TARGET.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$top"
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(price-extractor command handshake)
+[ ${#targets[@]} -gt 0 ] || targets=(price-extractor command handshake ws-guard)
 
 if [ ! -f _build-fuzz/build.ninja ]; then
   CC=clang meson setup _build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
