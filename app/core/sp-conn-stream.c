@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include "sp-conn-stream.h"
+#include "sp-ws-guard.h"
 
 /* How long a closed stream keeps trying to hand what is queued (a close
  * frame, the end of a response) to a slow peer before it closes anyway. */
@@ -568,35 +569,31 @@ queue_shutdown (SpQueueOutput *self,
 /* ------------------------------------------------------------------------ */
 /* The input side: a watch on the size of messages                           */
 
-/* libsoup 3.2 assembles a fragmented message without a bound (fixed upstream
- * in 3.7.1): endless continuation frames, each under the limit, grow it
- * without end. This stream reads the client's frame headers as they pass and
- * stops the connection (close 1009) once a message's fragments add up to
- * more than the limit. Before the upgrade the bytes are HTTP: frame parsing
- * starts after the end of each request's headers, and is trusted (acted on)
- * only once sp_conn_stream_limit_messages() says the upgrade happened. */
+/* The client's bytes pass through an SpWsGuard (sp-ws-guard.h): requests
+ * whose end it cannot be sure of are refused with 400, what follows a
+ * request's head is held back here until the server knows whether it was
+ * upgraded, and after the upgrade a message over the limit or a frame no
+ * client may send stops the connection with our close frame. */
 
 #define SP_TYPE_GUARD_INPUT (sp_guard_input_get_type ())
 G_DECLARE_FINAL_TYPE (SpGuardInput, sp_guard_input, SP, GUARD_INPUT, GInputStream)
-
-enum { GUARD_HTTP, GUARD_HEADER, GUARD_PAYLOAD };
 
 struct _SpGuardInput
 {
   GInputStream           parent_instance;
 
   GPollableInputStream  *base;
-  SpQueueOutput         *output;     /* the connection's: for the close frame (not owned) */
-  guint64                limit;      /* 0: not a WebSocket (yet) */
+  SpQueueOutput         *output;     /* the connection's: for the refusal (not owned) */
   GError                *error;      /* the stop, repeated to every later read */
 
-  int                    state;
-  guint32                http_tail;  /* the last bytes seen, to find CR LF CR LF */
-  guint8                 header[14];
-  gsize                  header_len;
-  gsize                  header_need;
-  guint64                payload_left;
-  guint64                message_len; /* of the data message being received */
+  SpWsGuard              guard;
+  guint64                limit;
+  /* Read from the connection but not passed on yet: what followed a
+   * request's head. At most one read's worth, never added to: while it is
+   * not empty nothing more is read. */
+  guint8                *held;
+  gsize                  held_len;
+  gsize                  held_off;
 };
 
 static void sp_guard_input_pollable_iface_init (GPollableInputStreamInterface *iface);
@@ -606,152 +603,119 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (SpGuardInput, sp_guard_input, G_TYPE_INPUT_STREAM
                                                       sp_guard_input_pollable_iface_init))
 
 static gsize
-header_size (const guint8 *header)
+held (SpGuardInput *self)
 {
-  gsize size = 2 + ((header[1] & 0x80) ? 4 : 0);
-
-  if ((header[1] & 0x7f) == 126)
-    size += 2;
-  else if ((header[1] & 0x7f) == 127)
-    size += 8;
-  return size;
+  return self->held_len - self->held_off;
 }
 
-/* One complete frame header. FALSE when the message it belongs to is over the limit. */
-static gboolean
-frame_begins (SpGuardInput *self)
+/* The response to a request the guard cannot read the end of. */
+static void
+queue_bad_request (SpQueueOutput *output,
+                   const char    *why)
 {
-  guint8 opcode = self->header[0] & 0x0f;
-  gboolean fin = (self->header[0] & 0x80) != 0;
-  guint64 length = self->header[1] & 0x7f;
+  g_autofree char *response =
+    g_strdup_printf ("HTTP/1.1 400 Bad Request\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                     "Connection: close\r\n"
+                     "\r\n"
+                     "%s\n", strlen (why) + 1, why);
+  struct iovec iov = { response, strlen (response) };
 
-  if (length == 126)
-    length = ((guint64) self->header[2] << 8) | self->header[3];
-  else if (length == 127)
-    for (int i = 0; i < 8; i++)
-      length = (i == 0 ? 0 : length << 8) | self->header[2 + i];
-  self->payload_left = length;
+  queue_write (output, &iov, 1, iov.iov_len, NULL);
+}
 
-  if (opcode == 0x1 || opcode == 0x2)
-    self->message_len = length;
-  else if (opcode == 0x0)
-    self->message_len += length;
+/* The guard stopped the connection: our own answer goes out (libsoup's
+ * writes fail from now on, so nothing follows it), and every read fails. */
+static void
+guard_stop (SpGuardInput     *self,
+            SpWsGuardVerdict  verdict,
+            const char       *why)
+{
+  if (verdict == SP_WS_GUARD_TOO_BIG)
+    self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               "A message of more than %" G_GUINT64_FORMAT " bytes, in fragments",
+                               self->limit);
   else
-    return TRUE;  /* control frames are small and apart from messages */
+    self->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, why);
+  g_clear_pointer (&self->held, g_free);
+  self->held_len = self->held_off = 0;
 
-  if (self->limit > 0 && self->message_len > self->limit)
-    return FALSE;
-  if (fin)
-    self->message_len = 0;
-  return TRUE;
+  if (self->output == NULL || self->output->closed)
+    return;
+  if (verdict == SP_WS_GUARD_BAD_REQUEST)
+    queue_bad_request (self->output, why);
+  else
+    queue_close_frame (self->output,
+                       verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG : SP_WS_CLOSE_PROTOCOL,
+                       verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG_REASON : why);
+  self->output->closed = TRUE;
+  self->output->discard_input = TRUE;
 }
 
-/* Follows what was read; FALSE once a message is over the limit. */
-static gboolean
-guard_scan (SpGuardInput *self,
-            const guint8 *data,
-            gsize         size)
-{
-  gsize i = 0;
-
-  while (i < size)
-    {
-      switch (self->state)
-        {
-        case GUARD_HTTP:
-        default:
-          self->http_tail = (self->http_tail << 8) | data[i++];
-          if (self->http_tail == 0x0d0a0d0a)
-            {
-              self->state = GUARD_HEADER;
-              self->header_len = 0;
-              self->header_need = 2;
-              self->message_len = 0;
-            }
-          break;
-
-        case GUARD_HEADER:
-          self->header[self->header_len++] = data[i++];
-          /* Until the upgrade, a new request may follow on the connection. */
-          if (self->limit == 0)
-            {
-              self->http_tail = (self->http_tail << 8) | self->header[self->header_len - 1];
-              if (self->http_tail == 0x0d0a0d0a)
-                {
-                  self->header_len = 0;
-                  self->header_need = 2;
-                  self->message_len = 0;
-                  break;
-                }
-            }
-          if (self->header_len == 2)
-            self->header_need = header_size (self->header);
-          if (self->header_len == self->header_need)
-            {
-              if (!frame_begins (self))
-                return FALSE;
-              self->header_len = 0;
-              self->header_need = 2;
-              if (self->payload_left > 0)
-                self->state = GUARD_PAYLOAD;
-            }
-          break;
-
-        case GUARD_PAYLOAD:
-          {
-            gsize take = (gsize) MIN ((guint64) (size - i), self->payload_left);
-
-            if (self->limit == 0)
-              for (gsize k = 0; k < take; k++)
-                {
-                  self->http_tail = (self->http_tail << 8) | data[i + k];
-                  if (self->http_tail == 0x0d0a0d0a)
-                    {
-                      /* A new request, not a frame: start over after it. */
-                      self->state = GUARD_HEADER;
-                      self->header_len = 0;
-                      self->header_need = 2;
-                      self->message_len = 0;
-                      self->payload_left = 0;
-                      take = k + 1;
-                      break;
-                    }
-                }
-            i += take;
-            if (self->state == GUARD_PAYLOAD)
-              {
-                self->payload_left -= take;
-                if (self->payload_left == 0)
-                  self->state = GUARD_HEADER;
-              }
-          }
-          break;
-        }
-    }
-
-  return TRUE;
-}
-
-/* Bytes just read: passed on, or the connection stopped with 1009. */
+/* One read: what was held back first, else the connection; then the guard
+ * says how much of it passes. */
 static gssize
-guard_filter (SpGuardInput *self,
-              const void   *buffer,
-              gssize        n,
-              GError      **error)
+guard_read (SpGuardInput  *self,
+            void          *buffer,
+            gsize          count,
+            gboolean       blocking,
+            GCancellable  *cancellable,
+            GError       **error)
 {
-  if (n <= 0 || guard_scan (self, buffer, (gsize) n))
+  gboolean from_held = held (self) > 0;
+  SpWsGuardVerdict verdict;
+  const char *why;
+  gsize pass;
+  gssize n;
+
+  if (self->error != NULL)
+    {
+      repeat_error (self->error, error);
+      return -1;
+    }
+  if (count == 0)
+    return 0;
+
+  if (from_held)
+    {
+      n = (gssize) MIN (count, held (self));
+      memcpy (buffer, self->held + self->held_off, (gsize) n);
+    }
+  else if (blocking)
+    n = g_input_stream_read (G_INPUT_STREAM (self->base), buffer, count, cancellable, error);
+  else
+    n = g_pollable_input_stream_read_nonblocking (self->base, buffer, count, cancellable, error);
+  if (n <= 0)
     return n;
 
-  self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                             "A message of more than %" G_GUINT64_FORMAT " bytes, in fragments",
-                             self->limit);
-  if (self->output != NULL)
+  verdict = sp_ws_guard_scan (&self->guard, buffer, (gsize) n, &pass, &why);
+  if (verdict == SP_WS_GUARD_PASS)
+    pass = (gsize) n;
+  else if (verdict != SP_WS_GUARD_HEAD_END)
     {
-      queue_close_frame (self->output, SP_WS_CLOSE_TOO_BIG, SP_WS_CLOSE_TOO_BIG_REASON);
-      self->output->discard_input = TRUE;
+      guard_stop (self, verdict, why);
+      repeat_error (self->error, error);
+      return -1;
     }
-  repeat_error (self->error, error);
-  return -1;
+
+  if (from_held)
+    {
+      self->held_off += pass;
+      if (held (self) == 0)
+        {
+          g_clear_pointer (&self->held, g_free);
+          self->held_len = self->held_off = 0;
+        }
+    }
+  else if (pass < (gsize) n)
+    {
+      self->held = g_memdup2 ((const guint8 *) buffer + pass, (gsize) n - pass);
+      self->held_len = (gsize) n - pass;
+      self->held_off = 0;
+    }
+
+  return (gssize) pass;
 }
 
 static gssize
@@ -761,17 +725,7 @@ sp_guard_input_read (GInputStream  *stream,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  SpGuardInput *self = SP_GUARD_INPUT (stream);
-
-  if (self->error != NULL)
-    {
-      repeat_error (self->error, error);
-      return -1;
-    }
-  return guard_filter (self, buffer,
-                       g_input_stream_read (G_INPUT_STREAM (self->base), buffer, count,
-                                            cancellable, error),
-                       error);
+  return guard_read (SP_GUARD_INPUT (stream), buffer, count, TRUE, cancellable, error);
 }
 
 static gssize
@@ -780,17 +734,7 @@ sp_guard_input_read_nonblocking (GPollableInputStream *stream,
                                  gsize                 count,
                                  GError              **error)
 {
-  SpGuardInput *self = SP_GUARD_INPUT (stream);
-
-  if (self->error != NULL)
-    {
-      repeat_error (self->error, error);
-      return -1;
-    }
-  return guard_filter (self, buffer,
-                       g_pollable_input_stream_read_nonblocking (self->base, buffer, count,
-                                                                 NULL, error),
-                       error);
+  return guard_read (SP_GUARD_INPUT (stream), buffer, count, FALSE, NULL, error);
 }
 
 static gboolean
@@ -804,17 +748,25 @@ sp_guard_input_is_readable (GPollableInputStream *stream)
 {
   SpGuardInput *self = SP_GUARD_INPUT (stream);
 
-  return self->error != NULL || g_pollable_input_stream_is_readable (self->base);
+  return self->error != NULL || held (self) > 0 ||
+         g_pollable_input_stream_is_readable (self->base);
 }
 
+/* With bytes held back (or a stop to report) the stream is readable now,
+ * whatever the connection is. */
 static GSource *
 sp_guard_input_create_source (GPollableInputStream *stream,
                               GCancellable         *cancellable)
 {
   SpGuardInput *self = SP_GUARD_INPUT (stream);
-  g_autoptr(GSource) base_source = g_pollable_input_stream_create_source (self->base, NULL);
+  g_autoptr(GSource) child = NULL;
 
-  return g_pollable_source_new_full (stream, base_source, cancellable);
+  if (self->error != NULL || held (self) > 0)
+    child = g_timeout_source_new (0);
+  else
+    child = g_pollable_input_stream_create_source (self->base, NULL);
+
+  return g_pollable_source_new_full (stream, child, cancellable);
 }
 
 /* The connection is closed by SpConnStream. */
@@ -833,6 +785,7 @@ sp_guard_input_finalize (GObject *object)
 
   g_clear_error (&self->error);
   g_clear_object (&self->base);
+  g_free (self->held);
 
   G_OBJECT_CLASS (sp_guard_input_parent_class)->finalize (object);
 }
@@ -860,7 +813,7 @@ sp_guard_input_pollable_iface_init (GPollableInputStreamInterface *iface)
 static void
 sp_guard_input_init (SpGuardInput *self)
 {
-  self->state = GUARD_HTTP;
+  sp_ws_guard_init_http (&self->guard);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1067,10 +1020,24 @@ void
 sp_conn_stream_limit_messages (SpConnStream *self,
                                guint64       max_message_size)
 {
+  SpGuardInput *input;
+
   g_return_if_fail (SP_IS_CONN_STREAM (self));
 
-  if (self->input != NULL)
-    self->input->limit = max_message_size;
+  input = self->input;
+  if (input == NULL || input->error != NULL || sp_ws_guard_in_frames (&input->guard))
+    return;
+  input->limit = max_message_size;
+  /* libsoup upgraded the request whose head the guard passed last; had
+   * anything after that head been passed on, the guard could not know where
+   * the frames begin. libsoup reads nothing between the head and the
+   * upgrade, so this is a safety net. */
+  if (!sp_ws_guard_at_head_start (&input->guard))
+    {
+      guard_stop (input, SP_WS_GUARD_PROTOCOL, "Data before the handshake completed");
+      return;
+    }
+  sp_ws_guard_begin_frames (&input->guard, max_message_size);
 }
 
 gboolean

@@ -38,6 +38,9 @@ G_DECLARE_FINAL_TYPE (SpConnStream, sp_conn_stream, SP, CONN_STREAM, GIOStream)
 #define SP_WS_OPCODE_CLOSE  0x8
 #define SP_WS_OPCODE_PING   0x9
 
+/* The close for a frame no peer may send (RFC 6455, 7.4.1). */
+#define SP_WS_CLOSE_PROTOCOL        1002
+
 /* The close for a message over the size limit (RFC 6455, 7.4.1). */
 #define SP_WS_CLOSE_TOO_BIG         1009
 #define SP_WS_CLOSE_TOO_BIG_REASON  "Message too big"
@@ -71,10 +74,15 @@ void          sp_conn_stream_set_drained_func (SpConnStream            *self,
                                                SpConnStreamDrainedFunc  func,
                                                gpointer                 user_data);
 
-/* The upgrade happened: from now on a message (data frame and its
+/* Before the upgrade, requests the guard cannot read the end of exactly
+ * (sp-ws-guard.h) get a 400 and the connection ends.
+ *
+ * The upgrade happened: from now on a message (data frame and its
  * continuations) longer than @max_message_size stops the connection: a close
- * frame 1009 is queued and reads fail with G_IO_ERROR_MESSAGE_TOO_LARGE.
- * libsoup 3.2 bounds single frames but not the sum of fragments. */
+ * frame 1009 is queued and reads fail with G_IO_ERROR_MESSAGE_TOO_LARGE; so
+ * does a control frame over 125 bytes or in fragments, with 1002 and
+ * G_IO_ERROR_INVALID_DATA. libsoup 3.2 bounds single frames but not the sum
+ * of fragments, and takes pongs of any length. */
 void          sp_conn_stream_limit_messages  (SpConnStream *self,
                                               guint64       max_message_size);
 
