@@ -238,6 +238,16 @@ async def test_ping(server):
         check(before - 5e6 <= pong["ts"] <= after + 5e6,
               f"pong ts {pong['ts']} not server microseconds near [{before}, {after}]")
         await expect_pong(ws, "req-7", "ping with a string id")
+        # Ids that a parse and re-encode would change: they come back as sent,
+        # and the answer is still JSON Python reads.
+        for ident in ("1e400", "123456789012345678901234567890", '"\\u0000"', '{"a": [1, "]"]}'):
+            await ws.send('{"type":"ping","id":' + ident + "}")
+            while True:
+                raw = await recv(ws)
+                if '"type":"pong"' in raw:
+                    break
+            check(f'"id":{ident}' in raw, f"ping with id {ident} answered {raw!r}")
+            check(json.loads(raw)["type"] == "pong", f"the pong is not JSON: {raw!r}")
         await ws.send(json.dumps({"type": "hello"}))
         w, _ = await recv_until(ws, is_type("welcome"), "welcome in reply to hello")
         check(w.get("symbols") == DEFAULT_SYMBOLS, f"welcome after hello: {w}")

@@ -212,6 +212,30 @@ test_commands (void)
   g_assert_cmpstr (command->id_json, ==, "\"x\"");
   g_clear_pointer (&command, sp_command_free);
 
+  /* The id goes back as it came, whatever a double or a re-encoding would make of it. */
+  {
+    static const struct { const char *text; const char *id; } ids[] = {
+      { "{\"type\":\"ping\",\"id\":1e400}", "1e400" },
+      { "{\"type\":\"ping\",\"id\":123456789012345678901234567890}", "123456789012345678901234567890" },
+      { "{\"type\":\"ping\",\"id\":-0.0}", "-0.0" },
+      { "{\"type\":\"ping\",\"id\":\"\\u0000\"}", "\"\\u0000\"" },
+      { "{\"type\":\"ping\",\"id\":\"a\\\"}\"}", "\"a\\\"}\"" },
+      { "{ \"type\" : \"ping\" , \"id\" : { \"a\" : [1, \"]\"] } }", "{ \"a\" : [1, \"]\"] }" },
+      { "{\"id\":1,\"type\":\"ping\",\"id\":2}", "2" },
+      { "{\"type\":\"ping\",\"\\u0069d\":true}", "true" },
+      { "{\"type\":\"ping\",\"idx\":1,\"id\":null}", "null" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_clear_pointer (&command, sp_command_free);
+        command = sp_command_parse (ids[i].text, strlen (ids[i].text), &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (command->id_json, ==, ids[i].id);
+      }
+    g_clear_pointer (&command, sp_command_free);
+  }
+
   text = "{\"type\":\"unsubscribe\",\"symbols\":[\"GLOBEX\"]}";
   command = sp_command_parse (text, strlen (text), &error);
   g_assert_no_error (error);

@@ -1,6 +1,8 @@
 /* The StockPush wire protocol: hand-formatted JSON on the hot path, json-glib for commands. */
 #include "config.h"
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "sp-json.h"
@@ -298,6 +300,140 @@ parse_symbols (JsonObject  *object,
   return g_strv_builder_end (builder);
 }
 
+/* The raw text of JSON the parser already took as valid: spans, not values,
+ * so that an "id" goes back exactly as it came (1e400 stays 1e400, a number
+ * of 30 digits keeps them, "\u0000" stays escaped). NULL where the text is
+ * not the plain JSON this expects: the caller then refuses the id. */
+static const char *
+skip_space (const char *p,
+            const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+static const char *
+skip_string (const char *p,
+             const char *end)
+{
+  if (p >= end || *p != '"')
+    return NULL;
+  for (p++; p < end; p++)
+    {
+      if (*p == '\\')
+        p++;
+      else if (*p == '"')
+        return p + 1;
+    }
+  return NULL;
+}
+
+static const char *
+skip_value (const char *p,
+            const char *end)
+{
+  int depth = 0;
+
+  if (p >= end)
+    return NULL;
+  do
+    {
+      if (*p == '"')
+        p = skip_string (p, end);
+      else if (*p == '{' || *p == '[')
+        depth++, p++;
+      else if (*p == '}' || *p == ']')
+        {
+          if (--depth < 0)
+            return NULL;
+          p++;
+        }
+      else if (depth == 0)
+        {
+          const char *start = p;
+
+          while (p < end && strchr (",}] \t\n\r", *p) == NULL)
+            p++;
+          return p > start ? p : NULL;
+        }
+      else
+        p++;
+    }
+  while (p != NULL && p < end && depth > 0);
+
+  return depth == 0 ? p : NULL;
+}
+
+/* Whether the key spanning [@key, @key_end) (quotes included) names @name. */
+static gboolean
+key_is (const char *key,
+        const char *key_end,
+        const char *name)
+{
+  g_autofree char *raw = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (memchr (key, '\\', (gsize) (key_end - key)) == NULL)
+    return (gsize) (key_end - key) == strlen (name) + 2 &&
+           strncmp (key + 1, name, strlen (name)) == 0;
+  raw = g_strndup (key, (gsize) (key_end - key));
+  node = json_from_string (raw, NULL);
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         g_strcmp0 (json_node_get_string (node), name) == 0;
+}
+
+/* The text of the top-level object's last member @name, as received, or
+ * NULL (with *@readable FALSE when the text could not be followed). */
+static char *
+raw_member (const char *text,
+            gsize       length,
+            const char *name,
+            gboolean   *readable)
+{
+  const char *end = text + length;
+  const char *p = skip_space (text, end);
+  const char *found = NULL, *found_end = NULL;
+
+  *readable = FALSE;
+  if (p >= end || *p != '{')
+    return NULL;
+  p = skip_space (p + 1, end);
+  if (p < end && *p == '}')
+    {
+      *readable = TRUE;
+      return NULL;
+    }
+  while (p < end)
+    {
+      const char *key = p, *key_end = skip_string (p, end), *value, *value_end;
+
+      if (key_end == NULL)
+        return NULL;
+      p = skip_space (key_end, end);
+      if (p >= end || *p != ':')
+        return NULL;
+      value = skip_space (p + 1, end);
+      value_end = skip_value (value, end);
+      if (value_end == NULL)
+        return NULL;
+      if (key_is (key, key_end, name))
+        found = value, found_end = value_end;
+      p = skip_space (value_end, end);
+      if (p < end && *p == ',')
+        p = skip_space (p + 1, end);
+      else if (p < end && *p == '}')
+        {
+          *readable = TRUE;
+          return found != NULL ? g_strndup (found, (gsize) (found_end - found)) : NULL;
+        }
+      else
+        return NULL;
+    }
+
+  return NULL;
+}
+
 SpCommand *
 sp_command_parse (const char  *text,
                   gsize        length,
@@ -308,7 +444,6 @@ sp_command_parse (const char  *text,
   g_autoptr(GError) local_error = NULL;
   JsonObject *object;
   JsonNode *root;
-  JsonNode *id;
   const char *type;
 
   g_return_val_if_fail (text != NULL, NULL);
@@ -357,9 +492,21 @@ sp_command_parse (const char  *text,
 
   command = g_new0 (SpCommand, 1);
 
-  id = json_object_get_member (object, "id");
-  if (id != NULL)
-    command->id_json = json_to_string (id, FALSE);
+  /* The id goes back as its own text: re-encoded, numbers past a double's
+   * range or precision and some escapes would come back changed. */
+  if (json_object_has_member (object, "id"))
+    {
+      gboolean readable;
+
+      command->id_json = raw_member (text, length, "id", &readable);
+      if (command->id_json == NULL)
+        {
+          g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
+                               "The \"id\" member could not be read back as it was sent; "
+                               "use a string or a plain number");
+          return NULL;
+        }
+    }
 
   if (g_str_equal (type, "hello"))
     command->type = SP_COMMAND_HELLO;
