@@ -996,6 +996,25 @@ on_early (SoupServer        *soup,
       return;
     }
 
+  /* RFC 6455, 4.2.2: a version we do not speak is told the one we do. */
+  if (upgrade)
+    {
+      const char *version = soup_message_headers_get_one (request, "Sec-WebSocket-Version");
+
+      if (version != NULL && !g_str_equal (version, "13"))
+        {
+          g_autofree char *shown = g_utf8_make_valid (version, MIN (strlen (version), 20));
+          g_autofree char *text =
+            g_strdup_printf ("This server speaks WebSocket version 13 (RFC 6455); the client "
+                             "asked for version %s", shown);
+
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Sec-WebSocket-Version", "13");
+          refuse (msg, 426, text);
+          return;
+        }
+    }
+
   if (upgrade && !origin_allowed (engine, request, &why))
     {
       refuse (msg, SOUP_STATUS_FORBIDDEN, why);

@@ -144,6 +144,11 @@ async def c2_5(conn):
     await conn.expect_close({1002})
 
 
+async def c2_x_pong(conn):
+    conn.frame(0xA, b"p" * 126)
+    await conn.expect_close({1002})
+
+
 async def c3_1(conn):
     conn.frame(1, PING, rsv=1)
     await conn.expect_close({1002})
@@ -233,6 +238,7 @@ CASES = [
     case("2.1", "a ping without payload → an empty pong", c2_1),
     case("2.3", "a ping with 125 binary bytes → a pong echoing them", c2_3),
     case("2.5", "a ping with 126 bytes → 1002", c2_5),
+    case("2.x", "an unsolicited pong with 126 bytes → 1002 (control frames ≤ 125, §5.5)", c2_x_pong),
     case("3.1", "RSV1 set without an extension → 1002", c3_1),
     case("3.7", "all reserved bits on a ping → 1002", c3_7),
     case("4.1.1", "reserved data opcode 3 → 1002", c4_1_1),
@@ -309,6 +315,23 @@ async def bad_handshakes(server):
           f"{server.connected() - before} client entries for {len(cases)} valid clients")
 
 
+async def version_negotiation(server):
+    """RFC 6455, 4.2.2: a version the server does not speak gets 426 Upgrade
+    Required and the versions it does, in Sec-WebSocket-Version."""
+    for version in ("8", "12", "14"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        try:
+            writer.write(handshake_without(server.port, "Sec-WebSocket-Version", version))
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        finally:
+            writer.transport.abort()
+        lines = head.decode(errors="replace").split("\r\n")
+        check(lines[0].startswith("HTTP/1.1 426 "), f"version {version}: answered {lines[0]!r}")
+        versions = [line.split(":", 1)[1].strip() for line in lines
+                    if line.lower().startswith("sec-websocket-version:")]
+        check(versions == ["13"], f"version {version}: Sec-WebSocket-Version {versions}")
+
+
 async def endless_fragments(server):
     """libsoup 3.2.3 assembles a fragmented message without a bound (upstream
     fixed it in 3.7.1); StockPush counts the fragments in the stream it hands
@@ -334,6 +357,8 @@ async def main():
                            "200 headers, 70 KiB of headers, garbage, a TLS hello): 4xx or closed, "
                            "no client entry, a valid client at once after each",
                       lambda: bad_handshakes(server), limit=150)
+        await run_one(tap, "version 8, 12, 14 → 426 with Sec-WebSocket-Version: 13",
+                      lambda: version_negotiation(server))
         await run_one(tap, "10.1.1 a message in endless fragments → 1009, the server serves on",
                       lambda: endless_fragments(server), limit=6)
         await run_one(tap, "after it, a valid client at once", lambda: still_serving(server.port))
