@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """StockPush's stream client (`stockpush --headless --connect URL --reconnect`) when the
 server fails it: a text frame that is not UTF-8, a close frame with code 0 or 1005
-(neither may be on the wire), an endless stream of 1 MiB frames, and the real
-StockPush server killed with SIGKILL mid-stream and started again on the same port.
+(neither may be on the wire), a pong over 125 bytes, one message in endless
+fragments, the registered close codes 1012-1014 (normal closes), an endless stream of
+1 MiB frames, and the real StockPush server killed with SIGKILL mid-stream and started
+again on the same port.
 
 What must hold: the client says what went wrong (its close code on the wire and on
 its status line), keeps running, reconnects with backoff and reads prices again; under
@@ -132,13 +134,13 @@ def start_misbehaving(scenario, seconds=None):
     return server, m.group(0)
 
 
-def start_client(url, verbose=True):
+def start_client(url, verbose=True, extra=()):
     env = dict(os.environ)
     # Under AddressSanitizer freed memory waits in a quarantine (256 MiB by default)
     # that would read as growth: keep it small so RSS means something.
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"
     return Proc([STOCKPUSH, "--headless", "--connect", url, "--reconnect"]
-                + (["--verbose"] if verbose else []), env)
+                + (["--verbose"] if verbose else []) + list(extra), env)
 
 
 def no_crash_signs(proc):
@@ -160,18 +162,30 @@ def short(lines, n=12):
 
 # --- invalid UTF-8 and the close codes that must never be on the wire -----------
 
+FRAGMENT_LIMIT = 1024 * 1024   # the client's --max-message-size for the fragment flood
+
 FAULTS = {
-    # scenario: (its price, the close code the client must send, and show, and the reason shown)
-    "bad-utf8": ("103.00", 1007, "the server sent a text message that is not valid UTF-8"),
-    "close-0": ("108.00", 1002, "the server broke the WebSocket protocol"),
-    "close-1005": ("109.00", 1002, "the server broke the WebSocket protocol"),
+    # scenario: (its price, the close code the client must send on the wire, the code
+    # it must show, and the reason shown)
+    "bad-utf8": ("103.00", 1007, 1007, "the server sent a text message that is not valid UTF-8"),
+    "close-0": ("108.00", 1002, 1002, "the server broke the WebSocket protocol"),
+    "close-1005": ("109.00", 1002, 1002, "the server broke the WebSocket protocol"),
+    "pong-126": ("111.00", 1002, 1002,
+                 "the server broke the WebSocket protocol: A control frame longer than 125 bytes"),
+    "fragments": ("112.00", 1009, 1009, "the server sent a message larger than this connection "
+                  f"accepts ({FRAGMENT_LIMIT} bytes)"),
+    # Registered codes: a normal close with that meaning (libsoup 3.2 alone took them
+    # for protocol errors and answered 1002); the client answers 1000 and reconnects.
+    "close-1012": ("113.00", 1000, 1012, "restarting"),
+    "close-1013": ("114.00", 1000, 1013, "busy"),
+    "close-1014": ("115.00", 1000, 1014, "upstream"),
 }
 
 
 def test_fault(scenario):
-    price, code, reason = FAULTS[scenario]
+    price, code, shown_code, reason = FAULTS[scenario]
     server, url = start_misbehaving(scenario)
-    client = start_client(url)
+    client = start_client(url, extra=["--max-message-size", str(FRAGMENT_LIMIT)])
     try:
         # Two connections, each ending in the fault: the client must come back by itself.
         replies = server.wait_for(r"client (close \S+|closed|sent no)", count=2, timeout=10)
@@ -193,14 +207,17 @@ def test_fault(scenario):
         tap.add(prices.count(price) >= 2 and all(p == price for p in prices),
                 f"{scenario}: the price before the fault is read on every connection, "
                 f"nothing else is", f"prices: {prices}")
-        expected = f"Connection closed: code {code}, {reason}; reconnecting in "
+        expected = f"Connection closed: code {shown_code}, {reason}; reconnecting in "
         tap.add(len(shown) >= 2 and all(line.startswith(expected) for line in shown),
-                f"{scenario}: the status line says 'code {code}, {reason}' and that it reconnects",
-                f"status lines: {shown}\nexpected each to start with {expected!r}")
-        logged = [line for line in client.lines("err") if re.search(r"→ close \d+ B", line)]
-        tap.add(logged and all(f"code {code} {reason}" in line for line in logged),
-                f"{scenario}: the frame log shows the client's close {code} and why",
-                f"logged closes: {logged}")
+                f"{scenario}: the status line says 'code {shown_code}, {reason}' and that it "
+                f"reconnects", f"status lines: {shown}\nexpected each to start with {expected!r}")
+        if code == shown_code:
+            logged = [line for line in client.lines("err") if re.search(r"→ close \d+ B", line)]
+            close_reason = "Message too big" if code == 1009 else reason.split(": ")[-1]
+            tap.add(logged and all(f"code {code} " in line and close_reason in line
+                                   for line in logged),
+                    f"{scenario}: the frame log shows the client's close {code} and why",
+                    f"logged closes: {logged}")
         tap.add(status == 0, f"{scenario}: the client kept running and exits 0 on SIGTERM "
                 f"(exit {status}, {took:.1f} s)", short(client.lines("err")))
         ok, bad = no_crash_signs(client)
@@ -318,6 +335,53 @@ def test_endless():
         server.kill()
 
 
+# --- one message in endless fragments, RSS watched ---------------------------------
+
+def test_fragments_memory():
+    """Each connection gets one text message in 60 KB continuation frames that never
+    end; the client must close each at its limit (1 MiB here), reconnect, and its RSS
+    stay flat for 10 s. (libsoup 3.2 alone kept every fragment: +786 MiB in 5 s.)"""
+    server, url = start_misbehaving("fragments", FLOOD_SECONDS)
+    client = start_client(url, verbose=False, extra=["--max-message-size", str(FRAGMENT_LIMIT)])
+    try:
+        server.wait_for(r"fragments: \d+ frames", timeout=5)
+        base_rss = client.rss_mib()
+        peak = base_rss
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < RSS_WINDOW and base_rss is not None:
+            time.sleep(0.2)
+            rss = client.rss_mib()
+            if rss is None:
+                break
+            peak = max(peak, rss)
+            if peak - base_rss > RSS_ABORT:
+                break
+        closes = re.findall(r"client close (\d+)", "\n".join(server.lines()))
+        offered = sum(int(n) for n in re.findall(r"fragments: \d+ frames, (\d+) bytes in",
+                                                 "\n".join(server.lines()))) / MIB
+        note(f"fragments: RSS {base_rss} → peak {peak} MiB over {RSS_WINDOW:.0f} s; "
+             f"{len(closes)} connections closed by the client ({closes[:4]}), "
+             f"{offered:.0f} MiB offered on those")
+        alive = client.proc.poll() is None
+        tap.add(alive and base_rss is not None, "fragments: the client is still running",
+                short(client.lines("err")))
+        tap.add(closes and all(c == "1009" for c in closes),
+                f"fragments: every connection closed by the client with 1009 on the wire "
+                f"({len(closes)})", "\n".join(server.lines()[-6:]))
+        # At most one message's worth (1 MiB, in a buffer that may double), not the flood's.
+        tap.add(base_rss is not None and peak - base_rss < 6,
+                f"fragments: the client's RSS stays flat "
+                f"(+{(peak or 0) - (base_rss or 0):.1f} MiB over {RSS_WINDOW:.0f} s, "
+                f"{offered:.0f} MiB offered)")
+        status, took = client.stop()
+        tap.add(status == 0, f"fragments: the client exits 0 on SIGTERM ({status}, {took:.1f} s)")
+        ok, bad = no_crash_signs(client)
+        tap.add(ok, "fragments: no warnings, criticals or sanitizer reports", "\n".join(bad))
+    finally:
+        client.kill()
+        server.kill()
+
+
 # --- the real server killed with SIGKILL mid-stream ---------------------------------
 
 def start_stockpush_server(port):
@@ -393,9 +457,8 @@ def test_sigkill():
 
 
 def main():
-    tests = [("bad-utf8", lambda: test_fault("bad-utf8")),
-             ("close-0", lambda: test_fault("close-0")),
-             ("close-1005", lambda: test_fault("close-1005")),
+    tests = [(name, lambda name=name: test_fault(name)) for name in FAULTS] + [
+             ("fragments-memory", test_fragments_memory),
              ("endless", test_endless),
              ("sigkill", test_sigkill)]
     only = sys.argv[1:]

@@ -34,6 +34,7 @@ struct _SpQueueOutput
   GSource               *drain;      /* waiting for room, while queue is not empty */
   GError                *error;      /* the write that failed: every later one fails too */
   gboolean               closed;     /* no more writes */
+  gboolean               masked;     /* a client's: our close frames are masked */
 
   /* Closing with bytes still queued: lingers for them. */
   gboolean               lingering;
@@ -268,22 +269,39 @@ queue_write (SpQueueOutput      *self,
   return TRUE;
 }
 
-/* A close frame: @code, then @reason (at most 123 bytes of UTF-8). */
+/* A close frame: @code, then @reason (at most 123 bytes of UTF-8); masked
+ * on a client's connection (RFC 6455, 5.3). */
 static gboolean
 queue_close_frame (SpQueueOutput *self,
                    guint16        code,
                    const char    *reason)
 {
-  guint8 header[10];
+  guint8 header[14];
   guint8 payload[2 + 123];
   gsize reason_len = MIN (strlen (reason), sizeof payload - 2);
+  gsize header_len;
   struct iovec iov[2];
 
+  /* Cut at a character's start: the reason must stay valid UTF-8. */
+  while (reason_len > 0 && reason_len < strlen (reason) && (reason[reason_len] & 0xc0) == 0x80)
+    reason_len--;
   payload[0] = (guint8) (code >> 8);
   payload[1] = (guint8) code;
   memcpy (payload + 2, reason, reason_len);
+  header_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, 2 + reason_len);
+  if (self->masked)
+    {
+      guint32 key = g_random_int ();
+      guint8 *mask = header + header_len;
+
+      header[1] |= 0x80;
+      memcpy (mask, &key, 4);
+      header_len += 4;
+      for (gsize i = 0; i < 2 + reason_len; i++)
+        payload[i] ^= mask[i % 4];
+    }
   iov[0].iov_base = header;
-  iov[0].iov_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, 2 + reason_len);
+  iov[0].iov_len = header_len;
   iov[1].iov_base = payload;
   iov[1].iov_len = 2 + reason_len;
 
@@ -585,8 +603,11 @@ struct _SpGuardInput
   GPollableInputStream  *base;
   SpQueueOutput         *output;     /* the connection's: for the refusal (not owned) */
   GError                *error;      /* the stop, repeated to every later read */
+  guint                  stop_code;  /* the close code (or HTTP status) it sent */
+  char                  *stop_reason;
 
   SpWsGuard              guard;
+  gboolean               client;     /* the viewer's connection */
   guint64                limit;
   /* Read from the connection but not passed on yet: what followed a
    * request's head. At most one read's worth, never added to: while it is
@@ -640,6 +661,9 @@ guard_stop (SpGuardInput     *self,
     self->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, why);
   g_clear_pointer (&self->held, g_free);
   self->held_len = self->held_off = 0;
+  self->stop_code = verdict == SP_WS_GUARD_BAD_REQUEST ? 400
+                    : verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG : SP_WS_CLOSE_PROTOCOL;
+  self->stop_reason = g_strdup (verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG_REASON : why);
 
   if (self->output == NULL || self->output->closed)
     return;
@@ -698,6 +722,10 @@ guard_read (SpGuardInput  *self,
       repeat_error (self->error, error);
       return -1;
     }
+  /* A server's close with 1012..1014 reaches libsoup as 1000 (sp-ws-guard.h). */
+  if (self->client && sp_ws_guard_close_rewrite_at (&self->guard) >= 0 &&
+      (gsize) sp_ws_guard_close_rewrite_at (&self->guard) < pass)
+    ((guint8 *) buffer)[sp_ws_guard_close_rewrite_at (&self->guard)] = 0xe8;
 
   if (from_held)
     {
@@ -786,6 +814,7 @@ sp_guard_input_finalize (GObject *object)
   g_clear_error (&self->error);
   g_clear_object (&self->base);
   g_free (self->held);
+  g_free (self->stop_reason);
 
   G_OBJECT_CLASS (sp_guard_input_parent_class)->finalize (object);
 }
@@ -914,19 +943,13 @@ sp_conn_stream_init (SpConnStream *self)
 {
 }
 
-SpConnStream *
-sp_conn_stream_new (GIOStream    *base,
-                    GSocket      *socket,
-                    GMainContext *context)
+static SpConnStream *
+conn_stream_new (GIOStream    *base,
+                 GSocket      *socket,
+                 GMainContext *context)
 {
   SpConnStream *self;
   SpQueueOutput *output;
-
-  g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
-  g_return_val_if_fail (socket == NULL || G_IS_SOCKET (socket), NULL);
-  g_return_val_if_fail (socket != NULL ||
-                        G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (base)), NULL);
-  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)), NULL);
 
   output = g_object_new (SP_TYPE_QUEUE_OUTPUT, NULL);
   output->base = g_object_ref (base);
@@ -948,6 +971,68 @@ sp_conn_stream_new (GIOStream    *base,
   self->input->output = output;
 
   return self;
+}
+
+#define BASE_IS_USABLE(base, socket)                                                         \
+  (G_IS_IO_STREAM (base) && (socket == NULL || G_IS_SOCKET (socket)) &&                      \
+   (socket != NULL || G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (base))) && \
+   G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)))
+
+SpConnStream *
+sp_conn_stream_new (GIOStream    *base,
+                    GSocket      *socket,
+                    GMainContext *context)
+{
+  g_return_val_if_fail (BASE_IS_USABLE (base, socket), NULL);
+
+  return conn_stream_new (base, socket, context);
+}
+
+SpConnStream *
+sp_conn_stream_new_client (GIOStream    *base,
+                           GSocket      *socket,
+                           GMainContext *context,
+                           GBytes       *early,
+                           guint64       max_message_size)
+{
+  SpConnStream *self;
+  gsize size = 0;
+  const guint8 *data;
+
+  g_return_val_if_fail (BASE_IS_USABLE (base, socket), NULL);
+
+  self = conn_stream_new (base, socket, context);
+  self->output->masked = TRUE;
+  self->input->client = TRUE;
+  self->input->limit = max_message_size;
+  sp_ws_guard_begin_frames (&self->input->guard, max_message_size);
+  data = early != NULL ? g_bytes_get_data (early, &size) : NULL;
+  if (size > 0)
+    {
+      self->input->held = g_memdup2 (data, size);
+      self->input->held_len = size;
+    }
+
+  return self;
+}
+
+guint
+sp_conn_stream_get_peer_close_code (SpConnStream *self)
+{
+  g_return_val_if_fail (SP_IS_CONN_STREAM (self), 0);
+
+  return self->input != NULL ? sp_ws_guard_get_peer_close_code (&self->input->guard) : 0;
+}
+
+guint
+sp_conn_stream_get_stop (SpConnStream  *self,
+                         const char   **reason)
+{
+  g_return_val_if_fail (SP_IS_CONN_STREAM (self), 0);
+
+  if (reason != NULL)
+    *reason = self->input != NULL ? self->input->stop_reason : NULL;
+  return self->input != NULL ? self->input->stop_code : 0;
 }
 
 gsize

@@ -50,6 +50,28 @@ SpConnStream *sp_conn_stream_new             (GIOStream    *base,
                                               GSocket      *socket,
                                               GMainContext *context);
 
+/* The stream of a connection the viewer opened and did the handshake on
+ * itself: frames from the first byte (@early: what came after the
+ * response's head), a message over @max_message_size (0: no limit) or a
+ * frame no server may send stops it as above, with a masked close frame;
+ * writes queue in order as for a server's stream. */
+SpConnStream *sp_conn_stream_new_client      (GIOStream    *base,
+                                              GSocket      *socket,
+                                              GMainContext *context,
+                                              GBytes       *early,
+                                              guint64       max_message_size);
+
+/* Why the stream stopped the connection itself, if it did: the close code
+ * it sent (or 400 for a request it refused), and the reason; 0 if not. */
+guint         sp_conn_stream_get_stop        (SpConnStream  *self,
+                                              const char   **reason);
+
+/* The code in the peer's first close frame, 0 before one came. (On a
+ * client's stream a server's 1012, 1013 or 1014 reaches libsoup as 1000,
+ * which libsoup 3.2 would otherwise take for a protocol error: the true
+ * code is this one.) */
+guint         sp_conn_stream_get_peer_close_code (SpConnStream *self);
+
 /* One unmasked, unfragmented frame, as a server sends it. Returns FALSE when
  * the stream is closed or broken (nothing sent). */
 gboolean      sp_conn_stream_send_frame      (SpConnStream *self,

@@ -335,9 +335,10 @@ on_watch_state (SpStreamClient *client,
           gushort code = sp_stream_client_get_close_code (client);
           const char *reason = sp_stream_client_get_close_reason (client);
 
-          fprintf (stderr, "Connection closed by the server: code %u%s%s\n", code,
+          fprintf (stderr, "Connection closed by %s: code %u%s%s\n",
+                   sp_stream_client_get_closed_by_us (client) ? "stockpush" : "the server", code,
                    reason ? ", " : "", reason ? reason : "");
-          watch->status = code == 1000 || code == 1001 ? 0 : 1;
+          watch->status = code == 1000 || code == 1001 || (code >= 1012 && code <= 1014) ? 0 : 1;
         }
       g_main_loop_quit (watch->loop);
       break;

@@ -5,8 +5,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "sp-conn-stream.h"
 #include "sp-error.h"
 #include "sp-stream-client.h"
+#include "sp-ws-connect.h"
 #include "sp-ws-ping.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 15000
@@ -310,14 +312,13 @@ struct _SpStreamClient
 {
   GObject                  parent_instance;
 
-  SoupSession             *session;
+  char                    *user_agent;
   SpStreamOptions         *options;
   GUri                    *uri;
   SpPriceExtractor        *extractor;
   GArray                  *points;        /* scratch, reused per message */
 
   /* One attempt at a time. */
-  SoupMessage             *msg;
   GCancellable            *cancellable;
   SoupWebsocketConnection *conn;
   guint                    connect_timeout_id;
@@ -327,6 +328,7 @@ struct _SpStreamClient
   SpStreamState            state;
   char                    *error;
   gushort                  local_close_code;  /* we closed for the server's bad data */
+  gboolean                 closed_by_us;      /* the last close was ours */
   char                    *local_close_reason;
   gushort                  close_code;
   char                    *close_reason;
@@ -562,9 +564,6 @@ clear_attempt (SpStreamClient *self)
   if (self->keepalive != NULL)
     g_source_destroy (self->keepalive);
   g_clear_pointer (&self->keepalive, g_source_unref);
-  if (self->msg != NULL)
-    g_signal_handlers_disconnect_by_data (self->msg, self);
-  g_clear_object (&self->msg);
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);
@@ -575,31 +574,23 @@ clear_attempt (SpStreamClient *self)
 }
 
 static void
-record_handshake (SpStreamClient *self,
-                  SoupMessage    *msg)
+record_handshake (SpStreamClient     *self,
+                  const SpWsExchange *exchange)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
   SpHandshakeRecord *record;
-  GUri *uri = soup_message_get_uri (msg);
-  guint status = soup_message_get_status (msg);
 
   record = g_new0 (SpHandshakeRecord, 1);
-  path = g_uri_get_query (uri) ? g_strconcat (g_uri_get_path (uri), "?", g_uri_get_query (uri), NULL)
-                               : g_strdup (*g_uri_get_path (uri) ? g_uri_get_path (uri) : "/");
-  record->request_text = sp_handshake_render_request (soup_message_get_method (msg), path,
-                                                      SOUP_HTTP_1_1,
-                                                      soup_message_get_request_headers (msg));
-  record->status = status;
-  if (status != 0)
-    record->response_text =
-      sp_handshake_render_response (soup_message_get_http_version (msg), status,
-                                    soup_message_get_reason_phrase (msg),
-                                    soup_message_get_response_headers (msg));
-
-  record->verified = sp_handshake_verify (soup_message_get_request_headers (msg), status,
-                                          soup_message_get_response_headers (msg),
-                                          &record->derivation, &error);
+  record->request_text = g_strdup (exchange->request_text);
+  record->status = exchange->status;
+  if (exchange->status != 0)
+    record->response_text = sp_handshake_render_response (exchange->version, exchange->status,
+                                                          exchange->reason, exchange->response);
+  if (exchange->response != NULL)
+    record->verified = sp_handshake_verify (exchange->request, exchange->status,
+                                            exchange->response, &record->derivation, &error);
+  else
+    g_set_error_literal (&error, SP_ERROR, SP_ERROR_HANDSHAKE, "The server did not answer");
   if (error != NULL)
     record->verify_error = g_strdup (error->message);
 
@@ -609,8 +600,9 @@ record_handshake (SpStreamClient *self,
 }
 
 static char *
-describe_connect_error (SpStreamClient *self,
-                        const GError   *error)
+describe_connect_error (SpStreamClient     *self,
+                        const GError       *error,
+                        const SpWsExchange *exchange)
 {
   const char *host = g_uri_get_host (self->uri);
   int port = g_uri_get_port (self->uri);
@@ -653,14 +645,20 @@ describe_connect_error (SpStreamClient *self,
   if (error->domain == G_TLS_ERROR)
     return g_strdup_printf ("Secure connection to %s failed: %s", endpoint, error->message);
 
-  if (error->domain == SOUP_WEBSOCKET_ERROR && self->handshake != NULL)
+  if (error->domain == SOUP_WEBSOCKET_ERROR && exchange != NULL)
     {
-      if (self->handshake->status == 0)
-        return g_strdup_printf ("%s closed the connection without answering the handshake",
-                                endpoint);
-      if (self->handshake->verify_error != NULL)
-        return g_strdup_printf ("Handshake with %s failed: %s", endpoint,
-                                self->handshake->verify_error);
+      if (exchange->status == 0 && g_error_matches (error, SOUP_WEBSOCKET_ERROR,
+                                                    SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET))
+        return g_strdup_printf ("%s closed the connection without answering the handshake "
+                                "(%s)", endpoint, error->message);
+      /* A refusal: the status, and the reason the server gave. */
+      if (exchange->status != 0 && exchange->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
+        return g_strdup_printf ("%s answered %u %s instead of 101 Switching Protocols%s%s",
+                                endpoint, exchange->status,
+                                exchange->reason ? exchange->reason : "",
+                                exchange->body_start ? " — " : "",
+                                exchange->body_start ? exchange->body_start : "");
+      return g_strdup_printf ("Handshake with %s failed: %s", endpoint, error->message);
     }
 
   return g_strdup_printf ("Could not connect to %s: %s", endpoint, error->message);
@@ -727,7 +725,9 @@ stream_ended (SpStreamClient *self)
       return;
     }
 
-  if (self->options->auto_reconnect && self->ever_open)
+  /* 1012 (service restart) and 1013 (try again later) ask for a reconnect. */
+  if (self->ever_open && (self->options->auto_reconnect ||
+                          self->close_code == 1012 || self->close_code == 1013))
     schedule_reconnect (self);
   else
     set_state (self, SP_STREAM_CLOSED);
@@ -790,13 +790,40 @@ on_conn_error (SoupWebsocketConnection *conn,
 {
   SpStreamClient *self = user_data;
   g_autoptr(SpFrame) frame = NULL;
+  g_autofree char *guard_why = NULL;
+  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
+  const char *stop_reason = NULL;
+  guint stop = SP_IS_CONN_STREAM (stream) ? sp_conn_stream_get_stop (SP_CONN_STREAM (stream),
+                                                                      &stop_reason) : 0;
   const char *why;
+
+  /* The guard under libsoup stopped the connection (its close frame is on
+   * its way): a message over the limit, or a frame no server may send. */
+  if (stop != 0 && self->local_close_code == 0)
+    {
+      guard_why = stop == SOUP_WEBSOCKET_CLOSE_TOO_BIG
+                    ? g_strdup_printf ("the server sent a message larger than this connection "
+                                       "accepts (%" G_GUINT64_FORMAT " bytes)",
+                                       self->options->max_message_size)
+                    : g_strdup_printf ("the server broke the WebSocket protocol: %s",
+                                       stop_reason ? stop_reason : "");
+      self->local_close_code = (gushort) stop;
+      g_free (self->local_close_reason);
+      self->local_close_reason = g_strdup (guard_why);
+      set_error (self, guard_why);
+      frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code,
+                                  stop == SOUP_WEBSOCKET_CLOSE_TOO_BIG ? "Message too big"
+                                                                       : stop_reason);
+      emit_frame (self, frame);
+      return;
+    }
 
   /* libsoup closes the connection itself after bad data from the server,
    * with the close code as the error code: log that close as ours. */
   if (error->domain != SOUP_WEBSOCKET_ERROR || error->code < 1000 || error->code > 4999)
     {
-      set_error (self, error->message);
+      if (self->local_close_code == 0)
+        set_error (self, error->message);
       return;
     }
 
@@ -833,6 +860,14 @@ on_closed (SoupWebsocketConnection *conn,
   g_autoptr(SpFrame) frame = NULL;
   gushort code = soup_websocket_connection_get_close_code (conn);
   const char *reason = soup_websocket_connection_get_close_data (conn);
+  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
+  guint peer_code = SP_IS_CONN_STREAM (stream)
+                      ? sp_conn_stream_get_peer_close_code (SP_CONN_STREAM (stream)) : 0;
+
+  /* The server's own code, where libsoup was shown 1000 (sp-conn-stream.h). */
+  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL && peer_code >= 1012 && peer_code <= 1014)
+    code = (gushort) peer_code;
+  self->closed_by_us = self->local_close_code != 0;
 
   g_free (self->close_reason);
   if (self->local_close_code != 0)
@@ -863,8 +898,7 @@ on_closed (SoupWebsocketConnection *conn,
 }
 
 static gboolean
-on_accept_certificate (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
+on_accept_certificate (GTlsCertificate      *certificate,
                        GTlsCertificateFlags  errors,
                        gpointer              user_data)
 {
@@ -901,8 +935,10 @@ on_connected (GObject      *source,
   SoupWebsocketConnection *conn;
   gboolean current = attempt->serial == self->serial;
 
+  g_autoptr(SpWsExchange) exchange = NULL;
+
   g_free (attempt);
-  conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  conn = sp_ws_connect_finish (result, &exchange, &error);
 
   /* Superseded by a newer attempt or a disconnect. */
   if (!current || (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->timed_out))
@@ -914,19 +950,22 @@ on_connected (GObject      *source,
     }
 
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  if (self->msg != NULL)
-    record_handshake (self, self->msg);
+  if (exchange != NULL)
+    record_handshake (self, exchange);
 
   if (conn == NULL)
     {
-      message = describe_connect_error (self, error);
+      message = describe_connect_error (self, error, exchange);
       set_error (self, message);
       stream_ended (self);
       return;
     }
 
   self->conn = conn;
-  soup_websocket_connection_set_max_incoming_payload_size (conn, self->options->max_message_size);
+  /* The guard under it bounds whole messages (and so every frame) to
+   * max_message_size: libsoup's own frame limit would close without our
+   * close frame reaching the wire. */
+  soup_websocket_connection_set_max_incoming_payload_size (conn, 0);
   /* Our own pings, not libsoup's keepalive: these are logged and timed. */
   soup_websocket_connection_set_keepalive_interval (conn, 0);
   if (self->options->keepalive_s > 0)
@@ -976,8 +1015,7 @@ start_attempt (SpStreamClient *self)
   g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
   self->timed_out = FALSE;
 
-  self->msg = soup_message_new_from_uri (SOUP_METHOD_GET, self->uri);
-  headers = soup_message_get_request_headers (self->msg);
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   for (guint i = 0; self->options->headers != NULL && self->options->headers[i] != NULL; i++)
     {
       const char *line = self->options->headers[i];
@@ -987,7 +1025,6 @@ start_attempt (SpStreamClient *self)
 
       soup_message_headers_append (headers, name, value);
     }
-  g_signal_connect (self->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
 
   self->cancellable = g_cancellable_new ();
   self->connect_timeout_id =
@@ -996,9 +1033,10 @@ start_attempt (SpStreamClient *self)
                    on_connect_timeout, self);
 
   set_state (self, SP_STREAM_CONNECTING);
-  soup_session_websocket_connect_async (self->session, self->msg, self->options->origin,
-                                        self->options->protocols, G_PRIORITY_DEFAULT,
-                                        self->cancellable, on_connected, attempt);
+  sp_ws_connect_async (self->uri, self->options->origin, self->options->protocols, headers,
+                       self->user_agent, self->options->max_message_size, on_accept_certificate,
+                       self, self->cancellable, on_connected, attempt);
+  soup_message_headers_unref (headers);
 }
 
 gboolean
@@ -1284,6 +1322,14 @@ sp_stream_client_get_close_code (SpStreamClient *self)
   return self->close_code;
 }
 
+gboolean
+sp_stream_client_get_closed_by_us (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
+
+  return self->closed_by_us;
+}
+
 const char *
 sp_stream_client_get_close_reason (SpStreamClient *self)
 {
@@ -1350,9 +1396,6 @@ sp_stream_client_dispose (GObject *object)
     g_source_destroy (self->dispatch);
   g_clear_pointer (&self->dispatch, g_source_unref);
   clear_attempt (self);
-  if (self->session != NULL)
-    soup_session_abort (self->session);
-  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (sp_stream_client_parent_class)->dispose (object);
 }
@@ -1372,6 +1415,7 @@ sp_stream_client_finalize (GObject *object)
   g_clear_pointer (&self->local_close_reason, g_free);
   g_clear_pointer (&self->handshake, sp_handshake_record_free);
   g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
+  g_free (self->user_agent);
 
   G_OBJECT_CLASS (sp_stream_client_parent_class)->finalize (object);
 }
@@ -1471,9 +1515,9 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
 static void
 sp_stream_client_init (SpStreamClient *self)
 {
-  g_autofree char *user_agent = g_strdup_printf ("StockPush/%s ", PACKAGE_VERSION);
-
-  self->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
+  self->user_agent = g_strdup_printf ("StockPush/%s libsoup/%u.%u.%u", PACKAGE_VERSION,
+                                      soup_get_major_version (), soup_get_minor_version (),
+                                      soup_get_micro_version ());
   self->points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
   self->state = SP_STREAM_DISCONNECTED;

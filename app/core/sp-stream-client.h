@@ -107,6 +107,9 @@ const SpStreamOptions   *sp_stream_client_get_options          (SpStreamClient  
 const char              *sp_stream_client_get_error            (SpStreamClient        *self);
 gushort                  sp_stream_client_get_close_code       (SpStreamClient        *self);
 const char              *sp_stream_client_get_close_reason     (SpStreamClient        *self);
+/* Whether the last connection was closed by this client (for what the
+ * server sent: 1002, 1007, 1009), not by the server or the network. */
+gboolean                 sp_stream_client_get_closed_by_us     (SpStreamClient        *self);
 const SpHandshakeRecord *sp_stream_client_get_handshake        (SpStreamClient        *self);
 const SpCertificateInfo *sp_stream_client_get_rejected_certificate (SpStreamClient    *self);
 /* Seconds until the next attempt while RECONNECTING, else 0. */

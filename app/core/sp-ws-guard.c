@@ -12,6 +12,7 @@ sp_ws_guard_init_http (SpWsGuard *self)
 
   memset (self, 0, sizeof *self);
   self->stopped = SP_WS_GUARD_PASS;
+  self->rewrite_at = -1;
 }
 
 void
@@ -26,6 +27,18 @@ sp_ws_guard_begin_frames (SpWsGuard *self,
   self->header_need = 2;
   self->payload_left = 0;
   self->message_len = 0;
+}
+
+guint
+sp_ws_guard_get_peer_close_code (const SpWsGuard *self)
+{
+  return self->peer_close_code;
+}
+
+gssize
+sp_ws_guard_close_rewrite_at (const SpWsGuard *self)
+{
+  return self->rewrite_at;
 }
 
 gboolean
@@ -200,6 +213,14 @@ frame_begins (SpWsGuard *self)
     }
   self->payload_left = length;
 
+  /* The first close frame's code, read as its payload passes. */
+  self->in_close = opcode == 0x8 && self->peer_close_code == 0 && length >= 2;
+  self->close_read = 0;
+  self->close_masked = (self->header[1] & 0x80) != 0;
+  memset (self->close_mask, 0, sizeof self->close_mask);
+  if (self->close_masked)
+    memcpy (self->close_mask, self->header + header_size (self->header) - 4, 4);
+
   if (opcode & 0x8)
     {
       /* RFC 6455, 5.5: control frames are short and never fragmented. */
@@ -235,6 +256,26 @@ scan_frames (SpWsGuard    *self,
 
   while (i < size)
     {
+      if (self->payload_left > 0 && self->in_close)
+        {
+          /* The code, a byte at a time: it may come split over reads. */
+          guint8 b = data[i] ^ self->close_mask[self->close_read];
+
+          if (self->close_read == 0)
+            self->close_code_hi = b;
+          if (self->close_read == 1)
+            {
+              self->peer_close_code = ((guint) self->close_code_hi << 8) | b;
+              self->in_close = FALSE;
+              if (self->peer_close_code >= 1012 && self->peer_close_code <= 1014 &&
+                  !self->close_masked)
+                self->rewrite_at = (gssize) i;
+            }
+          self->close_read++;
+          self->payload_left--;
+          i++;
+          continue;
+        }
       if (self->payload_left > 0)
         {
           gsize take = (gsize) MIN ((guint64) (size - i), self->payload_left);
@@ -281,6 +322,7 @@ sp_ws_guard_scan (SpWsGuard     *self,
   g_return_val_if_fail (self != NULL, SP_WS_GUARD_PROTOCOL);
   g_return_val_if_fail (data != NULL || size == 0, SP_WS_GUARD_PROTOCOL);
 
+  self->rewrite_at = -1;
   if (self->stopped != SP_WS_GUARD_PASS)
     verdict = self->stopped;
   else if (self->frames)

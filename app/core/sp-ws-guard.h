@@ -58,6 +58,13 @@ typedef struct
   gsize            header_need;
   guint64          payload_left;
   guint64          message_len;
+  gboolean         in_close;     /* reading a close frame's payload */
+  guint            close_read;   /* of its code bytes */
+  guint8           close_code_hi;
+  guint8           close_mask[4];  /* all zeros when the frame is not masked */
+  gboolean         close_masked;
+  guint            peer_close_code;
+  gssize           rewrite_at;
 } SpWsGuard;
 
 /* A server's guard: the peer's bytes begin with HTTP requests. */
@@ -78,6 +85,18 @@ SpWsGuardVerdict sp_ws_guard_scan         (SpWsGuard     *self,
                                            gsize          size,
                                            gsize         *taken,
                                            const char   **why);
+
+/* The code of the first close frame the peer sent, 0 before one came. */
+guint            sp_ws_guard_get_peer_close_code (const SpWsGuard *self);
+
+/* libsoup 3.2 takes the registered codes 1012, 1013 and 1014 (service
+ * restart, try again later, bad gateway) in a server's close frame for a
+ * protocol error. After a scan, the offset in the bytes just scanned of the
+ * code's second byte when it must be changed to 0xE8 (1012..1014 to 1000: the
+ * first byte is the same) for libsoup to take the close as normal; -1 when
+ * nothing is to change. Only unmasked (server) close frames. The true code
+ * stays in sp_ws_guard_get_peer_close_code(). */
+gssize           sp_ws_guard_close_rewrite_at (const SpWsGuard *self);
 
 /* Whether the guard reads frames (after sp_ws_guard_begin_frames()). */
 gboolean         sp_ws_guard_in_frames    (const SpWsGuard *self);

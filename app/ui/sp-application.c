@@ -63,6 +63,19 @@ watch_from_options (const char   *url,
   g_variant_dict_lookup (options, "accept-certificate", "s", &stream->accepted_certificate);
   /* A script wants to know when its stream ends; --reconnect asks otherwise. */
   stream->auto_reconnect = g_variant_dict_contains (options, "reconnect");
+  /* The same limit as the server's clients get, for what the server sends. */
+  if (g_variant_dict_lookup (options, "max-message-size", "&s", &count))
+    {
+      g_autoptr(SpServerConfig) limits = sp_server_config_new ();
+
+      if (!sp_server_config_set_max_message_size (limits, count, &error))
+        {
+          g_printerr ("stockpush: %s\n", error->message);
+          return 2;
+        }
+      stream->max_message_size = limits->max_message_size;
+      count = NULL;
+    }
 
   if (!sp_stream_options_validate (stream, NULL, &error))
     {
@@ -377,7 +390,8 @@ sp_application_init (SpApplication *self)
     { "max-clients", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Refuse clients beyond N with 503 (default 20000)"), N_("N") },
     { "max-message-size", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_("Close clients that send a message over N bytes with 1009 (default 65536)"), N_("N") },
+      N_("Close clients that send a message over N bytes with 1009 (default 65536); with "
+         "--connect, the server, if it does (default 16 MiB)"), N_("N") },
     { "max-command-rate", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Close clients that send more than N messages a second with 1008 (default 50)"),
       N_("N") },

@@ -1051,6 +1051,36 @@ save_connection_action (GtkWidget  *widget,
 /* ------------------------------------------------------------------------ */
 /* State and prices                                                           */
 
+/* What a close code means (RFC 6455, 7.4.1, and the IANA registry). */
+static const char *
+close_code_meaning (guint code)
+{
+  switch (code)
+    {
+    case 1000: return _("normal closure");
+    case 1001: return _("going away");
+    case 1002: return _("protocol error");
+    case 1003: return _("unsupported data");
+    case 1006: return _("connection lost");
+    case 1007: return _("invalid data");
+    case 1008: return _("policy violation");
+    case 1009: return _("message too big");
+    case 1010: return _("missing extension");
+    case 1011: return _("internal server error");
+    case 1012: return _("service restart");
+    case 1013: return _("try again later");
+    case 1014: return _("bad gateway");
+    default:   return code >= 4000 ? _("application code") : "";
+    }
+}
+
+/* Closes that end a stream as the server meant to: no error shown. */
+static gboolean
+close_code_is_normal (guint code)
+{
+  return code == 1000 || code == 1001 || code == 1012 || code == 1013 || code == 1014;
+}
+
 static void
 update_state (SpStreamPage *self)
 {
@@ -1085,9 +1115,14 @@ update_state (SpStreamPage *self)
                                 sp_stream_client_get_reconnect_seconds (self->client));
       break;
     case SP_STREAM_CLOSED:
-      if (code != 0)
-        text = g_strdup_printf (_("Closed by the server: %u%s%s"), code,
+      if (code != 0 && sp_stream_client_get_closed_by_us (self->client))
+        /* Translators: the viewer closed the connection because of what the server sent */
+        text = g_strdup_printf (_("Closed by StockPush: %u%s%s"), code,
                                 reason ? " " : "", reason ? reason : "");
+      else if (code != 0)
+        text = g_strdup_printf (_("Closed by the server: %u %s%s%s"), code,
+                                close_code_meaning (code),
+                                reason && *reason ? " · " : "", reason ? reason : "");
       else
         text = g_strdup (error ? error : _("Closed"));
       break;
@@ -1099,7 +1134,7 @@ update_state (SpStreamPage *self)
 
   gtk_label_set_text (self->state_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), text);
-  if (state == SP_STREAM_CLOSED && (error != NULL || (code != 1000 && code != 1001)))
+  if (state == SP_STREAM_CLOSED && (error != NULL || !close_code_is_normal (code)))
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");

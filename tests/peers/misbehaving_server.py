@@ -2,7 +2,9 @@
 """A WebSocket server that misbehaves on purpose, written on raw sockets so it can
 send what a library would refuse to: garbage text, invalid UTF-8 in a text frame,
 a 1 MiB message, binary frames, a connection dropped mid-stream, close frames with
-codes that must never be on the wire (0, 1005), and an endless flood of 1 MiB frames.
+codes that must never be on the wire (0, 1005) and with registered ones a client must
+take as normal (1012, 1013, 1014), a pong over 125 bytes, an endless flood of 1 MiB
+frames, and one message in continuation frames that never end.
 
 Each connection gets the next scenario from argv (default: the first four in turn);
 it prints its ws:// URL and the number of connections it served so far on stdout,
@@ -54,6 +56,18 @@ SCENARIOS = {
     # well-formed JSON tick (with a 1 MiB string in it), until the client leaves
     # or ENDLESS_SECONDS pass.
     "endless": [text("price = 110.0"), "endless"],
+    # A pong of 126 bytes: control frames carry at most 125 (RFC 6455 5.5).
+    "pong-126": [text("price = 111.0"), frame(0xA, b"p" * 126), "reply"],
+    # One price, then one text message in 60 KB continuation frames that never
+    # end (no FIN), as fast as the client reads, until it closes or time is up.
+    "fragments": [text("price = 112.0"), "fragments"],
+    # Registered close codes a server may send: service restart, try again
+    # later, bad gateway (RFC 6455 7.4.2, IANA). Normal closes, not errors.
+    "close-1012": [text("price = 113.0"), frame(0x8, struct.pack("!H", 1012) + b"restarting"),
+                   "reply"],
+    "close-1013": [text("price = 114.0"), frame(0x8, struct.pack("!H", 1013) + b"busy"), "reply"],
+    "close-1014": [text("price = 115.0"), frame(0x8, struct.pack("!H", 1014) + b"upstream"),
+                   "reply"],
 }
 DEFAULT = ["garbage", "bad-utf8", "big", "binary"]
 ENDLESS_SECONDS = float(os.environ.get("MISBEHAVING_ENDLESS_SECONDS", "20"))
@@ -129,6 +143,43 @@ async def flood(reader, writer, label):
           f"stopped: {why}", flush=True)
 
 
+async def fragments(reader, writer, label):
+    """Writes one endless fragmented message while the client reads; then its answer."""
+    reply = asyncio.ensure_future(read_frame(reader))
+    chunk = b"x" * 60000
+    writer.write(frame(0x1, chunk, fin=False))
+    start = last = time.monotonic()
+    n = 0
+    try:
+        while time.monotonic() - start < ENDLESS_SECONDS and not reply.done():
+            writer.write(frame(0x0, chunk, fin=False))
+            n += 1
+            try:
+                await asyncio.wait_for(writer.drain(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+            if time.monotonic() - last >= 0.5:
+                last = time.monotonic()
+                print(f"{label}: fragments: {n} frames, {n * len(chunk)} bytes", flush=True)
+    except ConnectionError:
+        pass
+    print(f"{label}: fragments: {n} frames, {n * len(chunk)} bytes in "
+          f"{time.monotonic() - start:.1f} s", flush=True)
+    try:
+        opcode, payload = await asyncio.wait_for(reply, 5)
+        if opcode == 0x8:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else "none"
+            print(f"{label}: client close {code} {payload[2:].decode('utf-8', 'replace')}".rstrip(),
+                  flush=True)
+        else:
+            print(f"{label}: client sent opcode {opcode}", flush=True)
+    except asyncio.TimeoutError:
+        reply.cancel()
+        print(f"{label}: client sent no close within 5 s", flush=True)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        print(f"{label}: client closed the connection without a close frame", flush=True)
+
+
 async def serve(reader, writer, scenario, label):
     request = await reader.readuntil(b"\r\n\r\n")
     key = None
@@ -147,6 +198,9 @@ async def serve(reader, writer, scenario, label):
             break
         if step == "endless":
             await flood(reader, writer, label)
+            break
+        if step == "fragments":
+            await fragments(reader, writer, label)
             break
         if step == "wait":
             try:
