@@ -67,10 +67,68 @@ async def test_origin():
         check(status == 101 and ticks, f"own page via localhost: got {status}")
 
 
+async def test_refusals_logged():
+    """Every refusal is on standard error with the address, Origin, status and reason;
+    a flood of the same kind is one line in full, then counts at most every 10 s."""
+    async with LoggingServer("--token", "s3cret-token", "--max-clients", "1") as server:
+        port = server.port
+        cases = [  # (extra upgrade lines or raw bytes, status, what the line must say)
+            (["Origin: null"], 403, "a page opened from a file (Origin null): 403"),
+            (["Origin: http://evil.example"], 403, "origin http://evil.example: 403"),
+            ([], 401, "401"),
+            (["Sec-WebSocket-Version: 8"], 426, "426"),
+        ]
+        for extra, status, said in cases:
+            lines = upgrade_lines(port, path="/?token=s3cret-token" if status != 401 else "/")
+            if extra and extra[0].startswith("Sec-WebSocket-Version"):
+                lines = [line for line in lines if not line.startswith("Sec-WebSocket-Version")]
+            got, _, _, writer = await raw_request(port, lines + extra)
+            writer.transport.abort()
+            check(got == status, f"{extra}: answered {got}, not {status}")
+        # A request the server cannot read the end of: 400 from the guard.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(("\n".join(upgrade_lines(port, path="/?token=s3cret-token")) + "\n\n").encode())
+        answer = await asyncio.wait_for(reader.read(200), 5)
+        writer.transport.abort()
+        check(answer.startswith(b"HTTP/1.1 400 "), f"bare LF: answered {answer[:40]!r}")
+        # Full: one client in, the next refused.
+        async with connect(server.url) as ws:
+            await recv(ws)
+            got, _, _, writer = await raw_request(port, upgrade_lines(port, path="/?token=s3cret-token"))
+            writer.transport.abort()
+            check(got == 503, f"a second client against --max-clients 1: {got}")
+            await asyncio.sleep(0.3)
+        refused = [line for _, line in server.log if " refused " in line]
+        for said in [c[2] for c in cases] + ["400 Request lines must end in CR LF", "503"]:
+            check(any(said in line and "127.0.0.1:" in line for line in refused),
+                  f"no refusal line says {said!r}: {refused}")
+
+        # A flood of one kind: one line in full, the rest as a count.
+        flood = 300
+        for _ in range(flood):
+            got, _, _, writer = await raw_request(port, upgrade_lines(port, path="/?token=s3cret-token")
+                                                  + ["Origin: http://flood.example"])
+            writer.transport.abort()
+        deadline = time.monotonic() + 15
+        counted = 0
+        while time.monotonic() < deadline and counted < flood - 1:
+            await asyncio.sleep(0.5)
+            lines = [line for _, line in server.log if "flood.example" in line]
+            full = [line for line in lines if "403" in line and "more connection" not in line]
+            counted = sum(int(m.group(1)) for line in lines
+                          for m in [re.search(r"refused (\d+) more connections? like that", line)]
+                          if m)
+        print(f"# refusal flood: {len(full)} line(s) in full, {counted} counted, "
+              f"{len(lines)} lines for {flood} refusals", flush=True)
+        check(len(full) == 1, f"{len(full)} full lines for one flood: {full[:3]}")
+        check(counted == flood - 1, f"the count lines add up to {counted}, not {flood - 1}")
+        check(len(lines) <= 3, f"{len(lines)} log lines for the flood")
+
+
 # --- 4. Token -------------------------------------------------------------------
 
 async def test_token():
-    token = "s3cret-Token_42"
+    token = "s3cret-token-Token_42"
     async with LoggingServer("--token", token) as server:
         port = server.port
         check(f"?token={token}" in server.url, f"the printed URL lacks the token: {server.url}")
@@ -423,6 +481,9 @@ async def main():
     tap = Tap()
     await run_one(tap, "origin: other sites, null, look-alikes and DNS rebinding get 403; "
                        "no Origin, the own page and allowed origins connect", test_origin)
+    await run_one(tap, "refusals (403 null and other origins, 401, 426, 400, 503) are logged with "
+                       "address, origin, status and reason; a flood of 300 is one line and a count",
+                  test_refusals_logged, limit=40)
     await run_one(tap, "token: missing or wrong → 401; ?token= and Bearer → ticks; "
                        "--bind 0.0.0.0 makes one up", test_token)
     await run_one(tap, "limits: 70 clients against --max-clients 20 → 20 served, 50 get 503",

@@ -605,6 +605,9 @@ struct _SpGuardInput
   GError                *error;      /* the stop, repeated to every later read */
   guint                  stop_code;  /* the close code (or HTTP status) it sent */
   char                  *stop_reason;
+  SpConnStreamStopFunc   stop_func;
+  gpointer               stop_data;
+  GDestroyNotify         stop_destroy;
 
   SpWsGuard              guard;
   gboolean               client;     /* the viewer's connection */
@@ -664,6 +667,12 @@ guard_stop (SpGuardInput     *self,
   self->stop_code = verdict == SP_WS_GUARD_BAD_REQUEST ? 400
                     : verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG : SP_WS_CLOSE_PROTOCOL;
   self->stop_reason = g_strdup (verdict == SP_WS_GUARD_TOO_BIG ? SP_WS_CLOSE_TOO_BIG_REASON : why);
+
+  if (self->stop_func != NULL)
+    self->stop_func ((SpConnStream *) (self->output != NULL
+                                         ? g_object_get_data (G_OBJECT (self->output), "sp-conn-stream")
+                                         : NULL),
+                     self->stop_code, self->stop_reason, self->stop_data);
 
   if (self->output == NULL || self->output->closed)
     return;
@@ -815,6 +824,8 @@ sp_guard_input_finalize (GObject *object)
   g_clear_object (&self->base);
   g_free (self->held);
   g_free (self->stop_reason);
+  if (self->stop_destroy != NULL)
+    self->stop_destroy (self->stop_data);
 
   G_OBJECT_CLASS (sp_guard_input_parent_class)->finalize (object);
 }
@@ -1014,6 +1025,24 @@ sp_conn_stream_new_client (GIOStream    *base,
     }
 
   return self;
+}
+
+void
+sp_conn_stream_set_stop_func (SpConnStream         *self,
+                              SpConnStreamStopFunc  func,
+                              gpointer              user_data,
+                              GDestroyNotify        destroy)
+{
+  SpGuardInput *input;
+
+  g_return_if_fail (SP_IS_CONN_STREAM (self));
+
+  input = self->input;
+  if (input->stop_destroy != NULL)
+    input->stop_destroy (input->stop_data);
+  input->stop_func = func;
+  input->stop_data = user_data;
+  input->stop_destroy = destroy;
 }
 
 guint

@@ -66,6 +66,17 @@ SpConnStream *sp_conn_stream_new_client      (GIOStream    *base,
 guint         sp_conn_stream_get_stop        (SpConnStream  *self,
                                               const char   **reason);
 
+/* Called once, when the stream stops the connection itself, with what
+ * sp_conn_stream_get_stop() then returns. */
+typedef void (*SpConnStreamStopFunc) (SpConnStream *stream,
+                                      guint         code,
+                                      const char   *reason,
+                                      gpointer      user_data);
+void          sp_conn_stream_set_stop_func   (SpConnStream         *self,
+                                              SpConnStreamStopFunc  func,
+                                              gpointer              user_data,
+                                              GDestroyNotify        destroy);
+
 /* The code in the peer's first close frame, 0 before one came. (On a
  * client's stream a server's 1012, 1013 or 1014 reaches libsoup as 1000,
  * which libsoup 3.2 would otherwise take for a protocol error: the true

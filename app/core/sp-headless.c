@@ -68,6 +68,109 @@ on_client_disconnected (SpServer     *server,
             info->frames_sent, sp_server_get_n_clients (server));
 }
 
+/* Refusals are logged rate-limited per kind and origin: the first in full,
+ * then how many more came, at most every REFUSAL_WINDOW_S, so that a flood
+ * of refused connections cannot fill a disk. */
+#define REFUSAL_WINDOW_S 10
+
+typedef struct
+{
+  SpRefusalKind kind;
+  char         *origin;     /* or NULL */
+  guint         status;
+  gint64        logged_at;  /* monotonic: when it was last written */
+  guint64       more;       /* since then, not written */
+} RefusalSeen;
+
+static void
+refusal_seen_free (gpointer data)
+{
+  RefusalSeen *seen = data;
+
+  g_free (seen->origin);
+  g_free (seen);
+}
+
+static char *
+refusal_key (const SpRefusal *refusal)
+{
+  return g_strdup_printf ("%d %s", refusal->kind, refusal->origin ? refusal->origin : "");
+}
+
+static void
+log_more (RefusalSeen *seen)
+{
+  log_line ("refused %" G_GUINT64_FORMAT " more connection%s like that (%u%s%s) in the last %d s",
+            seen->more, seen->more == 1 ? "" : "s", seen->status,
+            seen->origin ? ", origin " : "", seen->origin ? seen->origin : "", REFUSAL_WINDOW_S);
+  seen->more = 0;
+}
+
+static void
+on_client_refused (SpServer  *server,
+                   SpRefusal *refusal,
+                   gpointer   user_data)
+{
+  GHashTable *seen_by_key = user_data;
+  g_autofree char *key = refusal_key (refusal);
+  g_autofree char *origin = sp_refusal_describe_origin (refusal);
+  g_autofree char *endpoint = NULL;
+  RefusalSeen *seen = g_hash_table_lookup (seen_by_key, key);
+  gint64 now = g_get_monotonic_time ();
+
+  if (seen != NULL && now - seen->logged_at < REFUSAL_WINDOW_S * G_USEC_PER_SEC)
+    {
+      seen->more += 1 + refusal->more;
+      return;
+    }
+  if (seen == NULL)
+    {
+      seen = g_new0 (RefusalSeen, 1);
+      seen->kind = refusal->kind;
+      seen->origin = g_strdup (refusal->origin);
+      g_hash_table_insert (seen_by_key, g_steal_pointer (&key), seen);
+    }
+  else if (seen->more > 0)
+    log_more (seen);
+  seen->status = refusal->status;
+  seen->logged_at = now;
+  seen->more = refusal->more;
+
+  endpoint = strchr (refusal->address ? refusal->address : "", ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", refusal->address, refusal->port)
+               : g_strdup_printf ("%s:%u", refusal->address ? refusal->address : "?",
+                                  refusal->port);
+  log_line ("refused %s%s%s: %u %s%s%s", endpoint,
+            origin == NULL ? ""
+                           : g_str_equal (refusal->origin, "null") ? ", " : ", origin ",
+            origin ? origin : "", refusal->status, refusal->reason ? refusal->reason : "",
+            refusal->user_agent ? "; " : "", refusal->user_agent ? refusal->user_agent : "");
+}
+
+/* Every window: the counts not written yet; kinds quiet for a window are forgotten. */
+static gboolean
+on_refusal_window (gpointer user_data)
+{
+  GHashTable *seen_by_key = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  RefusalSeen *seen;
+
+  g_hash_table_iter_init (&iter, seen_by_key);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &seen))
+    {
+      if (seen->more > 0)
+        {
+          log_more (seen);
+          seen->logged_at = now;
+        }
+      else if (now - seen->logged_at >= REFUSAL_WINDOW_S * G_USEC_PER_SEC)
+        g_hash_table_iter_remove (&iter);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -86,6 +189,8 @@ sp_headless_run (const SpServerConfig *config)
   g_autoptr(GError) error = NULL;
   g_autofree char *ws_url = NULL;
   g_autofree char *http_url = NULL;
+  g_autoptr(GHashTable) refusals = NULL;
+  guint refusal_window;
   guint n_symbols;
 
   g_return_val_if_fail (config != NULL, 1);
@@ -118,6 +223,9 @@ sp_headless_run (const SpServerConfig *config)
 
   g_signal_connect (server, "client-connected", G_CALLBACK (on_client_connected), NULL);
   g_signal_connect (server, "client-disconnected", G_CALLBACK (on_client_disconnected), NULL);
+  refusals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, refusal_seen_free);
+  g_signal_connect (server, "client-refused", G_CALLBACK (on_client_refused), refusals);
+  refusal_window = g_timeout_add_seconds (REFUSAL_WINDOW_S, on_refusal_window, refusals);
 
   loop = g_main_loop_new (NULL, FALSE);
   /* The handlers stay installed until the process exits: a second Ctrl+C or
@@ -132,6 +240,8 @@ sp_headless_run (const SpServerConfig *config)
             sp_server_get_n_clients (server),
             sp_server_get_n_clients (server) == 1 ? "" : "s");
   sp_server_stop (server);
+  g_signal_handlers_disconnect_by_data (server, refusals);
+  g_source_remove (refusal_window);
 
   return 0;
 }

@@ -162,13 +162,19 @@ typedef enum
 {
   EVENT_CONNECTED,
   EVENT_DISCONNECTED,
+  EVENT_REFUSED,
 } EventKind;
 
 typedef struct
 {
   EventKind     kind;
   SpClientInfo *info;
+  SpRefusal    *refusal;   /* EVENT_REFUSED */
 } Event;
+
+/* Refusals waiting for the owner: a flood of refused connections is told
+ * as counts (SpRefusal.more) beyond these, so memory stays bounded. */
+#define MAX_PENDING_REFUSALS 256
 
 struct _SpServer
 {
@@ -187,6 +193,7 @@ struct _SpServer
   GMutex        lock;
   GPtrArray    *conns;           /* SpConn*, ordered by id; mutated by the server thread */
   GArray       *events;
+  guint         pending_refusals;
   GSource      *event_source;
 };
 
@@ -203,6 +210,7 @@ enum {
 enum {
   CLIENT_CONNECTED,
   CLIENT_DISCONNECTED,
+  CLIENT_REFUSED,
   N_SIGNALS
 };
 
@@ -265,6 +273,7 @@ dispatch_events (gpointer user_data)
   events = g_steal_pointer (&self->events);
   self->events = g_array_new (FALSE, FALSE, sizeof (Event));
   g_array_set_clear_func (self->events, event_clear);
+  self->pending_refusals = 0;
   g_clear_pointer (&self->event_source, g_source_unref);
   g_mutex_unlock (&self->lock);
 
@@ -273,9 +282,13 @@ dispatch_events (gpointer user_data)
     {
       const Event *event = &g_array_index (events, Event, i);
 
-      g_signal_emit (self,
-                     signals[event->kind == EVENT_CONNECTED ? CLIENT_CONNECTED : CLIENT_DISCONNECTED],
-                     0, event->info);
+      if (event->kind == EVENT_REFUSED)
+        g_signal_emit (self, signals[CLIENT_REFUSED], 0, event->refusal);
+      else
+        g_signal_emit (self,
+                       signals[event->kind == EVENT_CONNECTED ? CLIENT_CONNECTED
+                                                              : CLIENT_DISCONNECTED],
+                       0, event->info);
     }
   if (events->len > 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CLIENTS]);
@@ -283,6 +296,8 @@ dispatch_events (gpointer user_data)
 
   return G_SOURCE_REMOVE;
 }
+
+static void schedule_events_locked (SpServer *self);
 
 /* Queues an event; one short timeout on the owner context drains the queue,
  * so a thousand connects cost a few wake-ups of the UI (at most ~30 a
@@ -292,9 +307,46 @@ push_event_locked (SpServer     *self,
                    EventKind     kind,
                    SpClientInfo *info)
 {
-  Event event = { kind, info };
+  Event event = { kind, info, NULL };
 
   g_array_append_val (self->events, event);
+  schedule_events_locked (self);
+}
+
+/* Queues a refusal (taking it), or counts it on the last one queued. */
+static void
+push_refusal (SpServer  *self,
+              SpRefusal *refusal)
+{
+  g_mutex_lock (&self->lock);
+  if (self->pending_refusals >= MAX_PENDING_REFUSALS)
+    {
+      for (guint i = self->events->len; i > 0; i--)
+        {
+          Event *last = &g_array_index (self->events, Event, i - 1);
+
+          if (last->kind == EVENT_REFUSED)
+            {
+              last->refusal->more++;
+              break;
+            }
+        }
+      sp_refusal_unref (refusal);
+    }
+  else
+    {
+      Event event = { EVENT_REFUSED, NULL, refusal };
+
+      g_array_append_val (self->events, event);
+      self->pending_refusals++;
+      schedule_events_locked (self);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+schedule_events_locked (SpServer *self)
+{
 
   if (self->event_source == NULL)
     {
@@ -313,6 +365,7 @@ event_clear (gpointer data)
   Event *event = data;
 
   g_clear_pointer (&event->info, sp_client_info_unref);
+  g_clear_pointer (&event->refusal, sp_refusal_unref);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -947,7 +1000,8 @@ refuse (SoupServerMessage *msg,
 {
   g_autofree char *body = g_strconcat (text, "\n", NULL);
 
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no phrase for 426. */
+  soup_server_message_set_status (msg, status, status == 426 ? "Upgrade Required" : NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
                                     body, strlen (body));
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
@@ -971,6 +1025,46 @@ count_header (const char *name,
   count->bytes += strlen (name) + strlen (value) + 4;
 }
 
+/* Text from a request, for a refusal's record: valid UTF-8, not too long. */
+static char *
+shown_header (SoupMessageHeaders *headers,
+              const char         *name)
+{
+  const char *value = soup_message_headers_get_one (headers, name);
+  g_autofree char *valid = NULL;
+
+  if (value == NULL)
+    return NULL;
+  valid = g_utf8_make_valid (value, -1);
+  return g_utf8_substring (valid, 0, MIN (g_utf8_strlen (valid, -1), 200));
+}
+
+/* Refuses the request and tells the owner (the log, the Clients page). */
+static void
+refuse_and_report (SpEngine          *engine,
+                   SoupServerMessage *msg,
+                   SpRefusalKind      kind,
+                   guint              status,
+                   const char        *text)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  SpRefusal *refusal = sp_refusal_new ();
+
+  refuse (msg, status, text);
+
+  refusal->kind = kind;
+  refusal->at = g_get_real_time ();
+  refusal->status = status;
+  refusal->reason = g_strdup (text);
+  refusal->address = g_strdup (soup_server_message_get_remote_host (msg));
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    refusal->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
+  refusal->origin = shown_header (request, "Origin");
+  refusal->user_agent = shown_header (request, "User-Agent");
+  push_refusal (engine->server, refusal);
+}
+
 /* Runs once the headers are in, before any upgrade: who may come in. */
 static void
 on_early (SoupServer        *soup,
@@ -992,7 +1086,7 @@ on_early (SoupServer        *soup,
   soup_message_headers_foreach (request, count_header, &count);
   if (count.n > MAX_HEADERS || count.bytes > MAX_HEADER_BYTES)
     {
-      refuse (msg, 431, "Request header fields too large");
+      refuse_and_report (engine, msg, SP_REFUSAL_HEADERS, 431, "Request header fields too large");
       return;
     }
 
@@ -1010,14 +1104,14 @@ on_early (SoupServer        *soup,
 
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         "Sec-WebSocket-Version", "13");
-          refuse (msg, 426, text);
+          refuse_and_report (engine, msg, SP_REFUSAL_VERSION, 426, text);
           return;
         }
     }
 
   if (upgrade && !origin_allowed (engine, request, &why))
     {
-      refuse (msg, SOUP_STATUS_FORBIDDEN, why);
+      refuse_and_report (engine, msg, SP_REFUSAL_ORIGIN, SOUP_STATUS_FORBIDDEN, why);
       return;
     }
 
@@ -1025,7 +1119,7 @@ on_early (SoupServer        *soup,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "WWW-Authenticate", "Bearer realm=\"StockPush\"");
-      refuse (msg, SOUP_STATUS_UNAUTHORIZED,
+      refuse_and_report (engine, msg, SP_REFUSAL_TOKEN, SOUP_STATUS_UNAUTHORIZED,
               "This StockPush server needs its access token: add ?token=… to the address "
               "or send Authorization: Bearer …");
       return;
@@ -1035,7 +1129,7 @@ on_early (SoupServer        *soup,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "5");
-      refuse (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+      refuse_and_report (engine, msg, SP_REFUSAL_FULL, SOUP_STATUS_SERVICE_UNAVAILABLE,
               "This StockPush server has as many clients as it takes; try again later");
       return;
     }
@@ -1710,6 +1804,63 @@ make_listener (SpEngine  *engine,
 /* One accepted socket, handed to libsoup. For wss it is wrapped in TLS here;
  * the handshake runs on the first read. libsoup gets an SpConnStream over it,
  * whose send queue the tick frames share (see sp-conn-stream.h). */
+
+/* Who is behind a connection, for the refusal its guard may make. */
+typedef struct
+{
+  SpServer *server;
+  char     *address;
+  guint16   port;
+} Peer;
+
+static gpointer
+peer_new (SpServer       *server,
+          GSocketAddress *remote)
+{
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->server = g_object_ref (server);
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      peer->address = g_inet_address_to_string (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+      peer->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
+    }
+  return peer;
+}
+
+static void
+peer_free (gpointer data)
+{
+  Peer *peer = data;
+
+  g_object_unref (peer->server);
+  g_free (peer->address);
+  g_free (peer);
+}
+
+/* The guard refused a request libsoup never saw whole (sp-ws-guard.h). */
+static void
+on_guard_stop (SpConnStream *stream,
+               guint         code,
+               const char   *reason,
+               gpointer      user_data)
+{
+  Peer *peer = user_data;
+  SpRefusal *refusal;
+
+  if (code != 400)
+    return;   /* after the upgrade: the client's leaving is logged as usual */
+  refusal = sp_refusal_new ();
+  refusal->kind = SP_REFUSAL_BAD_REQUEST;
+  refusal->at = g_get_real_time ();
+  refusal->status = code;
+  refusal->reason = g_strdup (reason);
+  refusal->address = g_strdup (peer->address);
+  refusal->port = peer->port;
+  push_refusal (peer->server, refusal);
+}
+
 static void
 accept_one (SpEngine *engine,
             GSocket  *socket)
@@ -1743,6 +1894,8 @@ accept_one (SpEngine *engine,
 
   conn_stream = sp_conn_stream_new (stream, engine->certificate == NULL ? socket : NULL,
                                     engine->context);
+  sp_conn_stream_set_stop_func (conn_stream, on_guard_stop, peer_new (engine->server, remote),
+                                peer_free);
   g_object_set_data_full (G_OBJECT (remote), "sp-socket", g_object_ref (socket), g_object_unref);
   g_object_set_data_full (G_OBJECT (remote), "sp-stream", g_object_ref (conn_stream),
                           g_object_unref);
@@ -2622,6 +2775,17 @@ sp_server_class_init (SpServerClass *klass)
     g_signal_new ("client-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   SP_TYPE_CLIENT_INFO | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * SpServer::client-refused:
+   * @refusal: (transfer none): who was refused, and why
+   *
+   * Coalesced like the others; in a flood, one refusal stands for more.
+   */
+  signals[CLIENT_REFUSED] =
+    g_signal_new ("client-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  SP_TYPE_REFUSAL | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
