@@ -387,16 +387,24 @@ probe_done (gpointer data)
   return ((Probe *) data)->done;
 }
 
+/* A client of the window's server; a browser page from @origin if given. */
 static void
-probe_connect (Probe *probe)
+probe_connect_from (Probe      *probe,
+                    const char *origin)
 {
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", "ws://127.0.0.1:8765/");
 
   memset (probe, 0, sizeof *probe);
   probe->session = soup_session_new_with_options ("user-agent", "window-test-probe", NULL);
-  soup_session_websocket_connect_async (probe->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+  soup_session_websocket_connect_async (probe->session, msg, origin, NULL, G_PRIORITY_DEFAULT,
                                         NULL, on_probe, probe);
   g_assert_true (wait_until (probe_done, probe));
+}
+
+static void
+probe_connect (Probe *probe)
+{
+  probe_connect_from (probe, NULL);
 }
 
 static void
@@ -542,6 +550,55 @@ test_clients_page (void)
   probe_clear (&probe);
 }
 
+static gboolean
+has_refusals (gpointer data)
+{
+  SpClientsPage *page = SP_CLIENTS_PAGE (sp_window_get_page (window, "clients"));
+
+  return sp_clients_page_get_n_refusals (page) >= GPOINTER_TO_UINT (data);
+}
+
+/* The original demo's page opened from a file (Origin null) is refused, the
+ * refusal is listed with its reason, and one click lets it in. */
+static void
+test_refusals (void)
+{
+  SpClientsPage *page = SP_CLIENTS_PAGE (sp_window_get_page (window, "clients"));
+  guint before = sp_clients_page_get_n_refusals (page);
+  Probe probe;
+
+  probe_connect_from (&probe, "null");
+  g_assert_null (probe.conn);
+  g_assert_nonnull (probe.error);
+  probe_clear (&probe);
+  g_assert_true (wait_until (has_refusals, GUINT_TO_POINTER (before + 1)));
+
+  sp_window_show_page (window, "clients");
+  screenshot ("refusals.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.allow-origin", "s", "null");
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_auto(GStrv) origins = g_settings_get_strv (settings, "allowed-origins");
+
+    g_assert_true (g_strv_contains ((const char * const *) origins, "null"));
+  }
+  /* The server takes it on its thread: the next try, a moment later, gets in. */
+  for (guint i = 0; i < 20; i++)
+    {
+      probe_connect_from (&probe, "null");
+      if (probe.conn != NULL)
+        break;
+      probe_clear (&probe);
+      run_for (50);
+    }
+  g_assert_no_error (probe.error);
+  g_assert_nonnull (probe.conn);
+  probe_clear (&probe);
+  g_assert_cmpuint (sp_clients_page_get_n_refusals (page), ==, before + 1);
+  sp_window_show_page (window, "stream");
+}
+
 static void
 test_handshake_page (void)
 {
@@ -659,6 +716,7 @@ main (int   argc,
   g_test_add_func ("/window/log-tools", test_log_tools);
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
+  g_test_add_func ("/window/refusals", test_refusals);
   g_test_add_func ("/window/handshake-page", test_handshake_page);
   g_test_add_func ("/window/preferences", test_preferences);
   g_test_add_func ("/window/security-settings", test_security_settings);

@@ -2678,6 +2678,50 @@ sp_server_kick_client (SpServer *self,
   return TRUE;
 }
 
+typedef struct
+{
+  SpEngine *engine;
+  char    **origins;
+} OriginsData;
+
+static void
+origins_data_free (gpointer data)
+{
+  OriginsData *update = data;
+
+  g_strfreev (update->origins);
+  g_free (update);
+}
+
+/* On the server thread, which alone reads the list (in on_early). */
+static gboolean
+engine_set_origins (gpointer data)
+{
+  OriginsData *update = data;
+
+  g_strfreev (update->engine->config->allowed_origins);
+  update->engine->config->allowed_origins = g_steal_pointer (&update->origins);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+sp_server_set_allowed_origins (SpServer           *self,
+                               const char * const *origins)
+{
+  OriginsData *update;
+
+  g_return_if_fail (SP_IS_SERVER (self));
+
+  if (self->engine == NULL)
+    return;
+  update = g_new (OriginsData, 1);
+  update->engine = self->engine;
+  update->origins = origins != NULL && origins[0] != NULL ? g_strdupv ((char **) origins) : NULL;
+  g_main_context_invoke_full (self->engine->context, G_PRIORITY_DEFAULT,
+                              engine_set_origins, update, origins_data_free);
+}
+
 /* ------------------------------------------------------------------------ */
 /* GObject                                                                    */
 

@@ -39,4 +39,10 @@ GPtrArray *sp_server_list_clients   (SpServer             *self);
 gboolean   sp_server_kick_client    (SpServer             *self,
                                      guint64               id);
 
+/* While running: from the next connection on, browser pages from these
+ * origins (as given to sp_server_config_add_origin()) are let in besides the
+ * server's own page. */
+void          sp_server_set_allowed_origins (SpServer           *self,
+                                             const char * const *origins);
+
 G_END_DECLS

@@ -16,6 +16,9 @@ struct _SpClientsPage
   AdwStatusPage *status_page;
   GtkListBox    *urls_box;
   GtkColumnView *column_view;
+  GtkRevealer   *refusals_revealer;
+  GtkListBox    *refusals_box;
+  GtkButton     *clear_refusals_button;
 
   SpServer      *server;
   GListStore    *clients;   /* SpClientItem, ordered by id */
@@ -26,6 +29,8 @@ struct _SpClientsPage
 
 #define DEPARTED_KEEP_US (60 * G_USEC_PER_SEC)
 #define MAX_DEPARTED     200
+/* Rows of refused connections: one per kind and origin, counting repeats. */
+#define MAX_REFUSAL_ROWS 50
 
 G_DEFINE_FINAL_TYPE (SpClientsPage, sp_clients_page, GTK_TYPE_WIDGET)
 
@@ -471,6 +476,8 @@ on_server_changed (SpClientsPage *self)
   refresh (self);
 }
 
+static void on_client_refused (SpServer *server, SpRefusal *refusal, SpClientsPage *self);
+
 void
 sp_clients_page_set_server (SpClientsPage *self,
                             SpServer      *server)
@@ -485,7 +492,160 @@ sp_clients_page_set_server (SpClientsPage *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (server, "client-disconnected", G_CALLBACK (on_client_disconnected),
                            self, 0);
+  g_signal_connect_object (server, "client-refused", G_CALLBACK (on_client_refused), self, 0);
   on_server_changed (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Refused connections                                                        */
+
+static char *
+refusal_title (const SpRefusal *refusal)
+{
+  switch (refusal->kind)
+    {
+    case SP_REFUSAL_ORIGIN:
+      if (refusal->origin != NULL && g_str_equal (refusal->origin, "null"))
+        return g_strdup (_("A page opened from a file (Origin null)"));
+      /* Translators: a browser page refused for its origin, e.g. "A page from https://example.com" */
+      return g_strdup_printf (_("A page from %s"), refusal->origin ? refusal->origin : "?");
+    case SP_REFUSAL_TOKEN:
+      return g_strdup (_("A client without the access token"));
+    case SP_REFUSAL_FULL:
+      return g_strdup (_("A client while the server was full"));
+    case SP_REFUSAL_HEADERS:
+      return g_strdup (_("A request with too many or too large headers"));
+    case SP_REFUSAL_VERSION:
+      return g_strdup (_("A client of another WebSocket version"));
+    case SP_REFUSAL_BAD_REQUEST:
+    default:
+      return g_strdup (_("A request the server cannot read safely"));
+    }
+}
+
+static char *
+refusal_key (const SpRefusal *refusal)
+{
+  return g_strdup_printf ("%d %s", refusal->kind, refusal->origin ? refusal->origin : "");
+}
+
+static void
+update_refusal_row (AdwActionRow    *row,
+                    const SpRefusal *refusal,
+                    guint64          count)
+{
+  g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (refusal->at / G_USEC_PER_SEC);
+  g_autofree char *time = at != NULL ? g_date_time_format (at, "%X") : g_strdup ("?");
+  g_autofree char *address = strchr (refusal->address ? refusal->address : "", ':') != NULL
+                               ? g_strdup_printf ("[%s]:%u", refusal->address, refusal->port)
+                               : g_strdup_printf ("%s:%u", refusal->address ? refusal->address : "?",
+                                                  refusal->port);
+  g_autofree char *times = count > 1
+                             /* Translators: how often the same refusal happened */
+                             ? g_strdup_printf (ngettext (" · %" G_GUINT64_FORMAT " time",
+                                                          " · %" G_GUINT64_FORMAT " times",
+                                                          count), count)
+                             : g_strdup ("");
+  /* Translators: "12:03:04 · 127.0.0.1:5555 · 403 pages from null may not use … · 3 times" */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · %s · %u %s%s"), time, address,
+                                               refusal->status,
+                                               refusal->reason ? refusal->reason : "", times);
+
+  adw_action_row_set_subtitle (row, subtitle);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row), subtitle);
+}
+
+static void
+on_allow_clicked (GtkButton *button,
+                  gpointer   user_data)
+{
+  gtk_button_set_label (button, _("Allowed"));
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+}
+
+static void
+on_client_refused (SpServer      *server,
+                   SpRefusal     *refusal,
+                   SpClientsPage *self)
+{
+  g_autofree char *key = refusal_key (refusal);
+  g_autofree char *title = NULL;
+  GtkWidget *row;
+  guint64 count;
+
+  for (row = gtk_widget_get_first_child (GTK_WIDGET (self->refusals_box)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "sp-key"), key) == 0)
+      break;
+
+  if (row != NULL)
+    {
+      /* The latest first, its count grown. */
+      count = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "sp-count")) + 1 + refusal->more;
+      g_object_ref (row);
+      gtk_list_box_remove (self->refusals_box, row);
+      gtk_list_box_prepend (self->refusals_box, row);
+      g_object_unref (row);
+    }
+  else
+    {
+      GtkWidget *last;
+      guint n = 0;
+
+      count = 1 + refusal->more;
+      title = refusal_title (refusal);
+      row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+      g_object_set_data_full (G_OBJECT (row), "sp-key", g_steal_pointer (&key), g_free);
+      if (refusal->kind == SP_REFUSAL_ORIGIN && refusal->origin != NULL)
+        {
+          GtkWidget *allow = gtk_button_new_with_mnemonic (_("_Allow This Origin"));
+
+          gtk_widget_set_valign (allow, GTK_ALIGN_CENTER);
+          gtk_widget_set_tooltip_text (allow, _("Let pages from this origin connect, from the "
+                                                "next connection on (Preferences → Security)"));
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (allow), "win.allow-origin");
+          gtk_actionable_set_action_target (GTK_ACTIONABLE (allow), "s", refusal->origin);
+          g_signal_connect (allow, "clicked", G_CALLBACK (on_allow_clicked), NULL);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), allow);
+        }
+      gtk_list_box_prepend (self->refusals_box, row);
+
+      for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->refusals_box));
+           child != NULL; child = gtk_widget_get_next_sibling (child))
+        n++;
+      if (n > MAX_REFUSAL_ROWS && (last = gtk_widget_get_last_child (GTK_WIDGET (self->refusals_box))))
+        gtk_list_box_remove (self->refusals_box, last);
+    }
+
+  g_object_set_data (G_OBJECT (row), "sp-count", GSIZE_TO_POINTER ((gsize) count));
+  update_refusal_row (ADW_ACTION_ROW (row), refusal, count);
+  gtk_revealer_set_reveal_child (self->refusals_revealer, TRUE);
+}
+
+static void
+on_clear_refusals (SpClientsPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->refusals_box))) != NULL)
+    gtk_list_box_remove (self->refusals_box, child);
+  gtk_revealer_set_reveal_child (self->refusals_revealer, FALSE);
+}
+
+guint
+sp_clients_page_get_n_refusals (SpClientsPage *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (SP_IS_CLIENTS_PAGE (self), 0);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->refusals_box));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    n += GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (child), "sp-count"));
+  return n;
 }
 
 GListModel *
@@ -554,6 +714,9 @@ sp_clients_page_class_init (SpClientsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, urls_box);
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, refusals_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, refusals_box);
+  gtk_widget_class_bind_template_child (widget_class, SpClientsPage, clear_refusals_button);
 }
 
 static void
@@ -578,5 +741,7 @@ sp_clients_page_init (SpClientsPage *self)
   add_column (self, _("User Agent"), text_agent, TRUE, -1);
   add_column (self, NULL, NULL, FALSE, -1);
 
+  g_signal_connect_swapped (self->clear_refusals_button, "clicked",
+                            G_CALLBACK (on_clear_refusals), self);
   rebuild_urls (self);
 }

@@ -15,5 +15,7 @@ void        sp_clients_page_set_server  (SpClientsPage *self,
                                          SpServer      *server);
 /* The connected clients, as items with an "info" property (SpClientInfo). */
 GListModel *sp_clients_page_get_clients (SpClientsPage *self);
+/* Refused connections listed (repeats counted), since the list was cleared. */
+guint       sp_clients_page_get_n_refusals (SpClientsPage *self);
 
 G_END_DECLS

@@ -33,7 +33,9 @@ static void
 toast (SpWindow   *self,
        const char *message)
 {
-  AdwToast *toast = adw_toast_new (message);
+  /* A toast's title is markup: text that is not (an origin, an error) is escaped. */
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -206,6 +208,48 @@ copy_action (GtkWidget  *widget,
   toast (SP_WINDOW (widget), _("Copied to the clipboard"));
 }
 
+/* Preferences → Security's origins, to the running server: a page allowed
+ * there (or from the Clients page) may connect from its next try on. */
+static void
+on_allowed_origins_changed (SpWindow *self)
+{
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_auto(GStrv) origins = g_settings_get_strv (self->settings, "allowed-origins");
+
+  for (guint i = 0; origins[i] != NULL; i++)
+    sp_server_config_add_origin (config, origins[i], NULL);
+  if (sp_server_get_running (self->server))
+    sp_server_set_allowed_origins (self->server, (const char * const *) config->allowed_origins);
+}
+
+static void
+allow_origin_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+  const char *origin = g_variant_get_string (parameter, NULL);
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_auto(GStrv) origins = g_settings_get_strv (self->settings, "allowed-origins");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  for (guint i = 0; origins[i] != NULL; i++)
+    sp_server_config_add_origin (config, origins[i], NULL);
+  if (!sp_server_config_add_origin (config, origin, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  g_settings_set_strv (self->settings, "allowed-origins",
+                       (const char * const *) config->allowed_origins);
+  message = g_str_equal (origin, "null")
+              ? g_strdup (_("Pages opened from files may now connect"))
+              /* Translators: after “Allow This Origin”, e.g. "https://example.com may now connect" */
+              : g_strdup_printf (_("Pages from %s may now connect"), origin);
+  toast (self, message);
+}
+
 static void
 focus_url_action (GtkWidget  *widget,
                   const char *action_name,
@@ -361,6 +405,7 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);
   gtk_widget_class_install_action (widget_class, "win.copy", "s", copy_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, focus_url_action);
+  gtk_widget_class_install_action (widget_class, "win.allow-origin", "s", allow_origin_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-url", NULL);
@@ -385,6 +430,9 @@ sp_window_init (SpWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->server, "notify::n-clients", G_CALLBACK (update_server_label), self,
                            G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->settings, "changed::allowed-origins",
+                           G_CALLBACK (on_allowed_origins_changed), self, G_CONNECT_SWAPPED);
 
   sp_stream_page_set_settings (self->stream_page, self->settings);
   sp_stream_page_set_client (self->stream_page, self->client);
