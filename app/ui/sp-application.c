@@ -282,6 +282,29 @@ sp_application_connect (GSimpleAction *action,
   g_application_activate (G_APPLICATION (self));
 }
 
+/* What “Allow This Origin” on the Clients page does, also for scripts (D-Bus). */
+static void
+sp_application_allow_origin (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (window != NULL)
+    gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.allow-origin", parameter);
+}
+
+static void
+sp_application_show_page (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (SP_IS_WINDOW (window))
+    sp_window_show_page (SP_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
 static void
 sp_application_quit (GSimpleAction *action,
                      GVariant      *parameter,
@@ -294,6 +317,8 @@ static const GActionEntry app_actions[] = {
   { "about", sp_application_about },
   { "preferences", sp_application_preferences },
   { "connect", sp_application_connect, "s" },
+  { "allow-origin", sp_application_allow_origin, "s" },
+  { "show-page", sp_application_show_page, "s" },
   { "quit", sp_application_quit },
 };
 

@@ -540,11 +540,10 @@ update_refusal_row (AdwActionRow    *row,
                                ? g_strdup_printf ("[%s]:%u", refusal->address, refusal->port)
                                : g_strdup_printf ("%s:%u", refusal->address ? refusal->address : "?",
                                                   refusal->port);
-  g_autofree char *times = count > 1
+  guint n = (guint) MIN (count, G_MAXUINT);
+  g_autofree char *times = n > 1
                              /* Translators: how often the same refusal happened */
-                             ? g_strdup_printf (ngettext (" · %" G_GUINT64_FORMAT " time",
-                                                          " · %" G_GUINT64_FORMAT " times",
-                                                          count), count)
+                             ? g_strdup_printf (ngettext (" · %u time", " · %u times", n), n)
                              : g_strdup ("");
   /* Translators: "12:03:04 · 127.0.0.1:5555 · 403 pages from null may not use … · 3 times" */
   g_autofree char *subtitle = g_strdup_printf (_("%s · %s · %u %s%s"), time, address,

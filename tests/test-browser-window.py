@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The original tutorial's page, opened from a file in headless Chromium as its readers
+do, against the window's built-in server (the app as launched from the menu, under
+Xvfb, on a session bus of its own): refused, since a page from a file has the origin
+`null`; then allowed with the action the Clients page's "Allow This Origin" button
+activates (app.allow-origin, over D-Bus as any script could); then the same page
+connects and gets prices, without restarting anything.
+
+The window's own listing of the refusal is tested in test-window.c; a screenshot of
+the Clients page is saved in STOCKPUSH_SCREENSHOT_DIR when set. Loopback only; every
+wait is bounded; the app and the browser are stopped at the end."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STOCKPUSH = os.environ["STOCKPUSH_BIN"]
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+APP_ID = "com.example.StockPush"
+WAIT = 15
+
+
+def tap_exit(results):
+    print(f"1..{len(results)}")
+    for i, (ok, text, diag) in enumerate(results, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {text}")
+        if not ok and diag:
+            print("\n".join("# " + line for line in str(diag).splitlines()))
+    return 0 if results and all(ok for ok, _, _ in results) else 1
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait(predicate, timeout=WAIT, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def main():
+    if "--inside" not in sys.argv:
+        # A session bus and a display of our own: re-run this script inside them.
+        if not shutil.which("dbus-run-session") or not shutil.which("xvfb-run"):
+            print("1..0 # SKIP dbus-run-session or xvfb-run is missing")
+            return 0
+        return subprocess.call(["dbus-run-session", "--", "xvfb-run", "-a", "-s",
+                                "-screen 0 1280x860x24", sys.executable, __file__, "--inside"])
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    results = []
+    home = tempfile.mkdtemp(prefix="stockpush-window-")
+    port = free_port()
+    # The window's settings in a key file of its own: its server on a free port.
+    os.makedirs(os.path.join(home, "config", "glib-2.0", "settings"))
+    with open(os.path.join(home, "config", "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write(f"[com/example/StockPush]\nserver-port={port}\n")
+    env = dict(os.environ, GSETTINGS_BACKEND="keyfile", XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"), HOME=home)
+    app = subprocess.Popen([STOCKPUSH], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    driver = None
+    try:
+        up = wait(lambda: port_open(port))
+        results.append((up is not None, f"the window's server listens on its port {port}", ""))
+        if not up:
+            return tap_exit(results)
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-dev-shm-usage",
+                    f"--user-data-dir={os.path.join(home, 'chromium')}"]:
+            options.add_argument(arg)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver.set_page_load_timeout(10)
+        page = f"file://{os.path.join(HERE, 'peers', 'demo-client.html')}?addr=127.0.0.1:{port}"
+
+        def state():
+            return driver.find_element("id", "state").text
+
+        def prices():
+            return driver.execute_script(
+                "return [...document.querySelectorAll('#log li')].map(li => li.textContent)")
+
+        driver.get(page)
+        closed = wait(lambda: state() if state().startswith("closed") else None)
+        results.append((closed is not None and not prices(),
+                        "the demo page from file:// is refused (Origin null): its socket closes "
+                        "with no message", f"state {state()!r}, messages {prices()[:3]}"))
+
+        shots = os.environ.get("STOCKPUSH_SCREENSHOT_DIR")
+        if shots and shutil.which("import"):
+            subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path",
+                            "/com/example/StockPush", "--method", "org.gtk.Actions.Activate",
+                            "show-page", "[<'clients'>]", "{}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+            time.sleep(1.5)
+            subprocess.run(["import", "-window", "root", os.path.join(shots, "window-refused.png")],
+                           timeout=20)
+
+        call = subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path",
+                               "/com/example/StockPush", "--method", "org.gtk.Actions.Activate",
+                               "allow-origin", "[<'null'>]", "{}"],
+                              capture_output=True, text=True, timeout=10)
+        results.append((call.returncode == 0, "app.allow-origin('null') over D-Bus, what the "
+                        "Clients page's button activates", call.stderr[-500:]))
+
+        # The running server takes it: the same page, reloaded, connects.
+        got = None
+        for _ in range(20):
+            driver.get(page)
+            got = wait(lambda: (lambda p: p if len(p) >= 2 else None)(prices()), timeout=3)
+            if got:
+                break
+        bad = [m for m in (got or []) if not re.search(r'"type":"(welcome|ticks?)"', m)]
+        results.append((got is not None and not bad,
+                        "then the same page connects and gets the welcome and prices",
+                        f"state {state()!r}, messages {(got or [])[:3]}"))
+    finally:
+        if driver is not None:
+            driver.quit()
+        app.terminate()
+        try:
+            out, _ = app.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            out, _ = app.communicate()
+        bad = [line for line in out.decode(errors="replace").splitlines()
+               if re.search(r"CRITICAL|WARNING|AddressSanitizer|runtime error", line)]
+        results.append((not bad, "the app logged no warnings or criticals", "\n".join(bad[:5])))
+        shutil.rmtree(home, ignore_errors=True)
+    return tap_exit(results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
