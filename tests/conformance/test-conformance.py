@@ -232,6 +232,43 @@ async def c7_5_1(conn):
     await conn.expect_close({1007, 1002})
 
 
+LIMIT = 65536   # the server's default --max-message-size
+
+
+def ping_of(size):
+    """A ping command of exactly @size bytes (the id padded)."""
+    head, tail = b'{"type":"ping","id":"', b'"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+async def c9_1_a(conn):
+    conn.frame(1, ping_of(LIMIT))
+    reply = await conn.expect_reply("pong")
+    check(len(reply.get("id", "")) == LIMIT - 23, "the pong's id is not the ping's")
+
+
+async def c9_1_b(conn):
+    conn.frame(1, ping_of(LIMIT + 1))
+    await conn.expect_close({1009})
+
+
+async def c9_3_a(conn):
+    data = ping_of(LIMIT)
+    pieces = [data[i:i + 64] for i in range(0, len(data), 64)]
+    for i, piece in enumerate(pieces):
+        conn.frame(1 if i == 0 else 0, piece, fin=i == len(pieces) - 1)
+    await conn.expect_reply("pong")
+
+
+async def c9_5(conn):
+    header = masked_frame(1, PING)
+    for b in header:
+        conn.send(bytes([b]))
+        await conn.writer.drain()
+        await asyncio.sleep(0.002)
+    await conn.expect_reply("pong")
+
+
 CASES = [
     case("1.1.1", "a text command is answered", c1_1),
     case("1.2.1", "a binary message gets an error, the connection stays", c1_2),
@@ -254,6 +291,10 @@ CASES = [
     case("7.9.1", "close code 999 on the wire → 1002", c7_9_1),
     case("7.9.2", "close code 1005 on the wire → 1002", c7_9_2),
     case("7.5.1", "a close reason that is not UTF-8 → 1007", c7_5_1),
+    case("9.1.a", "a command of exactly the limit (65,536 bytes) is answered", c9_1_a),
+    case("9.1.b", "one byte over the limit → 1009", c9_1_b),
+    case("9.3.a", "the limit in 1,024 fragments of 64 bytes is one command", c9_3_a),
+    case("9.5", "a command in one-byte TCP writes is answered", c9_5),
 ]
 
 
