@@ -20,6 +20,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "peers"))
+from misbehaving_server import read_frame  # noqa: E402
 from sptest import Tap  # noqa: E402
 
 STOCKPUSH = os.environ["STOCKPUSH_BIN"]
@@ -124,20 +126,6 @@ DESCRIPTIONS = {
 }
 
 
-async def read_frame(reader):
-    b0, b1 = await reader.readexactly(2)
-    n = b1 & 0x7F
-    if n == 126:
-        n = struct.unpack("!H", await reader.readexactly(2))[0]
-    elif n == 127:
-        n = struct.unpack("!Q", await reader.readexactly(8))[0]
-    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
-    payload = bytearray(await reader.readexactly(n))
-    for i in range(n):
-        payload[i] ^= mask[i % 4]
-    return b0 & 0x0F, bytes(payload), bool(b1 & 0x80)
-
-
 class Served:
     def __init__(self):
         self.frames = {}      # case → [(opcode, payload, masked)] the client sent
@@ -169,7 +157,7 @@ async def serve(reader, writer, served):
                 await writer.drain()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            opcode, payload, masked = await asyncio.wait_for(read_frame(reader),
+            opcode, payload, masked = await asyncio.wait_for(read_frame(reader, with_mask=True),
                                                              deadline - time.monotonic())
             got.append((opcode, payload, masked))
             if opcode == 8:

@@ -80,8 +80,9 @@ def flood_frame(n):
     return text(head + b"x" * (FLOOD_SIZE - len(head) - 2) + b'"}')
 
 
-async def read_frame(reader):
-    """One frame from the client: (opcode, unmasked payload)."""
+async def read_frame(reader, with_mask=False):
+    """One frame from the client: (opcode, unmasked payload), and whether it was masked
+    with @with_mask."""
     b0, b1 = await reader.readexactly(2)
     n = b1 & 0x7F
     if n == 126:
@@ -92,6 +93,8 @@ async def read_frame(reader):
     payload = bytearray(await reader.readexactly(n))
     for i in range(n):
         payload[i] ^= mask[i % 4]
+    if with_mask:
+        return b0 & 0x0F, bytes(payload), bool(b1 & 0x80)
     return b0 & 0x0F, bytes(payload)
 
 
