@@ -611,6 +611,10 @@ test_handshake_page (void)
   g_assert_cmpstr (sp_handshake_page_get_verdict (page), ==, "✓");
   g_assert_nonnull (sp_handshake_page_get_expected_accept (page));
   g_assert_nonnull (strstr (record->response_text, sp_handshake_page_get_expected_accept (page)));
+  /* No subprotocol set: no Sec-WebSocket-Protocol header at all, not an empty one. */
+  g_assert_null (strstr (record->request_text, "Sec-WebSocket-Protocol"));
+  /* Nothing offered that the guard could not see through (no compression). */
+  g_assert_null (strstr (record->request_text, "Sec-WebSocket-Extensions"));
   screenshot ("handshake.png");
   sp_window_show_page (window, "stream");
 }
