@@ -194,6 +194,20 @@ answered (GTask *task,
   g_task_return_pointer (task, conn, g_object_unref);
 }
 
+static void on_read (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The next piece of the answer's head (taking the task). */
+static void
+read_more (GTask *task)
+{
+  Connect *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (data->connection)),
+                             data->buffer, sizeof data->buffer, G_PRIORITY_DEFAULT, cancellable,
+                             on_read, task);
+}
+
 static void
 on_read (GObject      *source,
          GAsyncResult *result,
@@ -203,7 +217,6 @@ on_read (GObject      *source,
   Connect *data = g_task_get_task_data (task);
   GError *error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  GCancellable *cancellable;
   gsize end;
 
   if (n < 0)
@@ -235,9 +248,7 @@ on_read (GObject      *source,
       return;
     }
 
-  cancellable = g_task_get_cancellable (task);
-  g_input_stream_read_async (G_INPUT_STREAM (source), data->buffer, sizeof data->buffer,
-                             G_PRIORITY_DEFAULT, cancellable, on_read, g_steal_pointer (&task));
+  read_more (g_steal_pointer (&task));
 }
 
 static void
@@ -247,7 +258,6 @@ on_written (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Connect *data = g_task_get_task_data (task);
-  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
@@ -257,10 +267,7 @@ on_written (GObject      *source,
     }
 
   data->head = g_byte_array_new ();
-  cancellable = g_task_get_cancellable (task);
-  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (data->connection)),
-                             data->buffer, sizeof data->buffer, G_PRIORITY_DEFAULT,
-                             cancellable, on_read, g_steal_pointer (&task));
+  read_more (g_steal_pointer (&task));
 }
 
 static void
