@@ -1808,18 +1808,21 @@ make_listener (SpEngine  *engine,
 /* Who is behind a connection, for the refusal its guard may make. */
 typedef struct
 {
-  SpServer *server;
+  /* Not a reference: the guard reads only while libsoup does, on the engine's
+   * thread, while the engine (and its server) lives. A reference would keep
+   * the server alive from its own connections. */
+  SpEngine *engine;
   char     *address;
   guint16   port;
 } Peer;
 
 static gpointer
-peer_new (SpServer       *server,
+peer_new (SpEngine       *engine,
           GSocketAddress *remote)
 {
   Peer *peer = g_new0 (Peer, 1);
 
-  peer->server = g_object_ref (server);
+  peer->engine = engine;
   if (G_IS_INET_SOCKET_ADDRESS (remote))
     {
       peer->address = g_inet_address_to_string (
@@ -1834,7 +1837,6 @@ peer_free (gpointer data)
 {
   Peer *peer = data;
 
-  g_object_unref (peer->server);
   g_free (peer->address);
   g_free (peer);
 }
@@ -1849,8 +1851,9 @@ on_guard_stop (SpConnStream *stream,
   Peer *peer = user_data;
   SpRefusal *refusal;
 
+  /* After the upgrade the client's leaving is logged as usual. */
   if (code != 400)
-    return;   /* after the upgrade: the client's leaving is logged as usual */
+    return;
   refusal = sp_refusal_new ();
   refusal->kind = SP_REFUSAL_BAD_REQUEST;
   refusal->at = g_get_real_time ();
@@ -1858,7 +1861,7 @@ on_guard_stop (SpConnStream *stream,
   refusal->reason = g_strdup (reason);
   refusal->address = g_strdup (peer->address);
   refusal->port = peer->port;
-  push_refusal (peer->server, refusal);
+  push_refusal (peer->engine->server, refusal);
 }
 
 static void
@@ -1894,7 +1897,7 @@ accept_one (SpEngine *engine,
 
   conn_stream = sp_conn_stream_new (stream, engine->certificate == NULL ? socket : NULL,
                                     engine->context);
-  sp_conn_stream_set_stop_func (conn_stream, on_guard_stop, peer_new (engine->server, remote),
+  sp_conn_stream_set_stop_func (conn_stream, on_guard_stop, peer_new (engine, remote),
                                 peer_free);
   g_object_set_data_full (G_OBJECT (remote), "sp-socket", g_object_ref (socket), g_object_unref);
   g_object_set_data_full (G_OBJECT (remote), "sp-stream", g_object_ref (conn_stream),
