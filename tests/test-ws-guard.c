@@ -271,6 +271,53 @@ test_frames (void)
   }
 }
 
+/* A server's 1012..1014 close: its code kept, libsoup shown 1000 (the second
+ * byte's offset), also when the code arrives a byte at a time. */
+static void
+test_close_codes (void)
+{
+  static const guint8 close_1013[] = { 0x88, 0x06, 0x03, 0xf5, 'b', 'u', 's', 'y' };
+  static const guint8 close_1000[] = { 0x88, 0x02, 0x03, 0xe8 };
+  static const guint8 masked_1012[] = { 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xf4 };
+
+  for (gsize step = 1; step <= sizeof close_1013; step += sizeof close_1013 - 1)
+    {
+      SpWsGuard guard;
+      gssize rewrite = -1;
+
+      sp_ws_guard_init_http (&guard);
+      sp_ws_guard_begin_frames (&guard, 0);
+      for (gsize pos = 0; pos < sizeof close_1013; pos += step)
+        {
+          gsize n = MIN (step, sizeof close_1013 - pos);
+
+          g_assert_cmpint (sp_ws_guard_scan (&guard, close_1013 + pos, n, NULL, NULL), ==,
+                           SP_WS_GUARD_PASS);
+          if (sp_ws_guard_close_rewrite_at (&guard) >= 0)
+            rewrite = (gssize) pos + sp_ws_guard_close_rewrite_at (&guard);
+        }
+      g_assert_cmpuint (sp_ws_guard_get_peer_close_code (&guard), ==, 1013);
+      g_assert_cmpint (rewrite, ==, 3);
+    }
+
+  /* 1000 needs nothing; a masked (client's) close is never rewritten. */
+  {
+    SpWsGuard guard;
+
+    sp_ws_guard_init_http (&guard);
+    sp_ws_guard_begin_frames (&guard, 0);
+    sp_ws_guard_scan (&guard, close_1000, sizeof close_1000, NULL, NULL);
+    g_assert_cmpuint (sp_ws_guard_get_peer_close_code (&guard), ==, 1000);
+    g_assert_cmpint (sp_ws_guard_close_rewrite_at (&guard), ==, -1);
+
+    sp_ws_guard_init_http (&guard);
+    sp_ws_guard_begin_frames (&guard, 0);
+    sp_ws_guard_scan (&guard, masked_1012, sizeof masked_1012, NULL, NULL);
+    g_assert_cmpuint (sp_ws_guard_get_peer_close_code (&guard), ==, 1012);
+    g_assert_cmpint (sp_ws_guard_close_rewrite_at (&guard), ==, -1);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,6 +326,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws-guard/head-end", test_head_end);
   g_test_add_func ("/ws-guard/refused-requests", test_refused_requests);
   g_test_add_func ("/ws-guard/frames", test_frames);
+  g_test_add_func ("/ws-guard/close-codes", test_close_codes);
 
   return g_test_run ();
 }
