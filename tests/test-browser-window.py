@@ -19,20 +19,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from sptest import Tap  # noqa: E402
 STOCKPUSH = os.environ["STOCKPUSH_BIN"]
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 APP_ID = "com.example.StockPush"
 WAIT = 15
-
-
-def tap_exit(results):
-    print(f"1..{len(results)}")
-    for i, (ok, text, diag) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {text}")
-        if not ok and diag:
-            print("\n".join("# " + line for line in str(diag).splitlines()))
-    return 0 if results and all(ok for ok, _, _ in results) else 1
 
 
 def free_port():
@@ -69,7 +62,7 @@ def main():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    results = []
+    tap = Tap()
     home = tempfile.mkdtemp(prefix="stockpush-window-")
     port = free_port()
     # The window's settings in a key file of its own: its server on a free port.
@@ -83,9 +76,9 @@ def main():
     driver = None
     try:
         up = wait(lambda: port_open(port))
-        results.append((up is not None, f"the window's server listens on its port {port}", ""))
+        tap.add(up is not None, f"the window's server listens on its port {port}", "")
         if not up:
-            return tap_exit(results)
+            return tap.finish()
 
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
@@ -107,9 +100,9 @@ def main():
 
         driver.get(page)
         closed = wait(lambda: state() if state().startswith("closed") else None)
-        results.append((closed is not None and not prices(),
-                        "the demo page from file:// is refused (Origin null): its socket closes "
-                        "with no message", f"state {state()!r}, messages {prices()[:3]}"))
+        tap.add(closed is not None and not prices(),
+                "the demo page from file:// is refused (Origin null): its socket closes "
+                "with no message", f"state {state()!r}, messages {prices()[:3]}")
 
         shots = os.environ.get("STOCKPUSH_SCREENSHOT_DIR")
         if shots and shutil.which("import"):
@@ -125,8 +118,8 @@ def main():
                                "/com/example/StockPush", "--method", "org.gtk.Actions.Activate",
                                "allow-origin", "[<'null'>]", "{}"],
                               capture_output=True, text=True, timeout=10)
-        results.append((call.returncode == 0, "app.allow-origin('null') over D-Bus, what the "
-                        "Clients page's button activates", call.stderr[-500:]))
+        tap.add(call.returncode == 0, "app.allow-origin('null') over D-Bus, what the "
+                "Clients page's button activates", call.stderr[-500:])
 
         # The running server takes it: the same page, reloaded, connects.
         got = None
@@ -136,9 +129,9 @@ def main():
             if got:
                 break
         bad = [m for m in (got or []) if not re.search(r'"type":"(welcome|ticks?)"', m)]
-        results.append((got is not None and not bad,
-                        "then the same page connects and gets the welcome and prices",
-                        f"state {state()!r}, messages {(got or [])[:3]}"))
+        tap.add(got is not None and not bad,
+                "then the same page connects and gets the welcome and prices",
+                f"state {state()!r}, messages {(got or [])[:3]}")
     finally:
         if driver is not None:
             driver.quit()
@@ -150,9 +143,9 @@ def main():
             out, _ = app.communicate()
         bad = [line for line in out.decode(errors="replace").splitlines()
                if re.search(r"CRITICAL|WARNING|AddressSanitizer|runtime error", line)]
-        results.append((not bad, "the app logged no warnings or criticals", "\n".join(bad[:5])))
+        tap.add(not bad, "the app logged no warnings or criticals", "\n".join(bad[:5]))
         shutil.rmtree(home, ignore_errors=True)
-    return tap_exit(results)
+    return tap.finish()
 
 
 if __name__ == "__main__":
