@@ -304,3 +304,77 @@ async def read_close(reader, timeout):
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
                 return code, payload[2:].decode(errors="replace")
     return None, None
+
+
+# --- the window, as launched from the menu -----------------------------------
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    import socket
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until(predicate, timeout=15, step=0.1):
+    """Polls predicate until it returns something true (returned) or timeout (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def in_session(script):
+    """None inside a session bus and an X display of the test's own; otherwise re-runs
+    script inside them and returns its exit status (0 with a SKIP when they are missing)."""
+    import shutil
+    import subprocess
+    if "--inside" in sys.argv:
+        return None
+    if not shutil.which("dbus-run-session") or not shutil.which("xvfb-run"):
+        print("1..0 # SKIP dbus-run-session or xvfb-run is missing")
+        return 0
+    return subprocess.call(["dbus-run-session", "--", "xvfb-run", "-a", "-s",
+                            "-screen 0 1280x860x24", sys.executable, script, "--inside"])
+
+
+class Window:
+    """The app in window mode with settings in a key file of its own (GSettings keys
+    as given), started with args; stop() ends it and returns its warnings."""
+
+    def __init__(self, settings, args=()):
+        import subprocess
+        self.home = tempfile.mkdtemp(prefix="stockpush-window-")
+        conf = os.path.join(self.home, "config", "glib-2.0", "settings")
+        os.makedirs(conf)
+        with open(os.path.join(conf, "keyfile"), "w") as f:
+            f.write("[com/example/StockPush]\n")
+            for key, value in settings.items():
+                f.write(f"{key}={value}\n")
+        env = dict(os.environ, GSETTINGS_BACKEND="keyfile",
+                   XDG_CONFIG_HOME=os.path.join(self.home, "config"),
+                   XDG_DATA_HOME=os.path.join(self.home, "data"), HOME=self.home)
+        self.proc = subprocess.Popen([BIN, *args], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        import shutil
+        import subprocess
+        self.proc.terminate()
+        try:
+            out, _ = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        shutil.rmtree(self.home, ignore_errors=True)
+        return [line for line in out.decode(errors="replace").splitlines()
+                if re.search(r"CRITICAL|WARNING|AddressSanitizer|runtime error", line)]

@@ -12,67 +12,31 @@ wait is bounded; the app and the browser are stopped at the end."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from sptest import Tap  # noqa: E402
-STOCKPUSH = os.environ["STOCKPUSH_BIN"]
+from sptest import Tap, Window, free_port, in_session, port_open  # noqa: E402
+from sptest import wait_until as wait  # noqa: E402
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 APP_ID = "com.example.StockPush"
-WAIT = 15
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait(predicate, timeout=WAIT, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def main():
-    if "--inside" not in sys.argv:
-        # A session bus and a display of our own: re-run this script inside them.
-        if not shutil.which("dbus-run-session") or not shutil.which("xvfb-run"):
-            print("1..0 # SKIP dbus-run-session or xvfb-run is missing")
-            return 0
-        return subprocess.call(["dbus-run-session", "--", "xvfb-run", "-a", "-s",
-                                "-screen 0 1280x860x24", sys.executable, __file__, "--inside"])
+    status = in_session(__file__)
+    if status is not None:
+        return status
 
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     tap = Tap()
-    home = tempfile.mkdtemp(prefix="stockpush-window-")
     port = free_port()
-    # The window's settings in a key file of its own: its server on a free port.
-    os.makedirs(os.path.join(home, "config", "glib-2.0", "settings"))
-    with open(os.path.join(home, "config", "glib-2.0", "settings", "keyfile"), "w") as f:
-        f.write(f"[com/example/StockPush]\nserver-port={port}\n")
-    env = dict(os.environ, GSETTINGS_BACKEND="keyfile", XDG_CONFIG_HOME=os.path.join(home, "config"),
-               XDG_DATA_HOME=os.path.join(home, "data"), HOME=home)
-    app = subprocess.Popen([STOCKPUSH], env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    app = Window({"server-port": port})   # its server on a free port
+    home = app.home
     driver = None
     try:
         up = wait(lambda: port_open(port))
@@ -135,16 +99,8 @@ def main():
     finally:
         if driver is not None:
             driver.quit()
-        app.terminate()
-        try:
-            out, _ = app.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            out, _ = app.communicate()
-        bad = [line for line in out.decode(errors="replace").splitlines()
-               if re.search(r"CRITICAL|WARNING|AddressSanitizer|runtime error", line)]
+        bad = app.stop()
         tap.add(not bad, "the app logged no warnings or criticals", "\n".join(bad[:5]))
-        shutil.rmtree(home, ignore_errors=True)
     return tap.finish()
 
 

@@ -463,6 +463,68 @@ test_server_switch (void)
 }
 
 static gboolean
+viewer_watches (gpointer data)
+{
+  SpStreamClient *client = sp_window_get_client (window);
+  const SpStreamOptions *options = sp_stream_client_get_options (client);
+
+  return options != NULL && g_strcmp0 (options->url, data) == 0 &&
+         sp_stream_client_get_state (client) == SP_STREAM_OPEN;
+}
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+restart_server (void)
+{
+  GtkSwitch *server_switch = sp_window_get_server_switch (window);
+
+  gtk_switch_set_active (server_switch, FALSE);
+  g_assert_true (wait_until (server_stopped, NULL));
+  gtk_switch_set_active (server_switch, TRUE);
+  g_assert_true (wait_until (server_running, NULL));
+}
+
+/* A port changed in Preferences takes effect at the server's next start, and the
+ * viewer that watched the built-in server follows it there instead of retrying the
+ * old port. */
+static void
+test_port_follows (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autofree char *before = sp_server_dup_ws_url (sp_window_get_server (window));
+  g_autofree char *after = NULL;
+  g_autofree char *back = NULL;
+  g_autofree char *port = NULL;
+  guint new_port = free_port ();
+
+  g_assert_true (wait_until (viewer_watches, before));
+  g_settings_set_uint (settings, "server-port", new_port);
+  restart_server ();
+  after = sp_server_dup_ws_url (sp_window_get_server (window));
+  port = g_strdup_printf (":%u/", new_port);
+  g_assert_nonnull (strstr (after, port));
+  g_assert_true (wait_until (viewer_watches, after));
+
+  g_settings_reset (settings, "server-port");
+  restart_server ();
+  back = sp_server_dup_ws_url (sp_window_get_server (window));
+  g_assert_true (wait_until (viewer_watches, back));
+}
+
+static gboolean
 has_probe_row (gpointer data)
 {
   GListModel *clients = data;
@@ -724,6 +786,8 @@ main (int   argc,
   g_test_add_func ("/window/handshake-page", test_handshake_page);
   g_test_add_func ("/window/preferences", test_preferences);
   g_test_add_func ("/window/security-settings", test_security_settings);
+  /* Last before the translation check: it restarts the server twice. */
+  g_test_add_func ("/window/port-follows", test_port_follows);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
     g_test_add_func ("/window/translated", test_translated);
 

@@ -6,6 +6,7 @@
 #include "sp-application.h"
 #include "sp-headless.h"
 #include "sp-server-config.h"
+#include "sp-server-overrides.h"
 #include "sp-preferences-window.h"
 #include "sp-window.h"
 
@@ -13,38 +14,11 @@ struct _SpApplication
 {
   AdwApplication  parent_instance;
 
-  SpServerConfig *config;      /* from the command line; settings fill the rest later */
+  SpServerOverrides *overrides; /* server options from the command line, over the settings */
   char           *connect_url; /* --connect without --headless */
 };
 
 G_DEFINE_FINAL_TYPE (SpApplication, sp_application, ADW_TYPE_APPLICATION)
-
-typedef gboolean (*ConfigSetter) (SpServerConfig *config,
-                                  const char     *value,
-                                  GError        **error);
-
-static const struct
-{
-  const char  *name;
-  ConfigSetter setter;
-} config_options[] = {
-  { "port", sp_server_config_set_port },
-  { "bind", sp_server_config_set_bind },
-  { "interval-ms", sp_server_config_set_interval },
-  { "symbols", sp_server_config_set_symbols },
-  { "format", sp_server_config_set_format },
-  { "on-message", sp_server_config_set_on_message },
-  { "seed", sp_server_config_set_seed },
-  { "token", sp_server_config_set_token },
-  { "max-clients", sp_server_config_set_max_clients },
-  { "max-message-size", sp_server_config_set_max_message_size },
-  { "max-command-rate", sp_server_config_set_command_rate },
-  { "handshake-timeout-ms", sp_server_config_set_handshake_timeout },
-  { "ping-interval", sp_server_config_set_ping_interval },
-  { "pong-timeout", sp_server_config_set_pong_timeout },
-  { "slow-client-timeout-ms", sp_server_config_set_slow_timeout },
-  { "replay-speed", sp_server_config_set_replay_speed },
-};
 
 static int
 watch_from_options (const char   *url,
@@ -103,7 +77,7 @@ sp_application_handle_local_options (GApplication *application,
                                      GVariantDict *options)
 {
   SpApplication *self = SP_APPLICATION (application);
-  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_autoptr(SpServerOverrides) overrides = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -111,75 +85,21 @@ sp_application_handle_local_options (GApplication *application,
       return 0;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (config_options); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      const char *value;
-
-      if (!g_variant_dict_lookup (options, config_options[i].name, "&s", &value))
-        continue;
-
-      if (!config_options[i].setter (config, value, &error))
-        {
-          g_printerr ("stockpush: %s\n", error->message);
-          g_printerr (_("Run “stockpush --help” to see every option.\n"));
-          return 2;
-        }
-    }
-
   {
-    const char *cert = NULL;
-    const char *key = NULL;
+    const char *failed = NULL;
     g_autoptr(GError) error = NULL;
 
-    g_variant_dict_lookup (options, "tls-cert", "^&ay", &cert);
-    g_variant_dict_lookup (options, "tls-key", "^&ay", &key);
-    if ((cert != NULL || key != NULL) && !sp_server_config_set_tls (config, cert, key, &error))
+    overrides = sp_server_overrides_new_from_options (options, &failed, &error);
+    if (overrides == NULL)
       {
         g_printerr ("stockpush: %s\n", error->message);
+        /* A recording that cannot be read is a file problem, not a mistyped option. */
+        if (g_strcmp0 (failed, "replay") == 0)
+          return 1;
+        g_printerr (_("Run “stockpush --help” to see every option.\n"));
         return 2;
       }
   }
-
-  {
-    g_autofree const char **origins = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (g_variant_dict_lookup (options, "allow-origin", "^a&s", &origins))
-      for (guint i = 0; origins[i] != NULL; i++)
-        if (!sp_server_config_add_origin (config, origins[i], &error))
-          {
-            g_printerr ("stockpush: %s\n", error->message);
-            return 2;
-          }
-  }
-
-  if (g_variant_dict_contains (options, "split"))
-    config->split = TRUE;
-
-  {
-    gint delay_us;
-
-    if (g_variant_dict_lookup (options, "test-send-delay-us", "i", &delay_us))
-      config->test_send_delay_us = (guint) CLAMP (delay_us, 0, G_USEC_PER_SEC);
-  }
-
-  {
-    const char *replay = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (g_variant_dict_lookup (options, "replay", "^&ay", &replay) &&
-        !sp_server_config_set_replay (config, replay, &error))
-      {
-        g_printerr ("stockpush: %s\n", error->message);
-        return 1;
-      }
-  }
-
-  /* Reachable from other machines: a token unless told otherwise. */
-  if (sp_server_config_is_exposed (config) && config->token == NULL &&
-      !g_variant_dict_contains (options, "no-token"))
-    config->token = sp_server_config_generate_token ();
 
   /* Headless never touches GTK, so it works without a display. */
   if (g_variant_dict_contains (options, "headless"))
@@ -189,6 +109,10 @@ sp_application_handle_local_options (GApplication *application,
       if (g_variant_dict_lookup (options, "connect", "&s", &url))
         return watch_from_options (url, options);
 
+      g_autoptr(SpServerConfig) config = sp_server_config_new ();
+
+      /* Checked already, on the same defaults. */
+      sp_server_overrides_apply (overrides, config, NULL, NULL);
       return sp_headless_run (config);
     }
 
@@ -213,8 +137,8 @@ sp_application_handle_local_options (GApplication *application,
         }
     }
 
-  g_clear_pointer (&self->config, sp_server_config_free);
-  self->config = g_steal_pointer (&config);
+  g_clear_pointer (&self->overrides, sp_server_overrides_free);
+  self->overrides = g_steal_pointer (&overrides);
 
   return G_APPLICATION_CLASS (sp_application_parent_class)->handle_local_options (application,
                                                                                   options);
@@ -342,7 +266,7 @@ sp_application_finalize (GObject *object)
 {
   SpApplication *self = SP_APPLICATION (object);
 
-  g_clear_pointer (&self->config, sp_server_config_free);
+  g_clear_pointer (&self->overrides, sp_server_overrides_free);
   g_clear_pointer (&self->connect_url, g_free);
 
   G_OBJECT_CLASS (sp_application_parent_class)->finalize (object);
@@ -476,10 +400,14 @@ sp_application_new (void)
                        NULL);
 }
 
-const SpServerConfig *
-sp_application_get_server_config (SpApplication *self)
+/* The server options given on the command line (NULL: none), which the window applies
+ * over its settings each time it starts the built-in server. */
+const SpServerOverrides *
+sp_application_get_server_overrides (SpApplication *self)
 {
   g_return_val_if_fail (SP_IS_APPLICATION (self), NULL);
 
-  return self->config;
+  if (self->overrides == NULL || sp_server_overrides_is_empty (self->overrides))
+    return NULL;
+  return self->overrides;
 }

@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "sp-server-config.h"
+#include "sp-server-overrides.h"
 
 G_BEGIN_DECLS
 
@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SpApplication, sp_application, SP, APPLICATION, AdwApplication)
 
-SpApplication        *sp_application_new               (void);
-const SpServerConfig *sp_application_get_server_config (SpApplication *self);
+SpApplication           *sp_application_new                  (void);
+const SpServerOverrides *sp_application_get_server_overrides (SpApplication *self);
 
 G_END_DECLS

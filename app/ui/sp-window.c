@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-application.h"
 #include "sp-clients-page.h"
 #include "sp-handshake-page.h"
 #include "sp-server.h"
@@ -25,6 +26,7 @@ struct _SpWindow
   SpServer            *server;
   SpStreamClient      *client;
   char                *server_error;
+  char                *builtin_url; /* where the built-in server served when it last started */
 };
 
 G_DEFINE_FINAL_TYPE (SpWindow, sp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -39,6 +41,17 @@ toast (SpWindow   *self,
 
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Server options given on the command line: they win over Preferences in this run. */
+static const SpServerOverrides *
+window_overrides (SpWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!SP_IS_APPLICATION (application))
+    return NULL;
+  return sp_application_get_server_overrides (SP_APPLICATION (application));
 }
 
 static void
@@ -64,7 +77,17 @@ update_server_label (SpWindow *self)
     }
 
   gtk_label_set_text (self->server_label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_label), text);
+  if (window_overrides (self) != NULL)
+    {
+      g_autofree char *names = g_strjoinv (" ", (char **) sp_server_overrides_get_names (window_overrides (self)));
+      /* Translators: the tooltip's second line; %s is e.g. "--port --symbols" */
+      g_autofree char *from = g_strdup_printf (_("Set on the command line, over Preferences: %s"), names);
+      g_autofree char *tooltip = g_strdup_printf ("%s\n%s", text, from);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_label), tooltip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_label), text);
   if (self->server_error != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->server_label), "error");
   else
@@ -136,6 +159,23 @@ sp_window_dup_server_config (SpWindow *self)
   return config;
 }
 
+/* A viewer that watches the built-in server follows it to a new port, address or token
+ * (Preferences), instead of retrying the old address; one the user disconnected stays so. */
+static void
+follow_builtin_server (SpWindow *self)
+{
+  g_autofree char *url = sp_server_dup_ws_url (self->server);
+  const SpStreamOptions *watching = sp_stream_client_get_options (self->client);
+
+  if (self->builtin_url != NULL && g_strcmp0 (url, self->builtin_url) != 0 &&
+      watching != NULL && g_strcmp0 (watching->url, self->builtin_url) == 0 &&
+      sp_stream_client_get_state (self->client) != SP_STREAM_DISCONNECTED)
+    sp_window_connect (self, url);
+
+  g_free (self->builtin_url);
+  self->builtin_url = g_steal_pointer (&url);
+}
+
 gboolean
 sp_window_start_server (SpWindow *self)
 {
@@ -143,6 +183,7 @@ sp_window_start_server (SpWindow *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
+  const SpServerOverrides *overrides;
 
   g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
 
@@ -150,7 +191,9 @@ sp_window_start_server (SpWindow *self)
   config = sp_window_dup_server_config (self);
   cert = g_settings_get_string (self->settings, "tls-cert-file");
   key = g_settings_get_string (self->settings, "tls-key-file");
-  if ((*cert != '\0' || *key != '\0') && !sp_server_config_set_tls (config, cert, key, &error))
+  overrides = window_overrides (self);
+  if (((*cert != '\0' || *key != '\0') && !sp_server_config_set_tls (config, cert, key, &error)) ||
+      (overrides != NULL && !sp_server_overrides_apply (overrides, config, NULL, &error)))
     {
       self->server_error = g_strdup (error->message);
       toast (self, error->message);
@@ -160,6 +203,8 @@ sp_window_start_server (SpWindow *self)
       self->server_error = g_strdup (error->message);
       toast (self, error->message);
     }
+  else
+    follow_builtin_server (self);
   update_server_label (self);
 
   return error == NULL;
@@ -373,6 +418,7 @@ sp_window_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->server);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->builtin_url, g_free);
   g_clear_pointer (&self->server_error, g_free);
 
   G_OBJECT_CLASS (sp_window_parent_class)->dispose (object);
