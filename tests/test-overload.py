@@ -26,7 +26,7 @@ CLIENTS = 1000
 INTERVAL_MS = 5
 DURATION_S = 3
 SEND_DELAY_US = 40
-MAX_SEND_THREADS = 4   # app/core/sp-server.c
+MAX_SEND_THREADS = 4   # app/lib/server/sp-server.c
 try:
     SANITIZED = b"libasan" in subprocess.check_output(["ldd", STOCKPUSH], stderr=subprocess.DEVNULL)
 except (OSError, subprocess.CalledProcessError):
