@@ -1,0 +1,354 @@
+/* The server's engine: the server thread with its own GMainContext (the
+ * listener, libsoup, every client), dispatched by hand under the engine's
+ * lock, and the tick thread beside it; start, stop, tear-down. The engine
+ * is made and freed on the owner's thread, run on the server thread. */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "sp-error.h"
+#include "sp-server-private.h"
+
+/* With the engine's lock held (while dispatching): a tick that has waited
+ * for the lock @patience_us or more runs now, this thread waiting for its
+ * end (one tick only: a server behind on its ticks still gets its turn).
+ * Called where no client is half-handled, between units of work that can
+ * add up. Patience, not an immediate turn, inside a dispatch: a tick let in
+ * at every accepted client took 5,000 clients 7-15 s to connect instead of
+ * 3 s in the same hour. */
+void
+_sp_engine_yield (SpEngine *engine,
+                  gint64    patience_us)
+{
+  gint64 since = atomic_load (&engine->tick_waiting_since);
+  guint64 done = engine->ticks_done;
+
+  if (since == 0 || g_get_monotonic_time () - since < patience_us)
+    return;
+  while (engine->ticks_done == done)
+    g_cond_wait (&engine->tick_done, &engine->lock);
+}
+
+/* Inside a dispatch: long enough for a burst of clients to get in, short
+ * enough that a tick never has more steps to catch up than it sends. */
+gint64
+_sp_engine_yield_patience_us (SpEngine *engine)
+{
+  return (gint64) engine->config->interval_ms * G_TIME_SPAN_MILLISECOND * (MAX_CATCH_UP_STEPS / 4);
+}
+
+/* Four times a second: slow clients, dead peers, closes that do not complete,
+ * requests that never finish. */
+static gboolean
+on_sweep (gpointer user_data)
+{
+  SpEngine *engine = user_data;
+  GPtrArray *conns = engine->server->conns;
+  gint64 now = g_get_monotonic_time ();
+
+  _sp_http_sweep_handshakes (engine, now);
+  for (guint i = 0; i < conns->len; i++)
+    _sp_conn_sweep (g_ptr_array_index (conns, i), now);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+engine_setup (SpEngine  *engine,
+              GError   **error)
+{
+  g_autofree char *server_header = g_strdup_printf ("StockPush/%s ", PACKAGE_VERSION);
+
+  engine->listener = _sp_listener_new (engine, error);
+  if (engine->listener == NULL)
+    return FALSE;
+
+  if (engine->config->tls_cert_file != NULL)
+    {
+      engine->certificate = sp_server_config_load_tls (engine->config, error);
+      if (engine->certificate == NULL)
+        return FALSE;
+    }
+  engine->soup = soup_server_new ("server-header", server_header, NULL);
+  /* permessage-deflate doubles CPU per message and costs ~100 kB per client. */
+  if (!engine->config->deflate)
+    soup_server_remove_websocket_extension (engine->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+
+  _sp_http_setup (engine);
+
+  g_socket_set_blocking (engine->listener, FALSE);
+  g_socket_set_option (engine->listener, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  _sp_listener_watch (engine);
+
+  if (!_sp_fanout_start (engine, error))
+    return FALSE;
+
+  engine->sweep = g_timeout_source_new (SWEEP_MS);
+  g_source_set_callback (engine->sweep, on_sweep, engine, NULL);
+  g_source_set_static_name (engine->sweep, "[stockpush] sweep");
+  g_source_attach (engine->sweep, engine->context);
+
+  return TRUE;
+}
+
+/* g_main_loop_run(), but dispatching under the engine's lock (see
+ * SpEngine): only the dispatch touches the engine, so the tick thread waits
+ * for none of the O(clients) parts of an iteration. */
+static void
+engine_run (SpEngine *engine)
+{
+  GMainContext *context = engine->context;
+  GPollFunc poll_func = g_main_context_get_poll_func (context);
+  g_autofree GPollFD *fds = NULL;
+  gint allocated = 0;
+
+  if (!g_main_context_acquire (context))
+    g_error ("The server's main context is owned by another thread");
+
+  engine->running = TRUE;
+  while (engine->running)
+    {
+      gint max_priority, timeout, n;
+
+      g_main_context_prepare (context, &max_priority);
+      while ((n = g_main_context_query (context, max_priority, &timeout, fds, allocated)) > allocated)
+        {
+          allocated = n;
+          fds = g_renew (GPollFD, fds, allocated);
+        }
+      poll_func (fds, (guint) n, timeout);
+      if (g_main_context_check (context, max_priority, fds, n))
+        {
+          g_mutex_lock (&engine->lock);
+          _sp_engine_yield (engine, 0);  /* GMutex is not fair: a waiting tick first */
+          g_main_context_dispatch (context);
+          g_mutex_unlock (&engine->lock);
+        }
+    }
+
+  g_main_context_release (context);
+}
+
+gpointer
+_sp_engine_thread (gpointer data)
+{
+  SpEngine *engine = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (engine->context);
+
+  /* On Linux a thread has a niceness of its own. */
+  if (engine->config->thread_nice != 0 &&
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
+                   getpriority (PRIO_PROCESS, 0) + engine->config->thread_nice) != 0)
+    g_debug ("Could not change the server thread's priority");
+  /* Made here, so that its threads start with this thread's priority. */
+  engine->pool = sp_send_pool_new (MIN (g_get_num_processors (), MAX_SEND_THREADS) - 1, 0);
+
+  ok = engine_setup (engine, &error);
+
+  g_mutex_lock (&engine->start_lock);
+  engine->start_error = g_steal_pointer (&error);
+  engine->start_done = TRUE;
+  g_cond_signal (&engine->start_cond);
+  g_mutex_unlock (&engine->start_lock);
+
+  if (ok)
+    {
+      /* Made from this thread, so that it inherits this thread's niceness. */
+      if (engine->ticker != NULL)
+        engine->tick_thread = g_thread_new ("stockpush-tick", _sp_fanout_thread, engine);
+      engine_run (engine);
+    }
+
+  if (engine->ticker != NULL)
+    g_source_destroy (engine->ticker);
+  if (engine->tick_thread != NULL)
+    {
+      g_atomic_int_set (&engine->tick_quit, TRUE);
+      g_main_context_wakeup (engine->tick_context);
+      g_clear_pointer (&engine->tick_thread, g_thread_join);
+    }
+  g_clear_pointer (&engine->ticker, g_source_unref);
+
+  /* Tear down on this thread: sources and sockets belong to its context. */
+  if (engine->stop_poll != NULL)
+    g_source_destroy (engine->stop_poll);
+  g_clear_pointer (&engine->stop_poll, g_source_unref);
+  if (engine->sweep != NULL)
+    g_source_destroy (engine->sweep);
+  g_clear_pointer (&engine->sweep, g_source_unref);
+  if (engine->replay_source != NULL)
+    g_source_destroy (engine->replay_source);
+  g_clear_pointer (&engine->replay_source, g_source_unref);
+  g_hash_table_remove_all (engine->handshakes);
+
+  /* Whoever is left never answered our close frame within the grace
+   * period: dropping the last reference closes the socket. */
+  while (engine->server->conns->len > 0)
+    {
+      SpConn *c = g_ptr_array_index (engine->server->conns, engine->server->conns->len - 1);
+
+      _sp_conn_closed (c);
+    }
+
+  if (engine->soup != NULL)
+    soup_server_disconnect (engine->soup);
+  g_clear_object (&engine->soup);
+  if (engine->accept_source != NULL)
+    g_source_destroy (engine->accept_source);
+  g_clear_pointer (&engine->accept_source, g_source_unref);
+  if (engine->listener != NULL)
+    g_socket_close (engine->listener, NULL);
+  g_clear_object (&engine->listener);
+
+  /* Let pending socket closes and finalisations run before the context goes. */
+  while (g_main_context_iteration (engine->context, FALSE))
+    ;
+
+  g_clear_pointer (&engine->pool, sp_send_pool_free);
+  g_main_context_pop_thread_default (engine->context);
+
+  return NULL;
+}
+
+static gboolean
+engine_poll_stop (gpointer data)
+{
+  SpEngine *engine = data;
+  GPtrArray *conns = engine->server->conns;
+
+  if (conns->len == 0 || g_get_monotonic_time () >= engine->stop_deadline)
+    {
+      engine->running = FALSE;
+      g_clear_pointer (&engine->stop_poll, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+_sp_engine_begin_stop (gpointer data)
+{
+  SpEngine *engine = data;
+  GPtrArray *conns = engine->server->conns;
+
+  if (engine->ticker != NULL)
+    g_source_destroy (engine->ticker);
+  if (engine->replay_source != NULL)
+    g_source_destroy (engine->replay_source);
+
+  /* The listener closes after the grace period (soup_server_disconnect
+   * would cut the clients off before their close frames are out); until
+   * then a newcomer is turned away at once. */
+  engine->stopping = TRUE;
+
+  for (guint i = 0; i < conns->len; i++)
+    {
+      SpConn *c = g_ptr_array_index (conns, i);
+
+      if (_sp_conn_is_open (c))
+        soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                         CLOSE_REASON_STOP);
+    }
+
+  /* Wait (briefly) for the peers to answer our close frames. */
+  engine->stop_deadline = g_get_monotonic_time () + STOP_GRACE_US;
+  engine->stop_poll = g_timeout_source_new (5);
+  g_source_set_callback (engine->stop_poll, engine_poll_stop, engine, NULL);
+  g_source_attach (engine->stop_poll, engine->context);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Each client costs a file descriptor; the usual soft limit of 1024 would
+ * cap the server near 1,000 clients although the hard limit allows more. */
+static void
+raise_fd_limit (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      struct rlimit limit;
+
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+        {
+          limit.rlim_cur = limit.rlim_max;
+          if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+            g_debug ("Could not raise the file descriptor limit");
+        }
+      g_once_init_leave (&done, 1);
+    }
+}
+
+SpEngine *
+_sp_engine_new (SpServer             *server,
+                const SpServerConfig *config,
+                GError              **error)
+{
+  g_autoptr(SpMarket) market = NULL;
+  SpEngine *engine;
+  guint64 seed = config->have_seed ? config->seed : ((guint64) g_random_int () << 32 | g_random_int ());
+  guint n;
+
+  market = sp_market_new ((const char * const *) config->symbols, seed, error);
+  if (market == NULL)
+    return NULL;
+
+  raise_fd_limit ();
+
+  engine = g_new0 (SpEngine, 1);
+  engine->server = server;
+  engine->config = sp_server_config_copy (config);
+  engine->config->seed = seed;
+  engine->config->have_seed = TRUE;
+  engine->market = g_steal_pointer (&market);
+  engine->context = g_main_context_new ();
+  engine->tick_context = g_main_context_new ();
+  g_mutex_init (&engine->lock);
+  g_cond_init (&engine->tick_done);
+  engine->scratch = g_string_sized_new (1024);
+
+  n = sp_market_get_n_symbols (engine->market);
+  engine->symbols = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    engine->symbols[i] = g_strdup (sp_market_get_symbol (engine->market, i));
+  engine->all_symbols = n;
+  _sp_fanout_init (engine);
+  engine->handshakes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
+  engine->all_mask = n >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << n) - 1;
+
+  g_mutex_init (&engine->start_lock);
+  g_cond_init (&engine->start_cond);
+
+  return engine;
+}
+
+void
+_sp_engine_free (SpEngine *engine)
+{
+  g_clear_pointer (&engine->config, sp_server_config_free);
+  g_clear_pointer (&engine->market, sp_market_free);
+  g_clear_pointer (&engine->context, g_main_context_unref);
+  g_clear_pointer (&engine->tick_context, g_main_context_unref);
+  g_clear_pointer (&engine->symbols, g_strfreev);
+  _sp_fanout_clear (engine);
+  g_clear_pointer (&engine->handshakes, g_hash_table_unref);
+  g_clear_object (&engine->certificate);
+  if (engine->scratch != NULL)
+    g_string_free (engine->scratch, TRUE);
+  g_clear_error (&engine->start_error);
+  g_mutex_clear (&engine->start_lock);
+  g_mutex_clear (&engine->lock);
+  g_cond_clear (&engine->tick_done);
+  g_cond_clear (&engine->start_cond);
+  g_free (engine);
+}
+
