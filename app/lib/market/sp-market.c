@@ -127,12 +127,11 @@ parse_entry (const char  *entry,
   return g_strndup (entry, length);
 }
 
-SpMarket *
-sp_market_new (const char * const *symbols,
-               guint64             seed,
-               GError            **error)
+char **
+sp_market_list_names (const char * const *symbols,
+                      GError            **error)
 {
-  g_autoptr(SpMarket) self = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   guint n;
 
   if (symbols == NULL)
@@ -151,6 +150,42 @@ sp_market_new (const char * const *symbols,
       return NULL;
     }
 
+  for (guint i = 0; i < n; i++)
+    {
+      double price;
+      char *name = parse_entry (symbols[i], &price, error);
+
+      if (name == NULL)
+        return NULL;
+      for (guint j = 0; j < names->len; j++)
+        if (g_str_equal (g_ptr_array_index (names, j), name))
+          {
+            g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "“%s” is listed twice", name);
+            g_free (name);
+            return NULL;
+          }
+      g_ptr_array_add (names, name);
+    }
+  g_ptr_array_add (names, NULL);
+
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+SpMarket *
+sp_market_new (const char * const *symbols,
+               guint64             seed,
+               GError            **error)
+{
+  g_autoptr(SpMarket) self = NULL;
+  g_auto(GStrv) names = sp_market_list_names (symbols, error);
+  guint n;
+
+  if (names == NULL)
+    return NULL;
+  if (symbols == NULL)
+    symbols = sp_market_default_symbols ();
+  n = g_strv_length (names);
+
   self = g_new0 (SpMarket, 1);
   self->symbols = g_new0 (Symbol, n);
 
@@ -161,18 +196,9 @@ sp_market_new (const char * const *symbols,
       guint32 seeds[4];
       guint hash;
 
-      symbol->name = parse_entry (symbols[i], &price, error);
-      if (symbol->name == NULL)
-        return NULL;
+      /* Checked above: parsing cannot fail here. */
+      symbol->name = parse_entry (symbols[i], &price, NULL);
       self->n_symbols = i + 1;
-
-      for (guint j = 0; j < i; j++)
-        if (g_str_equal (self->symbols[j].name, symbol->name))
-          {
-            g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                         "“%s” is listed twice", symbol->name);
-            return NULL;
-          }
 
       /* Unknown names get parameters of their own, the same every time. */
       hash = g_str_hash (symbol->name);

@@ -46,6 +46,11 @@ void           sp_market_step             (SpMarket           *self,
 
 const char * const *sp_market_default_symbols (void);
 
+/* The names of @symbols (NULL: the defaults), checked as sp_market_new()
+ * checks them, without a market. */
+char         **sp_market_list_names        (const char * const *symbols,
+                                            GError            **error);
+
 /* Splits "A,B=12.5, C" into validated entries; an error names the bad one. */
 char         **sp_market_parse_symbol_list (const char         *list,
                                             GError            **error);

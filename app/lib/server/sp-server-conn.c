@@ -99,8 +99,7 @@ on_drained (SpConnStream *stream,
       if (engine->config->format == SP_FORMAT_TEXT)
         {
           g_string_truncate (engine->scratch, 0);
-          sp_protocol_append_text_price (engine->scratch,
-                                         sp_market_get_quote (engine->market, 0)->price_cents);
+          sp_protocol_append_text_price (engine->scratch, engine->text_price_cents);
           conn_send_scratch (c);
         }
       else
@@ -181,7 +180,7 @@ resolve_symbols (SpEngine           *engine,
           continue;
         }
 
-      index = sp_market_find_symbol (engine->market, names[i]);
+      index = sp_tick_source_find_symbol (engine->source, names[i]);
       if (index < 0)
         {
           g_autofree char *known = g_strjoinv (", ", engine->symbols);

@@ -11,6 +11,8 @@
 #include <netinet/tcp.h>
 
 #include "sp-error.h"
+#include "sp-market-source.h"
+#include "sp-replay-source.h"
 #include "sp-server-private.h"
 
 /* With the engine's lock held (while dispatching): a tick that has waited
@@ -84,8 +86,7 @@ engine_setup (SpEngine  *engine,
   g_socket_set_option (engine->listener, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   _sp_listener_watch (engine);
 
-  if (!_sp_fanout_start (engine, error))
-    return FALSE;
+  _sp_fanout_start (engine);
 
   engine->sweep = g_timeout_source_new (SWEEP_MS);
   g_source_set_callback (engine->sweep, on_sweep, engine, NULL);
@@ -161,20 +162,17 @@ _sp_engine_thread (gpointer data)
   if (ok)
     {
       /* Made from this thread, so that it inherits this thread's niceness. */
-      if (engine->ticker != NULL)
-        engine->tick_thread = g_thread_new ("stockpush-tick", _sp_fanout_thread, engine);
+      engine->tick_thread = g_thread_new ("stockpush-tick", _sp_fanout_thread, engine);
       engine_run (engine);
     }
 
-  if (engine->ticker != NULL)
-    g_source_destroy (engine->ticker);
+  sp_tick_source_stop (engine->source);
   if (engine->tick_thread != NULL)
     {
       g_atomic_int_set (&engine->tick_quit, TRUE);
       g_main_context_wakeup (engine->tick_context);
       g_clear_pointer (&engine->tick_thread, g_thread_join);
     }
-  g_clear_pointer (&engine->ticker, g_source_unref);
 
   /* Tear down on this thread: sources and sockets belong to its context. */
   if (engine->stop_poll != NULL)
@@ -183,9 +181,6 @@ _sp_engine_thread (gpointer data)
   if (engine->sweep != NULL)
     g_source_destroy (engine->sweep);
   g_clear_pointer (&engine->sweep, g_source_unref);
-  if (engine->replay_source != NULL)
-    g_source_destroy (engine->replay_source);
-  g_clear_pointer (&engine->replay_source, g_source_unref);
   g_hash_table_remove_all (engine->handshakes);
 
   /* Whoever is left never answered our close frame within the grace
@@ -239,10 +234,7 @@ _sp_engine_begin_stop (gpointer data)
   SpEngine *engine = data;
   GPtrArray *conns = engine->server->conns;
 
-  if (engine->ticker != NULL)
-    g_source_destroy (engine->ticker);
-  if (engine->replay_source != NULL)
-    g_source_destroy (engine->replay_source);
+  sp_tick_source_stop (engine->source);
 
   /* The listener closes after the grace period (soup_server_disconnect
    * would cut the clients off before their close frames are out); until
@@ -293,13 +285,18 @@ _sp_engine_new (SpServer             *server,
                 const SpServerConfig *config,
                 GError              **error)
 {
-  g_autoptr(SpMarket) market = NULL;
+  g_autoptr(SpTickSource) source = NULL;
   SpEngine *engine;
   guint64 seed = config->have_seed ? config->seed : ((guint64) g_random_int () << 32 | g_random_int ());
   guint n;
 
-  market = sp_market_new ((const char * const *) config->symbols, seed, error);
-  if (market == NULL)
+  if (config->replay_file != NULL)
+    source = sp_replay_source_new (config->replay_file, config->replay_speed,
+                                   (const char * const *) config->symbols, error);
+  else
+    source = sp_market_source_new ((const char * const *) config->symbols, seed,
+                                   config->interval_ms, error);
+  if (source == NULL)
     return NULL;
 
   raise_fd_limit ();
@@ -309,17 +306,15 @@ _sp_engine_new (SpServer             *server,
   engine->config = sp_server_config_copy (config);
   engine->config->seed = seed;
   engine->config->have_seed = TRUE;
-  engine->market = g_steal_pointer (&market);
+  engine->source = g_steal_pointer (&source);
   engine->context = g_main_context_new ();
   engine->tick_context = g_main_context_new ();
   g_mutex_init (&engine->lock);
   g_cond_init (&engine->tick_done);
   engine->scratch = g_string_sized_new (1024);
 
-  n = sp_market_get_n_symbols (engine->market);
-  engine->symbols = g_new0 (char *, n + 1);
-  for (guint i = 0; i < n; i++)
-    engine->symbols[i] = g_strdup (sp_market_get_symbol (engine->market, i));
+  n = sp_tick_source_get_n_symbols (engine->source);
+  engine->symbols = g_strdupv ((char **) sp_tick_source_get_symbols (engine->source));
   engine->all_symbols = n;
   _sp_fanout_init (engine);
   engine->handshakes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
@@ -335,7 +330,7 @@ void
 _sp_engine_free (SpEngine *engine)
 {
   g_clear_pointer (&engine->config, sp_server_config_free);
-  g_clear_pointer (&engine->market, sp_market_free);
+  g_clear_object (&engine->source);
   g_clear_pointer (&engine->context, g_main_context_unref);
   g_clear_pointer (&engine->tick_context, g_main_context_unref);
   g_clear_pointer (&engine->symbols, g_strfreev);

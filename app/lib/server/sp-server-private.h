@@ -9,9 +9,10 @@
 #include <stdatomic.h>
 
 #include "sp-conn-stream.h"
-#include "sp-market.h"
+#include "sp-flush-groups.h"
 #include "sp-send-pool.h"
 #include "sp-server.h"
+#include "sp-tick-source.h"
 
 G_BEGIN_DECLS
 
@@ -23,19 +24,16 @@ G_BEGIN_DECLS
 #define STOP_GRACE_US         (500 * G_TIME_SPAN_MILLISECOND)
 #define EVENT_COALESCE_MS     30
 /* A busy server sends the steps it fell behind on in one frame, up to this many. */
-#define MAX_CATCH_UP_STEPS    64
-/* When one round of sends to every client would take most of a tick interval,
- * clients are split into up to this many flush groups, each sent every
- * groups-th tick the ticks since its last frame (see choose_groups). */
-#define MAX_FLUSH_GROUPS      4
+#define MAX_CATCH_UP_STEPS    SP_TICK_SOURCE_MAX_STEPS
 /* The market steps kept (a ring) for clients still to be sent them: a client
- * flushed every MAX_FLUSH_GROUPS ticks of MAX_CATCH_UP_STEPS steps each loses none. */
-#define KEPT_STEPS            (MAX_CATCH_UP_STEPS * MAX_FLUSH_GROUPS)
+ * flushed every SP_FLUSH_GROUPS_MAX ticks (sp-flush-groups.h) of
+ * MAX_CATCH_UP_STEPS steps each loses none. */
+#define KEPT_STEPS            (MAX_CATCH_UP_STEPS * SP_FLUSH_GROUPS_MAX)
 /* A tick's sends are spread over the send threads from this many on. */
 #define POOL_MIN_FRAMES       128
 /* At most this many threads send (the server thread and helpers). */
 #define MAX_SEND_THREADS      4
-/* ... while a round takes less than this share of the interval (see on_tick). */
+/* ... while a round takes less than this share of the interval (see send_due). */
 #define POOL_MAX_BUSY         0.4
 /* A close we asked for that the peer does not complete: cut it after this. */
 #define FORCE_CLOSE_US        (1000 * G_TIME_SPAN_MILLISECOND)
@@ -111,8 +109,7 @@ struct _SpEngine
   GSocket        *listener;
   GSource        *accept_source;
   GTlsCertificate *certificate;  /* wss: each accepted socket is wrapped in TLS */
-  SpMarket       *market;
-  GSource        *ticker;
+  SpTickSource   *source;        /* the market, or a recording */
   GSource        *stop_poll;
   char          **symbols;       /* names, in market order */
   guint64         all_mask;
@@ -123,17 +120,13 @@ struct _SpEngine
   GPtrArray      *parts;         /* scratch: the ticks of one batch frame */
   guint64         step;          /* market steps taken (the next step's number) */
   guint64         round;         /* ticks sent */
-  guint           groups;        /* flush groups, 1: every client every tick */
-  double          frame_cost_us; /* measured time per frame sent in a round */
+  SpFlushGroups   flush;         /* how many groups the clients are flushed in */
+  gint64          text_price_cents; /* --format text: the first symbol's latest */
   double          busy;          /* share of the interval a round takes (average) */
   SpSendPool     *pool;          /* sends a round's frames on all cores */
   GPtrArray      *due;           /* SpConn: the clients sent a frame this tick */
   guint           all_symbols;
   GSource        *sweep;
-  GPtrArray      *replay;        /* SpFrame: the recording's received data frames */
-  guint           replay_pos;
-  gint64          replay_start;  /* monotonic µs the current pass began */
-  GSource        *replay_source;
   GHashTable     *handshakes;    /* SoupServerMessage → start (monotonic µs) */
   GHashTable     *frames_by_mask;/* FrameKey → GBytes, valid during one tick */
   GString        *scratch;
@@ -230,8 +223,7 @@ void      _sp_conn_sweep               (SpConn               *c,
 /* fan-out of ticks (sp-server-fanout.c) */
 void      _sp_fanout_init              (SpEngine             *engine);
 void      _sp_fanout_clear             (SpEngine             *engine);
-gboolean  _sp_fanout_start             (SpEngine             *engine,
-                                        GError              **error);
+void      _sp_fanout_start             (SpEngine             *engine);
 GBytes   *_sp_fanout_frame_for_mask    (SpEngine             *engine,
                                         guint64               mask,
                                         gint64                ts,
