@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "sp-application.h"
 
@@ -11,6 +12,8 @@ main (int   argc,
 {
   g_autoptr(SpApplication) app = NULL;
 
+  /* GTK sets the locale in window mode; the headless modes speak it too. */
+  setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);

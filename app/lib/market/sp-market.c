@@ -1,4 +1,8 @@
 /* A simulated market: each symbol a geometric Brownian motion with its own seeded generator. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "sp-market.h"
 
 #include <math.h>
@@ -58,19 +62,19 @@ validate_name (const char  *entry,
   if (length == 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s”: a symbol needs a name", entry);
+                   _("“%s”: a symbol needs a name"), entry);
       return FALSE;
     }
   if (length > SP_MARKET_MAX_SYMBOL_LEN)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s”: a symbol name has at most %d bytes", entry, SP_MARKET_MAX_SYMBOL_LEN);
+                   _("“%s”: a symbol name has at most %d bytes"), entry, SP_MARKET_MAX_SYMBOL_LEN);
       return FALSE;
     }
   if (!g_utf8_validate_len (name, length, &end))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "A symbol name is not valid UTF-8");
+                   _("A symbol name is not valid UTF-8"));
       return FALSE;
     }
   for (const char *p = name; p < name + length; p = g_utf8_next_char (p))
@@ -82,7 +86,7 @@ validate_name (const char  *entry,
           g_autofree char *shown = g_strescape (entry, NULL);
 
           g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                       "“%s”: a symbol name cannot hold control characters, ‘,’ or ‘=’", shown);
+                       _("“%s”: a symbol name cannot hold control characters, ‘,’ or ‘=’"), shown);
           return FALSE;
         }
     }
@@ -103,7 +107,7 @@ parse_entry (const char  *entry,
 
   if (!g_utf8_validate (entry, -1, NULL))
     {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "A symbol is not valid UTF-8");
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, _("A symbol is not valid UTF-8"));
       return NULL;
     }
   if (!validate_name (entry, entry, length, error))
@@ -118,8 +122,8 @@ parse_entry (const char  *entry,
           *price > MAX_PRICE)
         {
           g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                       "“%s”: the opening price must be a number from 0.01 to 1000000000, "
-                       "e.g. %.*s=299.90", entry, (int) length, entry);
+                       _("“%s”: the opening price must be a number from 0.01 to 1000000000, "
+                          "e.g. %.*s=299.90"), entry, (int) length, entry);
           return NULL;
         }
     }
@@ -140,13 +144,13 @@ sp_market_list_names (const char * const *symbols,
   n = g_strv_length ((char **) symbols);
   if (n == 0)
     {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "No symbols given");
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, _("No symbols given"));
       return NULL;
     }
   if (n > SP_MARKET_MAX_SYMBOLS)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "%u symbols given; at most %d are supported", n, SP_MARKET_MAX_SYMBOLS);
+                   _("%u symbols given; at most %d are supported"), n, SP_MARKET_MAX_SYMBOLS);
       return NULL;
     }
 
@@ -160,7 +164,7 @@ sp_market_list_names (const char * const *symbols,
       for (guint j = 0; j < names->len; j++)
         if (g_str_equal (g_ptr_array_index (names, j), name))
           {
-            g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "“%s” is listed twice", name);
+            g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, _("“%s” is listed twice"), name);
             g_free (name);
             return NULL;
           }
@@ -378,8 +382,8 @@ sp_market_parse_symbol_list (const char  *list,
       if (*parts[i] == '\0')
         {
           g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                               "An empty symbol name in the list; separate names with single "
-                               "commas, e.g. ACME,GLOBEX");
+                               _("An empty symbol name in the list; separate names with single "
+                                  "commas, e.g. ACME,GLOBEX"));
           return NULL;
         }
       g_strv_builder_add (builder, parts[i]);
@@ -389,7 +393,7 @@ sp_market_parse_symbol_list (const char  *list,
   if (result[0] == NULL)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "No symbols given; list at least one, e.g. ACME,GLOBEX");
+                           _("No symbols given; list at least one, e.g. ACME,GLOBEX"));
       return NULL;
     }
 

@@ -1,6 +1,8 @@
 /* Server configuration and the validation of values as a person types them. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -82,9 +84,9 @@ parse_unsigned (const char *option,
   if (!g_ascii_string_to_unsigned (trimmed, 10, min, max, out, NULL))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "%s: “%s” is not a whole number from %" G_GUINT64_FORMAT
-                   " to %" G_GUINT64_FORMAT,
-                   option, value ? value : "", min, max);
+                   _("%s: “%s” is not a whole number from %llu to %llu"),
+                   option, value ? value : "", (unsigned long long) min,
+                   (unsigned long long) max);
       return FALSE;
     }
 
@@ -122,8 +124,8 @@ sp_server_config_set_bind (SpServerConfig *self,
   if (address == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_BAD_ADDRESS,
-                   "--bind: “%s” is not an IP address; use 127.0.0.1 or ::1 (this machine only) "
-                   "or 0.0.0.0 or :: (all interfaces)",
+                   _("--bind: “%s” is not an IP address; use 127.0.0.1 or ::1 (this machine only) "
+                      "or 0.0.0.0 or :: (all interfaces)"),
                    value ? value : "");
       return FALSE;
     }
@@ -164,7 +166,7 @@ sp_server_config_set_symbols (SpServerConfig *self,
   if (symbols == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "--symbols: %s", local_error->message);
+                   _("--symbols: %s"), local_error->message);
       return FALSE;
     }
 
@@ -183,7 +185,7 @@ sp_server_config_set_format (SpServerConfig *self,
   if (!sp_format_from_string (value, &self->format))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "--format: “%s” is not a message format; use json or text",
+                   _("--format: “%s” is not a message format; use json or text"),
                    value ? value : "");
       return FALSE;
     }
@@ -201,8 +203,8 @@ sp_server_config_set_on_message (SpServerConfig *self,
   if (!sp_on_message_from_string (value, &self->on_message))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "--on-message: “%s” is not a policy; use commands (answer JSON commands) "
-                   "or close (close the connection, as the original demo does)",
+                   _("--on-message: “%s” is not a policy; use commands (answer JSON commands) "
+                      "or close (close the connection, as the original demo does)"),
                    value ? value : "");
       return FALSE;
     }
@@ -241,7 +243,7 @@ sp_server_config_load_tls (const SpServerConfig  *self,
                                                   &local_error);
   if (certificate == NULL)
     g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                 "Cannot use the TLS certificate %s with key %s: %s. Both must be PEM files.",
+                 _("Cannot use the TLS certificate %s with key %s: %s. Both must be PEM files."),
                  self->tls_cert_file, self->tls_key_file, local_error->message);
 
   return certificate;
@@ -261,7 +263,7 @@ sp_server_config_set_tls (SpServerConfig *self,
   if ((cert_file == NULL || *cert_file == '\0') != (key_file == NULL || *key_file == '\0'))
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "--tls-cert and --tls-key go together: give both PEM files, or neither");
+                           _("--tls-cert and --tls-key go together: give both PEM files, or neither"));
       return FALSE;
     }
 
@@ -309,9 +311,9 @@ sp_server_config_add_origin (SpServerConfig *self,
           (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")))
         {
           g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                       "--allow-origin: “%s” is not an origin; write it as a browser sends it, "
-                       "e.g. https://example.com or http://192.168.1.20:8080 (null for pages "
-                       "opened from files, * for any)",
+                       _("--allow-origin: “%s” is not an origin; write it as a browser sends it, "
+                          "e.g. https://example.com or http://192.168.1.20:8080 (null for pages "
+                          "opened from files, * for any)"),
                        origin);
           return FALSE;
         }
@@ -350,8 +352,8 @@ sp_server_config_set_token (SpServerConfig *self,
       strspn (value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~") != length)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "--token: use 8 to 256 letters, digits, “-”, “_”, “.” or “~” "
-                           "(the token travels in URLs)");
+                           _("--token: use 8 to 256 letters, digits, “-”, “_”, “.” or “~” "
+                              "(the token travels in URLs)"));
       return FALSE;
     }
 
@@ -427,7 +429,7 @@ sp_server_config_set_replay (SpServerConfig *self,
   frames = sp_frames_load (file, 0, NULL, &local_error);
   if (frames == NULL)
     {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, "--replay %s: %s", path,
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT, _("--replay %s: %s"), path,
                    local_error->message);
       return FALSE;
     }
@@ -441,7 +443,7 @@ sp_server_config_set_replay (SpServerConfig *self,
   if (n_data == 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "--replay %s: the recording holds no received messages to replay", path);
+                   _("--replay %s: the recording holds no received messages to replay"), path);
       return FALSE;
     }
 
@@ -470,7 +472,7 @@ sp_server_config_set_replay_speed (SpServerConfig *self,
   if (value == NULL || end == value || *end != '\0' || !(speed >= 0.01 && speed <= 10000))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "--replay-speed: “%s” is not 1, 10 (any factor from 0.01 to 10000) or max",
+                   _("--replay-speed: “%s” is not 1, 10 (any factor from 0.01 to 10000) or max"),
                    value ? value : "");
       return FALSE;
     }

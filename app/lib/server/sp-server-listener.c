@@ -4,6 +4,8 @@
  * thread, under the engine's lock. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -25,7 +27,7 @@ _sp_listener_new (SpEngine  *engine,
   if (address == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_BAD_ADDRESS,
-                   "“%s” is not an IP address; use 127.0.0.1, ::1, 0.0.0.0 or ::", bind_address);
+                   _("“%s” is not an IP address; use 127.0.0.1, ::1, 0.0.0.0 or ::"), bind_address);
       return NULL;
     }
 
@@ -34,7 +36,7 @@ _sp_listener_new (SpEngine  *engine,
   if (socket == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_FAILED,
-                   "Could not create a socket for %s: %s", bind_address, local_error->message);
+                   _("Could not create a socket for %s: %s"), bind_address, local_error->message);
       return NULL;
     }
 
@@ -46,20 +48,20 @@ _sp_listener_new (SpEngine  *engine,
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, SP_ERROR, SP_ERROR_ADDRESS_IN_USE,
-                     "Port %u on %s is already in use by another program. "
-                     "Stop that program or choose another port.",
+                     _("Port %u on %s is already in use by another program. "
+                        "Stop that program or choose another port."),
                      engine->config->port, bind_address);
       else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
         g_set_error (error, SP_ERROR, SP_ERROR_PERMISSION_DENIED,
-                     "Not allowed to listen on port %u of %s: ports below 1024 need "
-                     "administrator rights. Choose a port from 1024 to 65535.",
+                     _("Not allowed to listen on port %u of %s: ports below 1024 need "
+                        "administrator rights. Choose a port from 1024 to 65535."),
                      engine->config->port, bind_address);
       else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
                local_error->domain == G_IO_ERROR)
         g_set_error (error, SP_ERROR, SP_ERROR_BAD_ADDRESS,
-                     "Cannot listen on %s port %u (%s). Is %s an address of this machine? "
-                     "Use 127.0.0.1 or ::1 for this machine only, 0.0.0.0 or :: for all "
-                     "interfaces.",
+                     _("Cannot listen on %s port %u (%s). Is %s an address of this machine? "
+                        "Use 127.0.0.1 or ::1 for this machine only, 0.0.0.0 or :: for all "
+                        "interfaces."),
                      bind_address, engine->config->port, local_error->message, bind_address);
       return NULL;
     }
@@ -67,7 +69,7 @@ _sp_listener_new (SpEngine  *engine,
   if (!g_socket_listen (socket, &local_error))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_FAILED,
-                   "Cannot listen on %s port %u: %s",
+                   _("Cannot listen on %s port %u: %s"),
                    bind_address, engine->config->port, local_error->message);
       return NULL;
     }

@@ -3,6 +3,8 @@
  * engine's threads and delivered, coalesced, on the owner's context. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -201,8 +203,8 @@ sp_server_start (SpServer             *self,
   if (self->engine != NULL || self->stopping)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
-                           self->stopping ? "The server is still stopping"
-                                          : "The server is already running");
+                           self->stopping ? _("The server is still stopping")
+                                          : _("The server is already running"));
       return FALSE;
     }
 

@@ -1,6 +1,8 @@
 /* A recording as a tick source (see sp-replay-source.h). */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sp-error.h"
 #include "sp-frame-io.h"
 #include "sp-replay-source.h"
@@ -173,7 +175,7 @@ sp_replay_source_new (const char         *path,
   if (self->frames->len == 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "%s holds no received messages to replay", path);
+                   _("%s holds no received messages to replay"), path);
       g_object_unref (self);
       return NULL;
     }

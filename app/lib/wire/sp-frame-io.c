@@ -1,6 +1,8 @@
 /* Frames as JSON Lines (exports, recordings) and as CSV rows. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -107,13 +109,13 @@ sp_frame_parse_json_line (const char *line,
 
   if (!json_parser_load_from_data (parser, line, length, &local_error))
     {
-      g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, "not JSON: %s", local_error->message);
+      g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, _("not JSON: %s"), local_error->message);
       return NULL;
     }
 
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_JSON, "not a JSON object");
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_JSON, _("not a JSON object"));
       return NULL;
     }
   object = json_node_get_object (json_parser_get_root (parser));
@@ -126,7 +128,7 @@ sp_frame_parse_json_line (const char *line,
     direction = SP_FRAME_OUT;
   else
     {
-      g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, "“dir” is “%s”, not in or out", dir);
+      g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, _("“dir” is “%s”, not in or out"), dir);
       return NULL;
     }
   for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
@@ -135,13 +137,13 @@ sp_frame_parse_json_line (const char *line,
   if (kind_index < 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON,
-                   "“kind” is “%s”, not text, binary, ping, pong or close", kind);
+                   _("“kind” is “%s”, not text, binary, ping, pong or close"), kind);
       return NULL;
     }
   if (!json_object_has_member (object, "t") ||
       json_node_get_value_type (json_object_get_member (object, "t")) != G_TYPE_INT64)
     {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_JSON, "“t” (µs since the epoch) is missing");
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_JSON, _("“t” (µs since the epoch) is missing"));
       return NULL;
     }
 
@@ -265,7 +267,7 @@ sp_frames_load (GFile        *file,
         {
           g_autofree char *name = g_file_get_basename (file);
 
-          g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, "%s, line %u: %s", name, number,
+          g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON, _("%s, line %u: %s"), name, number,
                        local_error->message);
           return NULL;
         }
