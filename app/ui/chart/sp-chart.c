@@ -18,25 +18,6 @@
 /* ------------------------------------------------------------------------ */
 /* Drawing                                                                    */
 
-GType
-sp_chart_mode_get_type (void)
-{
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type))
-    {
-      static const GEnumValue values[] = {
-        { SP_CHART_LINE, "SP_CHART_LINE", "line" },
-        { SP_CHART_CANDLES, "SP_CHART_CANDLES", "candles" },
-        { 0, NULL, NULL },
-      };
-
-      g_once_init_leave (&type, g_enum_register_static ("SpChartMode", values));
-    }
-
-  return type;
-}
-
 void
 sp_chart_colors_init_default (SpChartColors *colors)
 {

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "sp-series.h"
+#include "sp-chart-enums.h"
 
 G_BEGIN_DECLS
 
@@ -13,9 +14,6 @@ typedef enum
   SP_CHART_LINE,
   SP_CHART_CANDLES,
 } SpChartMode;
-
-#define SP_TYPE_CHART_MODE (sp_chart_mode_get_type ())
-GType sp_chart_mode_get_type (void) G_GNUC_CONST;
 
 /* Everything one picture depends on, so it can be drawn without a widget
  * (tests, benchmarks, PNG export). */
