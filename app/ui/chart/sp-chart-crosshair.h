@@ -1,0 +1,10 @@
+/* The chart's crosshair layer: the pointer, the values under it. */
+#pragma once
+
+#include "sp-chart-private.h"
+
+G_BEGIN_DECLS
+
+void _sp_chart_crosshair_draw (SpChartPainter *p);
+
+G_END_DECLS

@@ -1,0 +1,120 @@
+/* What the chart's render shares with its layers (sp-chart-axes.c, sp-chart-line.c…):
+ * the render context, the mapping from time and price to pixels, text helpers.
+ * Thread contract: none of its own; a render runs on the caller's thread, which
+ * owns the cairo_t, the layout and the series for the call. */
+#pragma once
+
+#include <math.h>
+
+#include "sp-chart.h"
+
+G_BEGIN_DECLS
+
+#define SP_CHART_MARGIN 8.0
+
+typedef struct
+{
+  cairo_t             *cr;
+  PangoLayout         *layout;
+  const SpChartView   *view;
+  const SpChartColors *colors;
+  graphene_rect_t      plot;
+  double               y_min;
+  double               y_max;
+  int                  decimals;
+  double               text_height;
+  double               tag_y;        /* where the last-price tag goes */
+  graphene_rect_t      strip;        /* the message-rate strip, or empty */
+  double               axis_y;       /* the bottom of the plot and strip: time labels go under */
+  double               price_step;   /* between price labels */
+  guint                i0;           /* the visible points, [i0, i1) */
+  guint                i1;
+  /* What the layers tell SpChartGeometry. */
+  gint64               candle_us;    /* the candle width used; 0 for the line */
+  guint                n_drawn;
+  double               rate_max;
+} SpChartPainter;
+
+/* One layer of the picture: draws its part, or nothing when the view has none. */
+typedef void (*SpChartLayerDraw) (SpChartPainter *p);
+
+static inline double
+x_of (const SpChartPainter *p,
+      gint64                t)
+{
+  return p->plot.origin.x +
+         (double) (t - p->view->t_start) / (double) (p->view->t_end - p->view->t_start) *
+         p->plot.size.width;
+}
+
+static inline gint64
+t_of (const SpChartPainter *p,
+      double                x)
+{
+  return p->view->t_start +
+         (gint64) ((x - p->plot.origin.x) / p->plot.size.width *
+                   (double) (p->view->t_end - p->view->t_start));
+}
+
+static inline double
+y_of (const SpChartPainter *p,
+      double                price)
+{
+  return p->plot.origin.y + (p->y_max - price) / (p->y_max - p->y_min) * p->plot.size.height;
+}
+
+static inline void
+set_text (SpChartPainter *p,
+          const char     *text)
+{
+  pango_layout_set_text (p->layout, text, -1);
+}
+
+static inline void
+text_size (SpChartPainter *p,
+           double         *width,
+           double         *height)
+{
+  int w, h;
+
+  pango_layout_get_pixel_size (p->layout, &w, &h);
+  if (width != NULL)
+    *width = w;
+  if (height != NULL)
+    *height = h;
+}
+
+static inline void
+show_text_at (SpChartPainter *p,
+              double          x,
+              double          y,
+              const GdkRGBA  *color)
+{
+  cairo_move_to (p->cr, round (x), round (y));
+  gdk_cairo_set_source_rgba (p->cr, color);
+  pango_cairo_show_layout (p->cr, p->layout);
+}
+
+static inline char *
+format_price (double price,
+              int    decimals)
+{
+  return g_strdup_printf ("%.*f", decimals, price);
+}
+
+/* Layers draw inside the plot with this, then cairo_restore(). */
+static inline void
+clip_to_plot (SpChartPainter *p)
+{
+  cairo_save (p->cr);
+  cairo_rectangle (p->cr, p->plot.origin.x, p->plot.origin.y - 2, p->plot.size.width,
+                   p->plot.size.height + 4);
+  cairo_clip (p->cr);
+}
+
+/* 1, 2 or 5 times a power of ten, at least @raw. */
+double _sp_chart_nice_step   (double raw);
+char  *_sp_chart_format_time (gint64 t_us,
+                              gint64 step_us);
+
+G_END_DECLS

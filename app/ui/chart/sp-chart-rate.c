@@ -1,0 +1,87 @@
+/* The chart's rate layer: the stream's messages a second in a strip under the
+ * prices, with its scale. Called by sp_chart_render(). */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sp-chart-rate.h"
+
+/* Stream health: messages a second, one bar per pixel column (the busiest
+ * second behind it), under the prices. */
+static double
+draw_rate_strip (SpChartPainter *p)
+{
+  SpSeries *rate = p->view->rate;
+  cairo_t *cr = p->cr;
+  guint columns = (guint) ceil (p->strip.size.width);
+  gint64 span = p->view->t_end - p->view->t_start;
+  guint begin = sp_series_lower_bound (rate, p->view->t_start);
+  guint end = sp_series_lower_bound (rate, p->view->t_end + 1);
+  double bottom = p->strip.origin.y + p->strip.size.height;
+  SpSeriesSummary s;
+  double top;
+  g_autofree char *label = NULL;
+
+  gdk_cairo_set_source_rgba (cr, &p->colors->grid);
+  cairo_rectangle (cr, p->strip.origin.x, round (bottom) - 0.5, p->strip.size.width, 1);
+  cairo_fill (cr);
+
+  if (!sp_series_summarize (rate, begin, end, &s) || s.max <= 0)
+    return 0;
+  top = _sp_chart_nice_step (s.max);
+  if (top < s.max)
+    top *= 2;
+
+  if (end - begin <= columns)
+    {
+      /* Few samples: each covers the time since the one before (at most 2 s). */
+      for (guint i = begin; i < MIN (end + 1, sp_series_get_length (rate)); i++)
+        {
+          const SpSeriesPoint *point = sp_series_get_point (rate, i);
+          gint64 since = i > 0 ? sp_series_get_point (rate, i - 1)->t_us : point->t_us - G_USEC_PER_SEC;
+          double x0, x1, h;
+
+          since = MAX (since, point->t_us - 2 * G_USEC_PER_SEC);
+          x0 = MAX (round (x_of (p, since)), p->strip.origin.x);
+          x1 = MIN (round (x_of (p, point->t_us)), p->strip.origin.x + p->strip.size.width);
+          if (point->price <= 0 || x1 <= x0)
+            continue;
+          h = MAX (1, round (point->price / top * (p->strip.size.height - 2)));
+          cairo_rectangle (cr, x0, bottom - h, MAX (x1 - x0 - 1, 1), h);
+        }
+    }
+  else
+    {
+      for (guint c = 0; c < columns; c++)
+        {
+          gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
+          guint next = c + 1 == columns ? end : MAX (begin, sp_series_lower_bound (rate, t + 1));
+          SpSeriesSummary column;
+
+          if (sp_series_summarize (rate, begin, next, &column) && column.max > 0)
+            {
+              double h = MAX (1, round (column.max / top * (p->strip.size.height - 2)));
+
+              cairo_rectangle (cr, p->strip.origin.x + c, bottom - h, 1, h);
+            }
+          begin = next;
+        }
+    }
+  cairo_set_source_rgba (cr, p->colors->line.red, p->colors->line.green, p->colors->line.blue, 0.45);
+  cairo_fill (cr);
+
+  /* Translators: the scale of the message-rate strip under the chart */
+  label = g_strdup_printf (_("%.0f msg/s"), top);
+  set_text (p, label);
+  show_text_at (p, p->plot.origin.x + p->plot.size.width + 6, p->strip.origin.y - 2,
+                &p->colors->foreground);
+
+  return top;
+}
+
+void
+_sp_chart_rate_draw (SpChartPainter *p)
+{
+  if (p->strip.size.width > 0)
+    p->rate_max = draw_rate_strip (p);
+}
