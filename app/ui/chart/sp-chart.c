@@ -1,45 +1,15 @@
-/* The live price chart widget: follows the stream or is zoomed and panned by
- * hand, and draws through sp_chart_render() (sp-chart-render.c) on every frame
- * that has something new. Main thread only, as GTK. */
+/* The live price chart widget: its properties, its API, and the range it shows,
+ * following the stream or zoomed and panned by hand. It draws in
+ * sp-chart-frame.c and takes input in sp-chart-input.c. Main thread only, as GTK. */
 #include "config.h"
-
-#include <math.h>
 
 #include <glib/gi18n.h>
 
-#include "sp-chart.h"
+#include "sp-chart-widget-private.h"
 
 #define MIN_SPAN_US      (G_USEC_PER_SEC / 10)
 #define MAX_SPAN_US      (G_GINT64_CONSTANT (400) * 24 * 3600 * G_USEC_PER_SEC)
 #define MIN_LIVE_SPAN_US (2 * G_USEC_PER_SEC)
-
-struct _SpChart
-{
-  GtkWidget       parent_instance;
-
-  SpSeries       *series;
-  SpSeries       *rate;
-  gint64          marker_ref;
-  gboolean        dragged;
-  SpChartMode     mode;
-  gint64          candle_us;
-  gint64          span_us;        /* 0: everything stored */
-  gboolean        follow_live;
-  gint64          t_start;        /* the range while not following */
-  gint64          t_end;
-
-  gboolean        pointer_inside;
-  double          pointer_x;
-  double          pointer_y;
-  gint64          drag_start;
-  gint64          drag_end;
-  double          pinch_scale;
-
-  guint           tick_id;
-  guint64         drawn_generation;
-  gint64          drawn_time;
-  SpChartGeometry geometry;
-};
 
 enum
 {
@@ -62,10 +32,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SpChart, sp_chart, GTK_TYPE_WIDGET)
 
-static void
-current_range (SpChart *self,
-               gint64  *t_start,
-               gint64  *t_end)
+void
+_sp_chart_current_range (SpChart *self,
+                         gint64  *t_start,
+                         gint64  *t_end)
 {
   guint len = self->series != NULL ? sp_series_get_length (self->series) : 0;
   gint64 first = len > 0 ? sp_series_get_point (self->series, 0)->t_us : 0;
@@ -104,143 +74,7 @@ sp_chart_get_range (SpChart *self,
 {
   g_return_if_fail (SP_IS_CHART (self));
 
-  current_range (self, t_start, t_end);
-}
-
-static void
-lookup_color (GtkStyleContext *context,
-              const char      *name,
-              GdkRGBA         *color)
-{
-  GdkRGBA found;
-
-  if (gtk_style_context_lookup_color (context, name, &found))
-    *color = found;
-}
-
-static void
-get_colors (SpChart       *self,
-            SpChartColors *colors)
-{
-  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
-  GdkRGBA fg;
-
-  sp_chart_colors_init_default (colors);
-  gtk_style_context_get_color (context, &fg);
-  colors->foreground = fg;
-  colors->foreground.alpha *= 0.7f;
-  colors->grid = fg;
-  colors->grid.alpha *= 0.1f;
-  colors->gap = fg;
-  colors->gap.alpha *= 0.07f;
-  lookup_color (context, "accent_color", &colors->line);
-  lookup_color (context, "accent_bg_color", &colors->line);
-  lookup_color (context, "accent_fg_color", &colors->on_line);
-  lookup_color (context, "success_color", &colors->up);
-  lookup_color (context, "error_color", &colors->down);
-  lookup_color (context, "view_bg_color", &colors->background);
-}
-
-static void
-fill_view (SpChart     *self,
-           SpChartView *view)
-{
-  *view = (SpChartView) {
-    .series = self->series,
-    .mode = self->mode,
-    .candle_us = self->candle_us,
-    .crosshair = self->pointer_inside,
-    .crosshair_x = self->pointer_x,
-    .crosshair_y = self->pointer_y,
-    .empty_text = _("Waiting for prices…"),
-    .marker_ref = self->marker_ref,
-    .rate = self->rate,
-  };
-  current_range (self, &view->t_start, &view->t_end);
-}
-
-static void
-sp_chart_snapshot (GtkWidget   *widget,
-                   GtkSnapshot *snapshot)
-{
-  SpChart *self = SP_CHART (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(PangoLayout) layout = NULL;
-  SpChartColors colors;
-  SpChartView view;
-  cairo_t *cr;
-
-  if (width <= 0 || height <= 0)
-    return;
-
-  get_colors (self, &colors);
-  fill_view (self, &view);
-  layout = gtk_widget_create_pango_layout (widget, NULL);
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  sp_chart_render (cr, layout, width, height, &view, &colors, &self->geometry);
-  cairo_destroy (cr);
-
-  self->drawn_generation = self->series != NULL ? sp_series_get_generation (self->series) : 0;
-  self->drawn_time = g_get_real_time ();
-}
-
-cairo_surface_t *
-sp_chart_render_surface (SpChart *self,
-                         int      scale)
-{
-  int width = MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1);
-  int height = MAX (gtk_widget_get_height (GTK_WIDGET (self)), 1);
-  g_autoptr(PangoLayout) layout = NULL;
-  cairo_surface_t *surface;
-  SpChartColors colors;
-  SpChartView view;
-  cairo_t *cr;
-
-  g_return_val_if_fail (SP_IS_CHART (self), NULL);
-
-  scale = CLAMP (scale, 1, 4);
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
-  cairo_surface_set_device_scale (surface, scale, scale);
-  cr = cairo_create (surface);
-  get_colors (self, &colors);
-  fill_view (self, &view);
-  view.crosshair = FALSE;
-  gdk_cairo_set_source_rgba (cr, &colors.background);
-  cairo_paint (cr);
-  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  pango_cairo_update_layout (cr, layout);
-  sp_chart_render (cr, layout, width, height, &view, &colors, NULL);
-  cairo_destroy (cr);
-
-  return surface;
-}
-
-/* Redraw when prices arrive, and while live as often as the axis moves a pixel. */
-static gboolean
-on_tick (GtkWidget     *widget,
-         GdkFrameClock *clock,
-         gpointer       user_data)
-{
-  SpChart *self = SP_CHART (widget);
-  guint64 generation = self->series != NULL ? sp_series_get_generation (self->series) : 0;
-
-  if (generation != self->drawn_generation)
-    {
-      gtk_widget_queue_draw (widget);
-    }
-  else if (self->follow_live && self->geometry.plot.size.width > 0)
-    {
-      gint64 start, end;
-      double us_per_px;
-
-      current_range (self, &start, &end);
-      us_per_px = (double) (end - start) / self->geometry.plot.size.width;
-      if ((double) (g_get_real_time () - self->drawn_time) >= us_per_px)
-        gtk_widget_queue_draw (widget);
-    }
-
-  return G_SOURCE_CONTINUE;
+  _sp_chart_current_range (self, t_start, t_end);
 }
 
 static void
@@ -249,7 +83,7 @@ sp_chart_map (GtkWidget *widget)
   SpChart *self = SP_CHART (widget);
 
   GTK_WIDGET_CLASS (sp_chart_parent_class)->map (widget);
-  self->tick_id = gtk_widget_add_tick_callback (widget, on_tick, NULL, NULL);
+  self->tick_id = gtk_widget_add_tick_callback (widget, _sp_chart_tick, NULL, NULL);
 }
 
 static void
@@ -263,10 +97,10 @@ sp_chart_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (sp_chart_parent_class)->unmap (widget);
 }
 
-static void
-set_range (SpChart *self,
-           gint64   t_start,
-           gint64   t_end)
+void
+_sp_chart_set_range (SpChart *self,
+                     gint64   t_start,
+                     gint64   t_end)
 {
   gint64 span = CLAMP (t_end - t_start, MIN_SPAN_US, MAX_SPAN_US);
   gint64 now = g_get_real_time ();
@@ -285,15 +119,15 @@ set_range (SpChart *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static void
-stop_following (SpChart *self)
+void
+_sp_chart_stop_following (SpChart *self)
 {
   gint64 start, end;
 
   if (!self->follow_live)
     return;
 
-  current_range (self, &start, &end);
+  _sp_chart_current_range (self, &start, &end);
   self->t_start = start;
   self->t_end = end;
   self->follow_live = FALSE;
@@ -310,7 +144,7 @@ sp_chart_zoom (SpChart *self,
 
   g_return_if_fail (SP_IS_CHART (self));
 
-  current_range (self, &start, &end);
+  _sp_chart_current_range (self, &start, &end);
   span = CLAMP ((gint64) ((double) (end - start) * factor), MIN_SPAN_US, MAX_SPAN_US);
 
   if (self->follow_live)
@@ -329,7 +163,7 @@ sp_chart_zoom (SpChart *self,
   start = anchor - (gint64) ((double) span * fraction);
   self->span_us = span;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
-  set_range (self, start, start + span);
+  _sp_chart_set_range (self, start, start + span);
 }
 
 void
@@ -343,176 +177,10 @@ sp_chart_pan (SpChart *self,
 
   width = self->geometry.plot.size.width > 0 ? self->geometry.plot.size.width
                                              : MAX (gtk_widget_get_width (GTK_WIDGET (self)), 1);
-  stop_following (self);
-  current_range (self, &start, &end);
+  _sp_chart_stop_following (self);
+  _sp_chart_current_range (self, &start, &end);
   shift = (gint64) (-dx * (double) (end - start) / width);
-  set_range (self, start + shift, end + shift);
-}
-
-static void
-on_motion (GtkEventControllerMotion *controller,
-           double                    x,
-           double                    y,
-           SpChart                  *self)
-{
-  self->pointer_inside = TRUE;
-  self->pointer_x = x;
-  self->pointer_y = y;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-on_leave (GtkEventControllerMotion *controller,
-          SpChart                  *self)
-{
-  self->pointer_inside = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static gboolean
-on_scroll (GtkEventControllerScroll *controller,
-           double                    dx,
-           double                    dy,
-           SpChart                  *self)
-{
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
-
-  /* Wheel: zoom around the pointer; Shift+wheel or a horizontal swipe: pan. */
-  if ((state & GDK_SHIFT_MASK) != 0 && dx == 0)
-    {
-      dx = dy;
-      dy = 0;
-    }
-  if (dy != 0)
-    sp_chart_zoom (self, pow (1.2, dy), self->pointer_x);
-  if (dx != 0)
-    sp_chart_pan (self, -dx * 24);
-
-  return GDK_EVENT_STOP;
-}
-
-static void
-on_drag_begin (GtkGestureDrag *gesture,
-               double          x,
-               double          y,
-               SpChart        *self)
-{
-  current_range (self, &self->drag_start, &self->drag_end);
-  self->dragged = FALSE;
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
-}
-
-static void
-on_drag_update (GtkGestureDrag *gesture,
-                double          offset_x,
-                double          offset_y,
-                SpChart        *self)
-{
-  double width = MAX (self->geometry.plot.size.width, 1);
-  gint64 shift;
-
-  if (fabs (offset_x) < 3 && !self->dragged)
-    return;
-  self->dragged = TRUE;
-
-  shift = (gint64) (-offset_x * (double) (self->drag_end - self->drag_start) / width);
-  stop_following (self);
-  set_range (self, self->drag_start + shift, self->drag_end + shift);
-}
-
-static void
-on_drag_end (GtkGestureDrag *gesture,
-             double          offset_x,
-             double          offset_y,
-             SpChart        *self)
-{
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
-}
-
-static void
-on_pinch_begin (GtkGesture       *gesture,
-                GdkEventSequence *sequence,
-                SpChart          *self)
-{
-  self->pinch_scale = 1;
-}
-
-/* Spreading the fingers shows less time, bigger. */
-static void
-on_pinch (GtkGestureZoom *gesture,
-          double          scale,
-          SpChart        *self)
-{
-  double x, y;
-
-  if (scale <= 0)
-    return;
-  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
-    x = self->pointer_x;
-  sp_chart_zoom (self, self->pinch_scale / scale, x);
-  self->pinch_scale = scale;
-}
-
-/* A click (not the end of a drag) on a point shows its message in the log. */
-static void
-on_released (GtkGestureClick *gesture,
-             int              n_press,
-             double           x,
-             double           y,
-             SpChart         *self)
-{
-  gint64 ref;
-
-  if (n_press != 1 || self->dragged)
-    return;
-
-  ref = sp_chart_ref_at (self, x);
-  if (ref != 0)
-    {
-      sp_chart_set_marker (self, ref);
-      g_signal_emit (self, signals[POINT_ACTIVATED], 0, ref);
-    }
-}
-
-static void
-on_pressed (GtkGestureClick *gesture,
-            int              n_press,
-            double           x,
-            double           y,
-            SpChart         *self)
-{
-  gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (n_press == 2)
-    sp_chart_set_follow_live (self, TRUE);
-}
-
-static void
-zoom_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  SpChart *self = SP_CHART (widget);
-
-  sp_chart_zoom (self, g_variant_get_double (parameter),
-                 self->geometry.plot.origin.x + self->geometry.plot.size.width / 2);
-}
-
-static void
-pan_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
-{
-  SpChart *self = SP_CHART (widget);
-
-  sp_chart_pan (self, g_variant_get_double (parameter) * self->geometry.plot.size.width / 10);
-}
-
-static void
-live_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  sp_chart_set_follow_live (SP_CHART (widget), TRUE);
+  _sp_chart_set_range (self, start + shift, end + shift);
 }
 
 static void
@@ -583,7 +251,7 @@ sp_chart_class_init (SpChartClass *klass)
   object_class->finalize = sp_chart_finalize;
   object_class->get_property = sp_chart_get_property;
   object_class->set_property = sp_chart_set_property;
-  widget_class->snapshot = sp_chart_snapshot;
+  widget_class->snapshot = _sp_chart_snapshot;
   widget_class->map = sp_chart_map;
   widget_class->unmap = sp_chart_unmap;
 
@@ -603,17 +271,7 @@ sp_chart_class_init (SpChartClass *klass)
     g_signal_new ("point-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 
-  gtk_widget_class_install_action (widget_class, "chart.zoom", "d", zoom_action);
-  gtk_widget_class_install_action (widget_class, "chart.pan", "d", pan_action);
-  gtk_widget_class_install_action (widget_class, "chart.follow-live", NULL, live_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "chart.zoom", "d", 0.8);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "chart.zoom", "d", 0.8);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, 0, "chart.zoom", "d", 0.8);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, 0, "chart.zoom", "d", 1.25);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "chart.zoom", "d", 1.25);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "chart.pan", "d", 1.0);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "chart.pan", "d", -1.0);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "chart.follow-live", NULL);
+  _sp_chart_input_class_init (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "chart");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -622,9 +280,6 @@ sp_chart_class_init (SpChartClass *klass)
 static void
 sp_chart_init (SpChart *self)
 {
-  GtkEventController *controller;
-  GtkGesture *gesture;
-
   self->mode = SP_CHART_LINE;
   self->candle_us = 5 * G_USEC_PER_SEC;
   self->span_us = 300 * G_USEC_PER_SEC;
@@ -639,30 +294,7 @@ sp_chart_init (SpChart *self)
                                   _("Scroll to zoom, drag to move back in time, double-click to follow live prices"),
                                   -1);
 
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
-  g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  gesture = gtk_gesture_drag_new ();
-  g_signal_connect (gesture, "drag-begin", G_CALLBACK (on_drag_begin), self);
-  g_signal_connect (gesture, "drag-update", G_CALLBACK (on_drag_update), self);
-  g_signal_connect (gesture, "drag-end", G_CALLBACK (on_drag_end), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_zoom_new ();
-  g_signal_connect (gesture, "begin", G_CALLBACK (on_pinch_begin), self);
-  g_signal_connect (gesture, "scale-changed", G_CALLBACK (on_pinch), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_click_new ();
-  g_signal_connect (gesture, "pressed", G_CALLBACK (on_pressed), self);
-  g_signal_connect (gesture, "released", G_CALLBACK (on_released), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+  _sp_chart_input_init (self);
 }
 
 GtkWidget *
@@ -760,7 +392,7 @@ sp_chart_set_follow_live (SpChart  *self,
 
   if (!follow)
     {
-      stop_following (self);
+      _sp_chart_stop_following (self);
       return;
     }
   if (self->follow_live)
@@ -809,13 +441,13 @@ sp_chart_set_marker (SpChart *self,
     return;
 
   /* Out of view: move there, keeping the span. */
-  current_range (self, &start, &end);
+  _sp_chart_current_range (self, &start, &end);
   {
     gint64 t = sp_series_get_point (self->series, (guint) index)->t_us;
 
     if (t < start || t > end)
       {
-        stop_following (self);
+        _sp_chart_stop_following (self);
         self->t_start = t - (end - start) / 2;
         self->t_end = self->t_start + (end - start);
         gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -838,7 +470,7 @@ sp_chart_ref_at (SpChart *self,
   if (len == 0 || width <= 0)
     return 0;
 
-  current_range (self, &start, &end);
+  _sp_chart_current_range (self, &start, &end);
   t = start + (gint64) ((x - self->geometry.plot.origin.x) / width * (double) (end - start));
   if (self->mode == SP_CHART_CANDLES && self->geometry.candle_us > 0)
     {
@@ -856,6 +488,14 @@ sp_chart_ref_at (SpChart *self,
     i--;
 
   return sp_series_get_point (self->series, i)->ref;
+}
+
+void
+_sp_chart_activate_point (SpChart *self,
+                          gint64   ref)
+{
+  sp_chart_set_marker (self, ref);
+  g_signal_emit (self, signals[POINT_ACTIVATED], 0, ref);
 }
 
 gint64
