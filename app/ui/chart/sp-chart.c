@@ -97,6 +97,18 @@ sp_chart_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (sp_chart_parent_class)->unmap (widget);
 }
 
+/* "span" is EXPLICIT_NOTIFY: notified when it changes, not on every zoom. */
+static void
+set_span_us (SpChart *self,
+             gint64   span)
+{
+  if (span == self->span_us)
+    return;
+
+  self->span_us = span;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
+}
+
 void
 _sp_chart_set_range (SpChart *self,
                      gint64   t_start,
@@ -111,10 +123,13 @@ _sp_chart_set_range (SpChart *self,
   /* Moved back to the live edge: follow it again. */
   if (self->t_end >= now && !self->follow_live)
     {
+      gboolean span_changed = span != self->span_us;
+
       self->span_us = span;
       self->follow_live = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW_LIVE]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
+      if (span_changed)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -150,8 +165,7 @@ sp_chart_zoom (SpChart *self,
   if (self->follow_live)
     {
       /* Live zoom keeps the right edge on now. */
-      self->span_us = span;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
+      set_span_us (self, span);
       gtk_widget_queue_draw (GTK_WIDGET (self));
       return;
     }
@@ -161,8 +175,7 @@ sp_chart_zoom (SpChart *self,
              : 0.5;
   anchor = start + (gint64) ((double) (end - start) * fraction);
   start = anchor - (gint64) ((double) span * fraction);
-  self->span_us = span;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
+  set_span_us (self, span);
   _sp_chart_set_range (self, start, start + span);
 }
 
@@ -366,11 +379,7 @@ sp_chart_set_span (SpChart *self,
   g_return_if_fail (SP_IS_CHART (self));
 
   span = seconds <= 0 ? 0 : CLAMP ((gint64) (seconds * G_USEC_PER_SEC), MIN_SPAN_US, MAX_SPAN_US);
-  if (span != self->span_us)
-    {
-      self->span_us = span;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
-    }
+  set_span_us (self, span);
   /* Picking a span is picking the latest prices. */
   sp_chart_set_follow_live (self, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
