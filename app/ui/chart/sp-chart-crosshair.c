@@ -92,14 +92,7 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
   cairo_set_dash (cr, NULL, 0, 0);
 
   if (p->view->mode == SP_CHART_LINE)
-    {
-      cairo_arc (cr, x, y, 4.5, 0, 2 * G_PI);
-      gdk_cairo_set_source_rgba (cr, &p->colors->background);
-      cairo_fill_preserve (cr);
-      gdk_cairo_set_source_rgba (cr, &p->colors->line);
-      cairo_set_line_width (cr, 2);
-      cairo_stroke (cr);
-    }
+    draw_ring (p, x, y, 4.5, 2);
 
   draw_readout (p, text);
 }

@@ -70,12 +70,7 @@ draw_marker (SpChartPainter *p)
   cairo_move_to (cr, x, p->plot.origin.y);
   cairo_line_to (cr, x, p->axis_y);
   cairo_stroke (cr);
-  cairo_arc (cr, x, y, 6, 0, 2 * G_PI);
-  gdk_cairo_set_source_rgba (cr, &p->colors->background);
-  cairo_fill_preserve (cr);
-  gdk_cairo_set_source_rgba (cr, &p->colors->line);
-  cairo_set_line_width (cr, 3);
-  cairo_stroke (cr);
+  draw_ring (p, x, y, 6, 3);
 }
 
 void

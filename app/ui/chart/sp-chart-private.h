@@ -102,6 +102,22 @@ format_price (double price,
   return g_strdup_printf ("%.*f", decimals, price);
 }
 
+/* A point picked out: a ring in the line colour, filled with the background. */
+static inline void
+draw_ring (SpChartPainter *p,
+           double          x,
+           double          y,
+           double          radius,
+           double          width)
+{
+  cairo_arc (p->cr, x, y, radius, 0, 2 * G_PI);
+  gdk_cairo_set_source_rgba (p->cr, &p->colors->background);
+  cairo_fill_preserve (p->cr);
+  gdk_cairo_set_source_rgba (p->cr, &p->colors->line);
+  cairo_set_line_width (p->cr, width);
+  cairo_stroke (p->cr);
+}
+
 /* Layers draw inside the plot with this, then cairo_restore(). */
 static inline void
 clip_to_plot (SpChartPainter *p)
