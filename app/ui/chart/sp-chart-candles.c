@@ -26,7 +26,7 @@ draw_candles (SpChartPainter *p,
 {
   SpSeries *series = p->view->series;
   cairo_t *cr = p->cr;
-  gint64 t = p->view->t_start - ((p->view->t_start % width) + width) % width;
+  gint64 t = period_start (p->view->t_start, width);
   guint begin = sp_series_lower_bound (series, t);
   guint n = 0;
 

@@ -46,7 +46,7 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
   t = t_of (p, pointer.x);
   if (p->view->mode == SP_CHART_CANDLES)
     {
-      gint64 start = t - ((t % candle) + candle) % candle;
+      gint64 start = period_start (t, candle);
       SpSeriesSummary s;
       g_autofree char *o = NULL, *h = NULL, *l = NULL, *c = NULL;
 
@@ -65,15 +65,9 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
     }
   else
     {
-      guint len = sp_series_get_length (series);
-      guint i = sp_series_lower_bound (series, t);
-      const SpSeriesPoint *point;
+      const SpSeriesPoint *point = sp_series_get_point (series, nearest_point (series, t));
       g_autofree char *price = NULL;
 
-      if (i == len || (i > 0 && t - sp_series_get_point (series, i - 1)->t_us <
-                                sp_series_get_point (series, i)->t_us - t))
-        i--;
-      point = sp_series_get_point (series, i);
       x = round (x_of (p, point->t_us)) + 0.5;
       y = round (y_of (p, point->price)) + 0.5;
       time = _sp_chart_format_time (point->t_us, 1);

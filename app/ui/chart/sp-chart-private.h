@@ -102,6 +102,31 @@ format_price (double price,
   return g_strdup_printf ("%.*f", decimals, price);
 }
 
+/* The start of the @period-long period that holds @t, periods counted from the
+ * epoch (before it too). */
+static inline gint64
+period_start (gint64 t,
+              gint64 period)
+{
+  return t - ((t % period) + period) % period;
+}
+
+/* The point nearest @t in a series that has one: the crosshair shows it, and
+ * sp_chart_ref_at() picks it for a click there. */
+static inline guint
+nearest_point (SpSeries *series,
+               gint64    t)
+{
+  guint len = sp_series_get_length (series);
+  guint i = sp_series_lower_bound (series, t);
+
+  if (i == len || (i > 0 && t - sp_series_get_point (series, i - 1)->t_us <
+                            sp_series_get_point (series, i)->t_us - t))
+    i--;
+
+  return i;
+}
+
 /* A point picked out: a ring in the line colour, filled with the background. */
 static inline void
 draw_ring (SpChartPainter *p,

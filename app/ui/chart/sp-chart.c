@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-chart-private.h"
 #include "sp-chart-widget-private.h"
 
 #define MIN_SPAN_US      (G_USEC_PER_SEC / 10)
@@ -484,19 +485,14 @@ sp_chart_ref_at (SpChart *self,
   if (self->mode == SP_CHART_CANDLES && self->geometry.candle_us > 0)
     {
       gint64 candle = self->geometry.candle_us;
-      gint64 close = t - ((t % candle) + candle) % candle + candle;
+      gint64 close = period_start (t, candle) + candle;
 
       /* A candle stands for its close, its last point. */
       i = sp_series_lower_bound (self->series, close);
       return i > 0 ? sp_series_get_point (self->series, i - 1)->ref : 0;
     }
 
-  i = sp_series_lower_bound (self->series, t);
-  if (i == len || (i > 0 && t - sp_series_get_point (self->series, i - 1)->t_us <
-                            sp_series_get_point (self->series, i)->t_us - t))
-    i--;
-
-  return sp_series_get_point (self->series, i)->ref;
+  return sp_series_get_point (self->series, nearest_point (self->series, t))->ref;
 }
 
 void
