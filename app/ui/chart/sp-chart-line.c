@@ -130,7 +130,6 @@ draw_dense_line (SpChartPainter *p,
   SpSeries *series = p->view->series;
   guint len = sp_series_get_length (series);
   guint columns = (guint) ceil (p->plot.size.width);
-  gint64 span = p->view->t_end - p->view->t_start;
   double bottom = p->plot.origin.y + p->plot.size.height;
   g_autofree double *top = g_new (double, columns);
   g_autofree double *low = g_new (double, columns);
@@ -144,8 +143,7 @@ draw_dense_line (SpChartPainter *p,
 
   for (guint c = 0; c < columns; c++)
     {
-      gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
-      guint end = c + 1 == columns ? i1 : MAX (begin, sp_series_lower_bound (series, t + 1));
+      guint end = column_end (p, series, c, columns, begin, i1);
       SpSeriesSummary s;
       double y_min, y_max;
 

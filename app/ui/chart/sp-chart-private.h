@@ -127,6 +127,23 @@ nearest_point (SpSeries *series,
   return i;
 }
 
+/* Where the points behind pixel column @c of @columns end, those of the columns
+ * before it ending at @begin; the last column ends at @last. The line and the
+ * rate strip summarise the same columns. */
+static inline guint
+column_end (const SpChartPainter *p,
+            SpSeries             *series,
+            guint                 c,
+            guint                 columns,
+            guint                 begin,
+            guint                 last)
+{
+  gint64 span = p->view->t_end - p->view->t_start;
+  gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
+
+  return c + 1 == columns ? last : MAX (begin, sp_series_lower_bound (series, t + 1));
+}
+
 /* A point picked out: a ring in the line colour, filled with the background. */
 static inline void
 draw_ring (SpChartPainter *p,

@@ -14,7 +14,6 @@ draw_rate_strip (SpChartPainter *p)
   SpSeries *rate = p->view->rate;
   cairo_t *cr = p->cr;
   guint columns = (guint) ceil (p->strip.size.width);
-  gint64 span = p->view->t_end - p->view->t_start;
   guint begin = sp_series_lower_bound (rate, p->view->t_start);
   guint end = sp_series_lower_bound (rate, p->view->t_end + 1);
   double bottom = p->strip.origin.y + p->strip.size.height;
@@ -54,8 +53,7 @@ draw_rate_strip (SpChartPainter *p)
     {
       for (guint c = 0; c < columns; c++)
         {
-          gint64 t = p->view->t_start + (gint64) ((double) span * (c + 1) / columns);
-          guint next = c + 1 == columns ? end : MAX (begin, sp_series_lower_bound (rate, t + 1));
+          guint next = column_end (p, rate, c, columns, begin, end);
           SpSeriesSummary column;
 
           if (sp_series_summarize (rate, begin, next, &column) && column.max > 0)
