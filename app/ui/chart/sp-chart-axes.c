@@ -1,5 +1,6 @@
-/* The chart's axes layer: the price grid and labels on the right, the time
- * grid and labels underneath, on round local times. Called by sp_chart_render(). */
+/* The chart's axes layer: the price grid and labels on the right, the time grid
+ * and labels underneath, on round local times. Drawn by sp_chart_render(), on
+ * its thread. */
 #include "config.h"
 
 #include <glib/gi18n.h>

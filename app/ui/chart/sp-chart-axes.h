@@ -1,4 +1,5 @@
-/* The chart's axes layer: price and time grids with their labels. */
+/* The chart's axes layer: price and time grids with their labels.
+ * For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

@@ -1,6 +1,6 @@
 /* The chart's candles layer: one candlestick (open, high, low, close) per
- * period, periods widened until candles are at least 5 px apart. Called by
- * sp_chart_render(). */
+ * period, periods widened until candles are at least 5 px apart. Drawn by
+ * sp_chart_render(), on its thread. */
 #include "config.h"
 
 #include "sp-chart-candles.h"

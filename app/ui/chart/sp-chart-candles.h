@@ -1,4 +1,5 @@
-/* The chart's candles layer, in SP_CHART_CANDLES mode. */
+/* The chart's candles layer, in SP_CHART_CANDLES mode.
+ * For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

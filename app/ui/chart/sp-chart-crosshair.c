@@ -1,5 +1,6 @@
 /* The chart's crosshair layer: where the pointer is, the point or candle under
- * it, and its time and prices in a box. Called by sp_chart_render(). */
+ * it, and its time and prices in a box. Drawn by sp_chart_render(), on its
+ * thread. */
 #include "config.h"
 
 #include <glib/gi18n.h>

@@ -1,4 +1,5 @@
-/* The chart's crosshair layer: the pointer, the values under it. */
+/* The chart's crosshair layer: the pointer, the values under it.
+ * For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

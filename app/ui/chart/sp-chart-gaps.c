@@ -1,5 +1,6 @@
 /* The chart's gaps layer: where the stream was down, shaded and hatched, with
- * dashed edges and a mark where it came back. Called by sp_chart_render(). */
+ * dashed edges and a mark where it came back. Drawn by sp_chart_render(), on
+ * its thread. */
 #include "config.h"
 
 #include "sp-chart-gaps.h"

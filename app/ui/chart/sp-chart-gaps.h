@@ -1,4 +1,5 @@
-/* The chart's gaps layer: the time the stream was down. */
+/* The chart's gaps layer: the time the stream was down.
+ * For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

@@ -1,6 +1,7 @@
 /* The chart's line layer: the price as a line with a soft fill under it,
  * stroked through every point when there are few, summarised per pixel column
- * when there are more points than pixels. Called by sp_chart_render(). */
+ * when there are more points than pixels. Drawn by sp_chart_render(), on its
+ * thread. */
 #include "config.h"
 
 #include "sp-chart-line.h"

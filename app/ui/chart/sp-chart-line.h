@@ -1,4 +1,5 @@
-/* The chart's line layer: the price line, in SP_CHART_LINE mode. */
+/* The chart's line layer: the price line, in SP_CHART_LINE mode.
+ * For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

@@ -1,6 +1,6 @@
 /* The chart's overlay layer, over the prices: the last price as a dashed line
- * with a tag on the price axis, and the marker of the selected point. Called
- * by sp_chart_render(). */
+ * with a tag on the price axis, and the marker of the selected point. Drawn by
+ * sp_chart_render(), on its thread. */
 #include "config.h"
 
 #include "sp-chart-overlay.h"

@@ -1,4 +1,5 @@
-/* The chart's overlay layer: the last-price line and tag, the selected point's marker. */
+/* The chart's overlay layer: the last-price line and tag, the selected point's
+ * marker. For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

@@ -1,12 +1,13 @@
-/* What the chart's render shares with its layers (sp-chart-axes.c, sp-chart-line.c…):
- * the render context, the mapping from time and price to pixels, text helpers.
- * Thread contract: none of its own; a render runs on the caller's thread, which
- * owns the cairo_t, the layout and the series for the call. */
+/* What the chart's render shares with its layers (sp-chart-axes.c,
+ * sp-chart-line.c…): the render context, the mapping from time and price to
+ * pixels, text and shape helpers. Thread contract: none of its own; a render
+ * runs on the caller's thread, which owns the cairo_t, the layout and the
+ * series for the call. */
 #pragma once
 
 #include <math.h>
 
-#include "sp-chart.h"
+#include "sp-chart-render.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* The chart's rate layer: the stream's messages a second in a strip under the
- * prices, with its scale. Called by sp_chart_render(). */
+ * prices, with its scale. Drawn by sp_chart_render(), on its thread. */
 #include "config.h"
 
 #include <glib/gi18n.h>

@@ -1,4 +1,5 @@
-/* The chart's rate layer: the message-rate strip, when the view has a rate series. */
+/* The chart's rate layer: the message-rate strip, when the view has a rate
+ * series. For sp_chart_render(), on its thread. */
 #pragma once
 
 #include "sp-chart-private.h"

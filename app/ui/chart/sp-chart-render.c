@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "sp-chart-render.h"
+
 #include "sp-chart-axes.h"
 #include "sp-chart-candles.h"
 #include "sp-chart-crosshair.h"
