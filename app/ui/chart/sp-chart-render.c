@@ -119,18 +119,21 @@ fit_prices (SpChartPainter        *p,
     }
 }
 
-/* The plot, the price step and the rate strip for a @width × @height picture;
- * FALSE when the plot would be too small to draw. */
+/* The price scale, the plot and the rate strip for a @width × @height picture
+ * of the prices @s sums up; FALSE when the plot would be too small to draw. */
 static gboolean
-lay_out (SpChartPainter *p,
-         int             width,
-         int             height)
+lay_out (SpChartPainter        *p,
+         const SpSeriesSummary *s,
+         int                    width,
+         int                    height)
 {
   const SpChartView *view = p->view;
   g_autofree char *min_label = NULL;
   g_autofree char *max_label = NULL;
   double axis_width;
+  guint len;
 
+  fit_prices (p, s);
   p->plot.size.height = height - 2 * SP_CHART_MARGIN - p->text_height - 4;
   if (view->rate != NULL && p->plot.size.height >= 140)
     p->plot.size.height -= 40;   /* the message-rate strip and its gap */
@@ -158,7 +161,27 @@ lay_out (SpChartPainter *p,
       p->axis_y = p->strip.origin.y + p->strip.size.height;
     }
 
-  return p->plot.size.width >= 16 && p->plot.size.height >= 16;
+  if (p->plot.size.width < 16 || p->plot.size.height < 16)
+    return FALSE;
+
+  len = sp_series_get_length (view->series);
+  p->tag_y = y_of (p, sp_series_get_point (view->series, len - 1)->price);
+
+  return TRUE;
+}
+
+static SpChartGeometry
+geometry_of (const SpChartPainter *p)
+{
+  return (SpChartGeometry) {
+    .plot = p->plot,
+    .y_min = p->y_min,
+    .y_max = p->y_max,
+    .candle_us = p->candle_us,
+    .n_drawn = p->n_drawn,
+    .strip = p->strip,
+    .rate_max = p->rate_max,
+  };
 }
 
 void
@@ -185,27 +208,11 @@ sp_chart_render (cairo_t             *cr,
     {
       draw_empty (&p, width, height);
     }
-  else
+  else if (lay_out (&p, &s, width, height))
     {
-      fit_prices (&p, &s);
-      if (lay_out (&p, width, height))
-        {
-          guint len = sp_series_get_length (view->series);
-
-          p.tag_y = y_of (&p, sp_series_get_point (view->series, len - 1)->price);
-          for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
-            layers[i] (&p);
-
-          geo = (SpChartGeometry) {
-            .plot = p.plot,
-            .y_min = p.y_min,
-            .y_max = p.y_max,
-            .candle_us = p.candle_us,
-            .n_drawn = p.n_drawn,
-            .strip = p.strip,
-            .rate_max = p.rate_max,
-          };
-        }
+      for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+        layers[i] (&p);
+      geo = geometry_of (&p);
     }
 
   cairo_restore (cr);
