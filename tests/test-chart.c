@@ -19,25 +19,13 @@ typedef struct
   SpChartView      view;
 } Picture;
 
+/* Draws @picture's view in its colours on white. */
 static void
-draw (Picture  *picture,
-      SpSeries *series,
-      SpChartMode mode,
-      gint64   t_start,
-      gint64   t_end)
+render (Picture *picture)
 {
   cairo_t *cr;
   PangoLayout *layout;
 
-  sp_chart_colors_init_default (&picture->colors);
-  picture->view = (SpChartView) {
-    .series = series,
-    .mode = mode,
-    .t_start = t_start,
-    .t_end = t_end,
-    .candle_us = 5 * G_USEC_PER_SEC,
-    .empty_text = "Waiting for prices…",
-  };
   picture->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
   cr = cairo_create (picture->surface);
   cairo_set_source_rgb (cr, 1, 1, 1);
@@ -56,6 +44,25 @@ draw (Picture  *picture,
 
       cairo_surface_write_to_png (picture->surface, name);
     }
+}
+
+static void
+draw (Picture     *picture,
+      SpSeries    *series,
+      SpChartMode  mode,
+      gint64       t_start,
+      gint64       t_end)
+{
+  sp_chart_colors_init_default (&picture->colors);
+  picture->view = (SpChartView) {
+    .series = series,
+    .mode = mode,
+    .t_start = t_start,
+    .t_end = t_end,
+    .candle_us = 5 * G_USEC_PER_SEC,
+    .empty_text = "Waiting for prices…",
+  };
+  render (picture);
 }
 
 static void
@@ -301,8 +308,6 @@ test_rate_strip_and_marker (void)
   g_autoptr(SpSeries) series = sp_series_new (1000);
   g_autoptr(SpSeries) rate = sp_series_new (1000);
   Picture picture = { 0 };
-  cairo_t *cr;
-  PangoLayout *layout;
   guint busy = 0, quiet = 0;
   int top, bottom;
 
@@ -318,15 +323,7 @@ test_rate_strip_and_marker (void)
     .series = series, .mode = SP_CHART_LINE, .t_start = T0, .t_end = T0 + 60 * G_USEC_PER_SEC,
     .candle_us = G_USEC_PER_SEC, .rate = rate, .marker_ref = 5000 + 45,
   };
-  picture.surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
-  cr = cairo_create (picture.surface);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  layout = pango_cairo_create_layout (cr);
-  sp_chart_render (cr, layout, WIDTH, HEIGHT, &picture.view, &picture.colors, &picture.geometry);
-  g_object_unref (layout);
-  cairo_destroy (cr);
-  cairo_surface_flush (picture.surface);
+  render (&picture);
 
   g_assert_cmpfloat (picture.geometry.strip.size.height, >, 10);
   g_assert_cmpfloat (picture.geometry.rate_max, >=, 20);
