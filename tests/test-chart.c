@@ -1,6 +1,6 @@
 /* The chart, drawn off-screen and read back pixel by pixel: what a user would
  * see of a rising price, a one-tick spike among a million points, a reconnect
- * gap, and up and down candles. */
+ * gap, up and down candles, and the stream's message rate under them. */
 #include "config.h"
 
 #include <math.h>
@@ -355,6 +355,39 @@ test_rate_strip_and_marker (void)
   picture_clear (&picture);
 }
 
+/* A busy stream of cheap prices: the strip's scale ("2000 msg/s") is wider than
+ * the price labels, and the plot leaves room for it inside the picture. */
+static void
+test_rate_scale_fits (void)
+{
+  g_autoptr(SpSeries) series = sp_series_new (1000);
+  g_autoptr(SpSeries) rate = sp_series_new (1000);
+  GdkRGBA ink = { 0.3f, 0.3f, 0.3f, 1 };
+  Picture picture = { 0 };
+  double right;
+
+  for (int i = 0; i <= 60; i++)
+    {
+      sp_series_append (series, T0 + i * G_USEC_PER_SEC, 1 + (i % 3) / 100.0);
+      sp_series_append (rate, T0 + i * G_USEC_PER_SEC, 1500 + i);
+    }
+
+  sp_chart_colors_init_default (&picture.colors);
+  picture.view = (SpChartView) {
+    .series = series, .mode = SP_CHART_LINE, .t_start = T0, .t_end = T0 + 60 * G_USEC_PER_SEC,
+    .candle_us = G_USEC_PER_SEC, .rate = rate,
+  };
+  render (&picture);
+
+  g_assert_cmpfloat (picture.geometry.rate_max, ==, 2000);
+  right = picture.geometry.plot.origin.x + picture.geometry.plot.size.width;
+  /* The label is there, right of the strip… */
+  g_assert_cmpuint (count_in_columns (&picture, (int) right + 4, WIDTH, &ink), >, 20);
+  /* …and ends before the picture does. */
+  g_assert_cmpuint (count_in_columns (&picture, WIDTH - 4, WIDTH, &ink), ==, 0);
+  picture_clear (&picture);
+}
+
 /* No prices yet: no line, no axes, just the message. */
 static void
 test_empty (void)
@@ -383,6 +416,7 @@ main (int   argc,
   g_test_add_func ("/chart/gap", test_gap);
   g_test_add_func ("/chart/candles", test_candles);
   g_test_add_func ("/chart/rate-strip-and-marker", test_rate_strip_and_marker);
+  g_test_add_func ("/chart/rate-scale-fits", test_rate_scale_fits);
   g_test_add_func ("/chart/empty", test_empty);
 
   return g_test_run ();

@@ -27,13 +27,13 @@ typedef struct
   double               tag_y;        /* where the last-price tag goes */
   graphene_rect_t      strip;        /* the message-rate strip, or empty */
   double               axis_y;       /* the bottom of the plot and strip: time labels go under */
+  double               rate_max;     /* the strip's scale, in messages a second; 0: none */
   double               price_step;   /* between price labels */
   guint                i0;           /* the visible points, [i0, i1) */
   guint                i1;
   /* What the layers tell SpChartGeometry. */
   gint64               candle_us;    /* the candle width used; 0 for the line */
   guint                n_drawn;
-  double               rate_max;
 } SpChartPainter;
 
 /* One layer of the picture: draws its part, or nothing when the view has none. */

@@ -6,10 +6,36 @@
 
 #include "sp-chart-rate.h"
 
+double
+_sp_chart_rate_scale (const SpChartView *view)
+{
+  SpSeries *rate = view->rate;
+  guint begin = sp_series_lower_bound (rate, view->t_start);
+  guint end = sp_series_lower_bound (rate, view->t_end + 1);
+  SpSeriesSummary s;
+  double top;
+
+  if (!sp_series_summarize (rate, begin, end, &s) || s.max <= 0)
+    return 0;
+  top = _sp_chart_nice_step (s.max);
+  if (top < s.max)
+    top *= 2;
+
+  return top;
+}
+
+char *
+_sp_chart_rate_label (double scale)
+{
+  /* Translators: the scale of the message-rate strip under the chart */
+  return g_strdup_printf (_("%.0f msg/s"), scale);
+}
+
 /* Stream health: messages a second, one bar per pixel column (the busiest
- * second behind it), under the prices. */
-static double
-draw_rate_strip (SpChartPainter *p)
+ * second behind it), under the prices, up to @top at the strip's top. */
+static void
+draw_rate_strip (SpChartPainter *p,
+                 double          top)
 {
   SpSeries *rate = p->view->rate;
   cairo_t *cr = p->cr;
@@ -17,19 +43,14 @@ draw_rate_strip (SpChartPainter *p)
   guint begin = sp_series_lower_bound (rate, p->view->t_start);
   guint end = sp_series_lower_bound (rate, p->view->t_end + 1);
   double bottom = p->strip.origin.y + p->strip.size.height;
-  SpSeriesSummary s;
-  double top;
   g_autofree char *label = NULL;
 
   gdk_cairo_set_source_rgba (cr, &p->colors->grid);
   cairo_rectangle (cr, p->strip.origin.x, round (bottom) - 0.5, p->strip.size.width, 1);
   cairo_fill (cr);
 
-  if (!sp_series_summarize (rate, begin, end, &s) || s.max <= 0)
-    return 0;
-  top = _sp_chart_nice_step (s.max);
-  if (top < s.max)
-    top *= 2;
+  if (top <= 0)
+    return;
 
   if (end - begin <= columns)
     {
@@ -68,18 +89,15 @@ draw_rate_strip (SpChartPainter *p)
   cairo_set_source_rgba (cr, p->colors->line.red, p->colors->line.green, p->colors->line.blue, 0.45);
   cairo_fill (cr);
 
-  /* Translators: the scale of the message-rate strip under the chart */
-  label = g_strdup_printf (_("%.0f msg/s"), top);
+  label = _sp_chart_rate_label (top);
   set_text (p, label);
   show_text_at (p, p->plot.origin.x + p->plot.size.width + 6, p->strip.origin.y - 2,
                 &p->colors->foreground);
-
-  return top;
 }
 
 void
 _sp_chart_rate_draw (SpChartPainter *p)
 {
   if (p->strip.size.width > 0)
-    p->rate_max = draw_rate_strip (p);
+    draw_rate_strip (p, p->rate_max);
 }

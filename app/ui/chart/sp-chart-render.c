@@ -131,11 +131,13 @@ lay_out (SpChartPainter        *p,
   g_autofree char *min_label = NULL;
   g_autofree char *max_label = NULL;
   double axis_width;
+  gboolean strip;
   guint len;
 
   fit_prices (p, s);
   p->plot.size.height = height - 2 * SP_CHART_MARGIN - p->text_height - 4;
-  if (view->rate != NULL && p->plot.size.height >= 140)
+  strip = view->rate != NULL && p->plot.size.height >= 140;
+  if (strip)
     p->plot.size.height -= 40;   /* the message-rate strip and its gap */
   p->price_step = _sp_chart_nice_step ((p->y_max - p->y_min) /
                                        MAX (p->plot.size.height / (p->text_height * 2.5), 1));
@@ -149,13 +151,25 @@ lay_out (SpChartPainter        *p,
   set_text (p, strlen (min_label) > strlen (max_label) ? min_label : max_label);
   text_size (p, &axis_width, NULL);
   axis_width += 16;
+  /* …and for the rate strip's scale, written beside it. */
+  if (strip)
+    p->rate_max = _sp_chart_rate_scale (view);
+  if (p->rate_max > 0)
+    {
+      g_autofree char *rate_label = _sp_chart_rate_label (p->rate_max);
+      double rate_width;
+
+      set_text (p, rate_label);
+      text_size (p, &rate_width, NULL);
+      axis_width = MAX (axis_width, rate_width + 16);
+    }
 
   p->plot.origin.x = SP_CHART_MARGIN;
   p->plot.origin.y = SP_CHART_MARGIN;
   p->plot.size.width = width - SP_CHART_MARGIN - axis_width;
   p->axis_y = p->plot.origin.y + p->plot.size.height;
   p->strip = GRAPHENE_RECT_INIT (0, 0, 0, 0);
-  if (view->rate != NULL && height - 2 * SP_CHART_MARGIN - p->text_height - 4 >= 140)
+  if (strip)
     {
       p->strip = GRAPHENE_RECT_INIT (p->plot.origin.x, p->axis_y + 8, p->plot.size.width, 32);
       p->axis_y = p->strip.origin.y + p->strip.size.height;
