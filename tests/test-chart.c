@@ -1,6 +1,6 @@
 /* The chart, drawn off-screen and read back pixel by pixel: what a user would
  * see of a rising price, a one-tick spike among a million points, a reconnect
- * gap, and up and down candles. */
+ * gap, up and down candles, and the stream's message rate under them. */
 #include "config.h"
 
 #include <math.h>
@@ -19,25 +19,13 @@ typedef struct
   SpChartView      view;
 } Picture;
 
+/* Draws @picture's view in its colours on white. */
 static void
-draw (Picture  *picture,
-      SpSeries *series,
-      SpChartMode mode,
-      gint64   t_start,
-      gint64   t_end)
+render (Picture *picture)
 {
   cairo_t *cr;
   PangoLayout *layout;
 
-  sp_chart_colors_init_default (&picture->colors);
-  picture->view = (SpChartView) {
-    .series = series,
-    .mode = mode,
-    .t_start = t_start,
-    .t_end = t_end,
-    .candle_us = 5 * G_USEC_PER_SEC,
-    .empty_text = "Waiting for prices…",
-  };
   picture->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
   cr = cairo_create (picture->surface);
   cairo_set_source_rgb (cr, 1, 1, 1);
@@ -56,6 +44,25 @@ draw (Picture  *picture,
 
       cairo_surface_write_to_png (picture->surface, name);
     }
+}
+
+static void
+draw (Picture     *picture,
+      SpSeries    *series,
+      SpChartMode  mode,
+      gint64       t_start,
+      gint64       t_end)
+{
+  sp_chart_colors_init_default (&picture->colors);
+  picture->view = (SpChartView) {
+    .series = series,
+    .mode = mode,
+    .t_start = t_start,
+    .t_end = t_end,
+    .candle_us = 5 * G_USEC_PER_SEC,
+    .empty_text = "Waiting for prices…",
+  };
+  render (picture);
 }
 
 static void
@@ -301,8 +308,6 @@ test_rate_strip_and_marker (void)
   g_autoptr(SpSeries) series = sp_series_new (1000);
   g_autoptr(SpSeries) rate = sp_series_new (1000);
   Picture picture = { 0 };
-  cairo_t *cr;
-  PangoLayout *layout;
   guint busy = 0, quiet = 0;
   int top, bottom;
 
@@ -318,15 +323,7 @@ test_rate_strip_and_marker (void)
     .series = series, .mode = SP_CHART_LINE, .t_start = T0, .t_end = T0 + 60 * G_USEC_PER_SEC,
     .candle_us = G_USEC_PER_SEC, .rate = rate, .marker_ref = 5000 + 45,
   };
-  picture.surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
-  cr = cairo_create (picture.surface);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  layout = pango_cairo_create_layout (cr);
-  sp_chart_render (cr, layout, WIDTH, HEIGHT, &picture.view, &picture.colors, &picture.geometry);
-  g_object_unref (layout);
-  cairo_destroy (cr);
-  cairo_surface_flush (picture.surface);
+  render (&picture);
 
   g_assert_cmpfloat (picture.geometry.strip.size.height, >, 10);
   g_assert_cmpfloat (picture.geometry.rate_max, >=, 20);
@@ -358,6 +355,39 @@ test_rate_strip_and_marker (void)
   picture_clear (&picture);
 }
 
+/* A busy stream of cheap prices: the strip's scale ("2000 msg/s") is wider than
+ * the price labels, and the plot leaves room for it inside the picture. */
+static void
+test_rate_scale_fits (void)
+{
+  g_autoptr(SpSeries) series = sp_series_new (1000);
+  g_autoptr(SpSeries) rate = sp_series_new (1000);
+  GdkRGBA ink = { 0.3f, 0.3f, 0.3f, 1 };
+  Picture picture = { 0 };
+  double right;
+
+  for (int i = 0; i <= 60; i++)
+    {
+      sp_series_append (series, T0 + i * G_USEC_PER_SEC, 1 + (i % 3) / 100.0);
+      sp_series_append (rate, T0 + i * G_USEC_PER_SEC, 1500 + i);
+    }
+
+  sp_chart_colors_init_default (&picture.colors);
+  picture.view = (SpChartView) {
+    .series = series, .mode = SP_CHART_LINE, .t_start = T0, .t_end = T0 + 60 * G_USEC_PER_SEC,
+    .candle_us = G_USEC_PER_SEC, .rate = rate,
+  };
+  render (&picture);
+
+  g_assert_cmpfloat (picture.geometry.rate_max, ==, 2000);
+  right = picture.geometry.plot.origin.x + picture.geometry.plot.size.width;
+  /* The label is there, right of the strip… */
+  g_assert_cmpuint (count_in_columns (&picture, (int) right + 4, WIDTH, &ink), >, 20);
+  /* …and ends before the picture does. */
+  g_assert_cmpuint (count_in_columns (&picture, WIDTH - 4, WIDTH, &ink), ==, 0);
+  picture_clear (&picture);
+}
+
 /* No prices yet: no line, no axes, just the message. */
 static void
 test_empty (void)
@@ -386,6 +416,7 @@ main (int   argc,
   g_test_add_func ("/chart/gap", test_gap);
   g_test_add_func ("/chart/candles", test_candles);
   g_test_add_func ("/chart/rate-strip-and-marker", test_rate_strip_and_marker);
+  g_test_add_func ("/chart/rate-scale-fits", test_rate_scale_fits);
   g_test_add_func ("/chart/empty", test_empty);
 
   return g_test_run ();

@@ -1,73 +1,13 @@
 /* The live price chart: a line or candlesticks drawn with Cairo from an
- * SpSeries, following the stream or zoomed and panned by hand. */
+ * SpSeries, following the stream or zoomed and panned by hand. Main thread
+ * only, as GTK. */
 #pragma once
 
 #include <gtk/gtk.h>
 
-#include "sp-series.h"
+#include "sp-chart-render.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  SP_CHART_LINE,
-  SP_CHART_CANDLES,
-} SpChartMode;
-
-#define SP_TYPE_CHART_MODE (sp_chart_mode_get_type ())
-GType sp_chart_mode_get_type (void) G_GNUC_CONST;
-
-/* Everything one picture depends on, so it can be drawn without a widget
- * (tests, benchmarks, PNG export). */
-typedef struct
-{
-  GdkRGBA foreground;   /* labels */
-  GdkRGBA grid;
-  GdkRGBA line;         /* the price line, the last price */
-  GdkRGBA on_line;      /* text on the last-price tag */
-  GdkRGBA up;
-  GdkRGBA down;
-  GdkRGBA gap;
-  GdkRGBA background;   /* behind the crosshair's label */
-} SpChartColors;
-
-typedef struct
-{
-  SpSeries   *series;          /* may be NULL */
-  SpChartMode mode;
-  gint64      t_start;         /* the visible time range, µs since the epoch */
-  gint64      t_end;
-  gint64      candle_us;       /* the narrowest candle; widened when they would crowd */
-  gboolean    crosshair;
-  double      crosshair_x;     /* widget coordinates */
-  double      crosshair_y;
-  const char *empty_text;      /* shown when there is nothing to draw */
-  gint64      marker_ref;      /* the point whose ref this is gets a marker; 0: none */
-  SpSeries   *rate;            /* messages a second over time, drawn under the prices; may be NULL */
-} SpChartView;
-
-/* Where the picture put things, for mapping the pointer back to data. */
-typedef struct
-{
-  graphene_rect_t plot;
-  double          y_min;
-  double          y_max;
-  gint64          candle_us;   /* the candle width used */
-  guint           n_drawn;     /* points or candles that went into the picture */
-  graphene_rect_t strip;       /* the message-rate strip (empty without one) */
-  double          rate_max;    /* the strip's full height, in messages a second */
-} SpChartGeometry;
-
-void sp_chart_render (cairo_t             *cr,
-                      PangoLayout         *layout,
-                      int                  width,
-                      int                  height,
-                      const SpChartView   *view,
-                      const SpChartColors *colors,
-                      SpChartGeometry     *geometry);
-
-/* Light-theme colours, for drawing where no widget gives them. */
-void sp_chart_colors_init_default (SpChartColors *colors);
 
 #define SP_TYPE_CHART (sp_chart_get_type ())
 G_DECLARE_FINAL_TYPE (SpChart, sp_chart, SP, CHART, GtkWidget)

@@ -1,0 +1,64 @@
+/* What the chart widget's files (sp-chart.c, sp-chart-frame.c, sp-chart-input.c)
+ * share: the instance and the internals each calls in another. Main thread
+ * only, as GTK. */
+#pragma once
+
+#include "sp-chart.h"
+
+G_BEGIN_DECLS
+
+struct _SpChart
+{
+  GtkWidget       parent_instance;
+
+  SpSeries       *series;
+  SpSeries       *rate;
+  gint64          marker_ref;
+  gboolean        dragged;
+  SpChartMode     mode;
+  gint64          candle_us;
+  gint64          span_us;        /* 0: everything stored */
+  gboolean        follow_live;
+  gint64          t_start;        /* the range while not following */
+  gint64          t_end;
+
+  gboolean        pointer_inside;
+  double          pointer_x;
+  double          pointer_y;
+  gint64          drag_start;
+  gint64          drag_end;
+  double          pinch_scale;
+
+  guint           tick_id;
+  guint64         drawn_generation;
+  gint64          drawn_time;
+  SpChartGeometry geometry;
+};
+
+/* sp-chart.c: the range shown, and a click on a point. */
+/* The range shown now: the live edge while following, else the one set. */
+void     _sp_chart_current_range    (SpChart        *self,
+                                     gint64         *t_start,
+                                     gint64         *t_end);
+/* Shows @t_start… (its span clamped); reaching now follows live again. */
+void     _sp_chart_set_range        (SpChart        *self,
+                                     gint64          t_start,
+                                     gint64          t_end);
+/* Keeps the range shown now, no longer following. */
+void     _sp_chart_stop_following   (SpChart        *self);
+/* Marks the point from @ref and emits SpChart::point-activated. */
+void     _sp_chart_activate_point   (SpChart        *self,
+                                     gint64          ref);
+
+/* sp-chart-frame.c: drawing, and redrawing when there is something new. */
+void     _sp_chart_snapshot         (GtkWidget      *widget,
+                                     GtkSnapshot    *snapshot);
+gboolean _sp_chart_tick             (GtkWidget      *widget,
+                                     GdkFrameClock  *clock,
+                                     gpointer        user_data);
+
+/* sp-chart-input.c: the actions and their keys, and the event controllers. */
+void     _sp_chart_input_class_init (GtkWidgetClass *widget_class);
+void     _sp_chart_input_init       (SpChart        *self);
+
+G_END_DECLS
