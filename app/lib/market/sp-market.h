@@ -3,23 +3,13 @@
 
 #include <glib.h>
 
+#include "sp-quote.h"
+
 G_BEGIN_DECLS
 
 #define SP_MARKET_MAX_SYMBOLS    64
 #define SP_MARKET_MAX_SYMBOL_LEN 32
 
-/* The state of one symbol after the latest step, in integer cents so that
- * formatting never depends on the locale or on float printing. */
-typedef struct
-{
-  const char *symbol;       /* owned by the market */
-  gint64      price_cents;  /* always >= 1 */
-  gint64      open_cents;   /* price at the session open */
-  gint64      change_cents; /* price - open */
-  gint64      change_bp;    /* change against the open in basis points (1/100 %) */
-  guint64     volume;       /* running volume since the open */
-  guint64     seq;          /* number of steps taken, 0 before the first */
-} SpQuote;
 
 typedef struct _SpMarket SpMarket;
 

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "sp-market.h"
+#include "sp-quote.h"
 
 G_BEGIN_DECLS
 
