@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sptest-util.h"
 #include "sp-conn-stream.h"
 
 /* Asked of the kernel, which doubles it and keeps a floor of a few KiB. */
@@ -58,32 +59,30 @@ frame_free (Frame *frame)
 /* ------------------------------------------------------------------------ */
 /* Waiting, bounded                                                           */
 
-static gboolean
-on_timeout (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates @fx's context until @cond holds or @timeout_ms pass; returns
  * whether @cond holds. */
+typedef struct
+{
+  Fixture   *fx;
+  gboolean (*cond) (Fixture *);
+} Wait;
+
+static gboolean
+wait_holds (gpointer data)
+{
+  Wait *wait = data;
+
+  return wait->cond (wait->fx);
+}
+
 static gboolean
 wait_until (Fixture   *fx,
             gboolean (*cond) (Fixture *),
             guint      timeout_ms)
 {
-  gboolean timed_out = FALSE;
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+  Wait wait = { fx, cond };
 
-  g_source_set_callback (timeout, on_timeout, &timed_out, NULL);
-  g_source_attach (timeout, fx->context);
-  while ((cond == NULL || !cond (fx)) && !timed_out)
-    g_main_context_iteration (fx->context, TRUE);
-  g_source_destroy (timeout);
-
-  return cond != NULL && cond (fx);
+  return sp_test_wait_until (fx->context, cond != NULL ? wait_holds : NULL, &wait, timeout_ms);
 }
 
 /* Lets the context run for @ms, whatever happens. */

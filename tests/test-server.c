@@ -7,6 +7,7 @@
 #include "sp-error.h"
 #include "sp-handshake.h"
 #include "sp-server.h"
+#include "sptest-util.h"
 
 #define WAIT_TIMEOUT_MS 5000
 
@@ -43,30 +44,14 @@ test_client_free (TestClient *client)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestClient, test_client_free)
 
-static gboolean
-on_timeout (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates the main context until @done(@data) holds; fails the test after a bound. */
 static void
 wait_for (gboolean (*done) (gpointer),
           gpointer data,
           const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!sp_test_wait_until (NULL, done, data, WAIT_TIMEOUT_MS))
     g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 
+#include "sptest-util.h"
 #include "sp-application.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
@@ -62,36 +63,10 @@ redraw_every_frame (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  if (socket == NULL || !g_socket_bind (socket, address, FALSE, NULL) ||
-      (bound = g_socket_get_local_address (socket, NULL)) == NULL)
-    return 8765;
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static gboolean
-on_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 run_for (double seconds)
 {
-  gboolean done = FALSE;
-
-  g_timeout_add ((guint) (seconds * 1000), on_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  sp_test_wait_until (NULL, NULL, NULL, (guint) (seconds * 1000));
 }
 
 static long
@@ -147,7 +122,7 @@ main (int   argc,
 
   gtk_init ();
   settings = g_settings_new ("com.example.StockPush");
-  g_settings_set_uint (settings, "server-port", free_port ());
+  g_settings_set_uint (settings, "server-port", sp_test_free_port ());
   g_settings_set_uint (settings, "tick-interval-ms", (guint) CLAMP (interval_ms, 1, 3600000));
   if (symbols != NULL)
     {
