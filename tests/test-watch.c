@@ -1,11 +1,16 @@
 /* The viewer's model without a display: symbols listed as they first arrive, with
  * their first and last price; a gap where the stream dropped, the history kept
- * across the reconnection; the rate; a recording holding exactly what arrived. */
+ * across the reconnection; the rate; a recording holding exactly what arrived;
+ * recent addresses and saved connections. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
 #include "sp-frame-io.h"
+#include "sp-recent.h"
 #include "sp-server.h"
 #include "sp-watch.h"
 
@@ -435,6 +440,77 @@ test_rate (Fixture       *fixture,
   g_assert_cmpfloat (sp_watch_get_rate (fixture->watch), >, 0);
 }
 
+static GSettings *
+memory_settings (void)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_BUILT, "..", "data", NULL);
+  g_autoptr(GSettingsSchemaSource) source = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(GError) error = NULL;
+
+  source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
+  g_assert_no_error (error);
+  schema = g_settings_schema_source_lookup (source, "com.example.StockPush", FALSE);
+  g_assert_nonnull (schema);
+  return g_settings_new_full (schema, backend, NULL);
+}
+
+/* The newest address first, each once, a dozen at most; a saved connection
+ * comes back as it was saved, and saving under its name again replaces it. */
+static void
+test_recent (void)
+{
+  g_autoptr(GSettings) settings = memory_settings ();
+  g_autoptr(SpStreamOptions) options = sp_stream_options_new ("wss://example.test/feed");
+  g_autoptr(SpStreamOptions) saved = NULL;
+  g_autoptr(GVariant) connections = NULL;
+  g_auto(GStrv) recent = NULL;
+  const char *headers[] = { "Authorization: Bearer x", "X-Feed: fx", NULL };
+  const char *protocols[] = { "v2.feed", "v1.feed", NULL };
+
+  sp_recent_remember (settings, "recent-urls", "ws://a/");
+  sp_recent_remember (settings, "recent-urls", "ws://b/");
+  sp_recent_remember (settings, "recent-urls", "ws://a/");
+  sp_recent_remember (settings, "recent-urls", "");
+  recent = g_settings_get_strv (settings, "recent-urls");
+  g_assert_cmpuint (g_strv_length (recent), ==, 2);
+  g_assert_cmpstr (recent[0], ==, "ws://a/");
+  g_assert_cmpstr (recent[1], ==, "ws://b/");
+  g_clear_pointer (&recent, g_strfreev);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("ws://host%u/", i);
+
+      sp_recent_remember (settings, "recent-urls", url);
+    }
+  recent = g_settings_get_strv (settings, "recent-urls");
+  g_assert_cmpuint (g_strv_length (recent), ==, SP_RECENT_MAX);
+  g_assert_cmpstr (recent[0], ==, "ws://host19/");
+
+  options->headers = g_strdupv ((char **) headers);
+  options->protocols = g_strdupv ((char **) protocols);
+  options->price_path = g_strdup ("data.p");
+  sp_saved_connection_store (settings, "Feed", options);
+  saved = sp_saved_connection_lookup (settings, "Feed");
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (saved->url, ==, options->url);
+  g_assert_cmpstrv (saved->headers, headers);
+  g_assert_cmpstrv (saved->protocols, protocols);
+  g_assert_cmpstr (saved->price_path, ==, "data.p");
+  g_assert_null (saved->symbol_path);
+  g_assert_null (sp_saved_connection_lookup (settings, "Other"));
+
+  g_free (options->url);
+  options->url = g_strdup ("wss://example.test/other");
+  sp_saved_connection_store (settings, "Feed", options);
+  connections = g_settings_get_value (settings, "saved-connections");
+  g_assert_cmpuint (g_variant_n_children (connections), ==, 1);
+  g_clear_pointer (&saved, sp_stream_options_free);
+  saved = sp_saved_connection_lookup (settings, "Feed");
+  g_assert_cmpstr (saved->url, ==, "wss://example.test/other");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -449,6 +525,7 @@ main (int   argc,
   g_test_add ("/watch/recording", Fixture, NULL, fixture_set_up, test_recording,
               fixture_tear_down);
   g_test_add ("/watch/rate", Fixture, NULL, fixture_set_up, test_rate, fixture_tear_down);
+  g_test_add_func ("/watch/recent", test_recent);
 
   return g_test_run ();
 }
