@@ -10,9 +10,11 @@
 #include "sp-application.h"
 #include "sp-client-item.h"
 #include "sp-clients-page.h"
+#include "sp-connection-bar.h"
 #include "sp-handshake-page.h"
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
+#include "sp-send-bar.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
 
@@ -360,6 +362,96 @@ test_log_tools (void)
   g_file_delete (csv, NULL, NULL);
   g_file_delete (pings, NULL, NULL);
   g_rmdir (dir);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+viewer_lists_symbols (gpointer data)
+{
+  SpStreamClient *client = sp_window_get_client (window);
+
+  return sp_stream_client_get_state (client) == SP_STREAM_OPEN &&
+         g_list_model_get_n_items (data) > 0;
+}
+
+/* The page's parts reach its actions, and its stateful actions show what the
+ * parts do: the span and ping-pong toggles, the recording, a recent address and
+ * a recent message picked from their menus. */
+static void
+test_stream_actions (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  SpChart *chart = sp_stream_page_get_chart (page);
+  GtkWidget *bar = find_descendant (GTK_WIDGET (page), SP_TYPE_CONNECTION_BAR);
+  GtkWidget *send_bar = find_descendant (GTK_WIDGET (page), SP_TYPE_SEND_BAR);
+  SpStreamClient *client = sp_window_get_client (window);
+  g_autofree char *url = g_strdup (sp_stream_client_get_options (client)->url);
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autofree char *dir = g_dir_make_tmp ("stockpush-actions-XXXXXX", NULL);
+  g_autoptr(GFile) recording = g_file_new_build_filename (dir, "recording.jsonl", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) recent = NULL;
+  gboolean active;
+  double span;
+
+  g_assert_nonnull (bar);
+  g_assert_nonnull (send_bar);
+
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.span", "d", 900.0);
+  g_object_get (page, "span", &span, NULL);
+  g_assert_cmpfloat (span, ==, 900.0);
+  g_assert_cmpfloat (sp_chart_get_span (chart), ==, 900.0);
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.span", "d", 300.0);
+
+  gtk_widget_activate_action (GTK_WIDGET (page), "log.hide-ping-pong", NULL);
+  g_object_get (page, "hide-ping-pong", &active, NULL);
+  g_assert_true (active);
+  gtk_widget_activate_action (GTK_WIDGET (page), "log.hide-ping-pong", NULL);
+  g_object_get (page, "hide-ping-pong", &active, NULL);
+  g_assert_false (active);
+
+  /* Recording shows in the Record item; choosing it again stops. */
+  g_assert_true (sp_stream_page_start_recording (page, recording, &error));
+  g_assert_no_error (error);
+  g_object_get (page, "recording", &active, NULL);
+  g_assert_true (active);
+  gtk_widget_activate_action (GTK_WIDGET (page), "log.record", NULL);
+  g_object_get (page, "recording", &active, NULL);
+  g_assert_false (active);
+  g_assert_false (sp_watch_get_recording (sp_stream_page_get_watch (page)));
+  g_file_delete (recording, NULL, NULL);
+  g_rmdir (dir);
+
+  /* A recent address, from the bar's menu, connects through the page: the
+   * symbols are listed anew as they come. */
+  gtk_widget_activate_action (bar, "stream.connect-url", "s", url);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sp_stream_page_get_watch (page))), ==, 0);
+  g_assert_true (wait_until (viewer_lists_symbols, sp_stream_page_get_watch (page)));
+  g_assert_cmpstr (sp_stream_client_get_options (client)->url, ==, url);
+  recent = g_settings_get_strv (settings, "recent-urls");
+  g_assert_cmpstr (recent[0], ==, url);
+
+  gtk_widget_activate_action (send_bar, "stream.use-message", "s", "{\"type\":\"ping\"}");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_descendant (send_bar, GTK_TYPE_ENTRY))),
+                   ==, "{\"type\":\"ping\"}");
+  gtk_editable_set_text (GTK_EDITABLE (find_descendant (send_bar, GTK_TYPE_ENTRY)), "");
 }
 
 typedef struct
@@ -780,6 +872,7 @@ main (int   argc,
   g_test_add_func ("/window/embedded-default", test_embedded_default);
   g_test_add_func ("/window/chart", test_chart);
   g_test_add_func ("/window/log-tools", test_log_tools);
+  g_test_add_func ("/window/stream-actions", test_stream_actions);
   g_test_add_func ("/window/server-switch", test_server_switch);
   g_test_add_func ("/window/clients-page", test_clients_page);
   g_test_add_func ("/window/refusals", test_refusals);

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "sp-headless.h"
-#include "sp-recorder.h"
 #include "sp-market.h"
 #include "sp-server.h"
+#include "sp-watch.h"
 
 static void
 log_line (const char *format,
@@ -258,7 +258,6 @@ typedef struct
   int             status;
   gboolean        was_open;
   gboolean        sent;
-  SpRecorder     *recorder;
 } Watch;
 
 static char *
@@ -345,19 +344,6 @@ on_watch_frame (SpStreamClient *client,
   Watch *watch = user_data;
   g_autofree char *when = NULL;
 
-  if (watch->recorder != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!sp_recorder_append (watch->recorder, frame, &error))
-        {
-          fprintf (stderr, "stockpush: --record %s: %s\n", watch->watch->record, error->message);
-          watch->status = 1;
-          g_main_loop_quit (watch->loop);
-          return;
-        }
-    }
-
   if (!watch->watch->verbose)
     return;
 
@@ -371,6 +357,18 @@ on_watch_frame (SpStreamClient *client,
   else
     print_payload (frame->payload, frame->kind);
   fprintf (stderr, "\n");
+}
+
+static void
+on_recording_failed (SpWatch      *model,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  Watch *watch = user_data;
+
+  fprintf (stderr, "stockpush: --record %s: %s\n", watch->watch->record, error->message);
+  watch->status = 1;
+  g_main_loop_quit (watch->loop);
 }
 
 static void
@@ -479,6 +477,7 @@ int
 sp_headless_watch (const SpWatchOptions *options)
 {
   g_autoptr(SpStreamClient) client = NULL;
+  g_autoptr(SpWatch) model = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   Watch watch = { 0 };
@@ -489,6 +488,8 @@ sp_headless_watch (const SpWatchOptions *options)
 
   loop = g_main_loop_new (NULL, FALSE);
   client = sp_stream_client_new ();
+  model = sp_watch_new ();
+  sp_watch_set_client (model, client);
   watch.loop = loop;
   watch.client = client;
   watch.watch = options;
@@ -496,8 +497,7 @@ sp_headless_watch (const SpWatchOptions *options)
 
   if (options->record != NULL)
     {
-      watch.recorder = sp_recorder_new (options->record, &error);
-      if (watch.recorder == NULL)
+      if (!sp_watch_start_recording (model, options->record, &error))
         {
           fprintf (stderr, "stockpush: --record %s: %s\n", options->record, error->message);
           return 1;
@@ -508,8 +508,9 @@ sp_headless_watch (const SpWatchOptions *options)
   g_signal_connect (client, "frame", G_CALLBACK (on_watch_frame), &watch);
   g_signal_connect (client, "notify::handshake", G_CALLBACK (on_watch_handshake), &watch);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_watch_state), &watch);
+  g_signal_connect (model, "recording-failed", G_CALLBACK (on_recording_failed), &watch);
 
-  if (!sp_stream_client_connect (client, options->stream, &error))
+  if (!sp_watch_connect (model, options->stream, &error))
     {
       fprintf (stderr, "stockpush: %s\n", error->message);
       return 2;
@@ -523,19 +524,21 @@ sp_headless_watch (const SpWatchOptions *options)
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   g_signal_handlers_disconnect_by_data (client, &watch);
+  g_signal_handlers_disconnect_by_data (model, &watch);
   sp_stream_client_disconnect (client);
 
-  if (watch.recorder != NULL)
+  if (sp_watch_get_recording (model))
     {
-      if (!sp_recorder_close (watch.recorder, &error))
+      guint64 n = sp_watch_stop_recording (model, &error);
+
+      if (error != NULL)
         {
           fprintf (stderr, "stockpush: --record %s: %s\n", options->record, error->message);
           watch.status = 1;
         }
       else
         fprintf (stderr, "stockpush: recorded %" G_GUINT64_FORMAT " frames to %s\n",
-                 sp_recorder_get_n_frames (watch.recorder), options->record);
-      sp_recorder_free (watch.recorder);
+                 n, options->record);
     }
 
   return watch.status;

@@ -1,10 +1,12 @@
-/* The Stream page: the viewer's connection bar, price chart, message log and send box. */
+/* The Stream page: the viewer's connection bar, price chart, message log and send bar,
+ * around the viewer's model. Main thread only. */
 #pragma once
 
 #include <adwaita.h>
 
 #include "sp-chart.h"
 #include "sp-stream-client.h"
+#include "sp-watch.h"
 
 G_BEGIN_DECLS
 
@@ -21,9 +23,10 @@ gboolean      sp_stream_page_connect       (SpStreamPage          *self,
                                             const SpStreamOptions *options,
                                             GError               **error);
 void          sp_stream_page_focus_url     (SpStreamPage          *self);
-GtkBox       *sp_stream_page_get_chart_box (SpStreamPage          *self);
 GListModel   *sp_stream_page_get_log       (SpStreamPage          *self);
 SpChart      *sp_stream_page_get_chart     (SpStreamPage          *self);
+/* The viewer's model the page shows. */
+SpWatch      *sp_stream_page_get_watch     (SpStreamPage          *self);
 /* The log as the filters show it, and the search field (text or a regular expression). */
 GListModel   *sp_stream_page_get_shown_log (SpStreamPage          *self);
 void          sp_stream_page_set_search    (SpStreamPage          *self,

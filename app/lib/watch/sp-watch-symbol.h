@@ -1,0 +1,23 @@
+/* One symbol the viewer has seen: its price history, its first and last price
+ * since the connection, and the gaps where the stream was down. Main thread only. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "sp-series.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_WATCH_SYMBOL (sp_watch_symbol_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpWatchSymbol, sp_watch_symbol, SP, WATCH_SYMBOL, GObject)
+
+const char *sp_watch_symbol_get_name        (SpWatchSymbol *self);
+/* Kept across reconnections to the same stream, so the chart shows the pause. */
+SpSeries   *sp_watch_symbol_get_series      (SpWatchSymbol *self);
+/* The first price since the connection began, and the latest. */
+double      sp_watch_symbol_get_first_price (SpWatchSymbol *self);
+double      sp_watch_symbol_get_last_price  (SpWatchSymbol *self);
+guint       sp_watch_symbol_get_n_gaps      (SpWatchSymbol *self);
+
+G_END_DECLS

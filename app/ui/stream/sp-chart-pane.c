@@ -1,0 +1,330 @@
+/* The chart pane: binds the chart and the price labels to the chosen symbol of
+ * the viewer's model; the tools are in its template, their actions the page's. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sp-chart-pane.h"
+
+#define PRICE_REFRESH_US  (50 * G_TIME_SPAN_MILLISECOND)
+
+struct _SpChartPane
+{
+  GtkWidget      parent_instance;
+
+  GtkDropDown   *symbol_dropdown;
+  GtkLabel      *price_label;
+  GtkLabel      *change_label;
+  GtkDropDown   *candle_dropdown;
+  SpChart       *chart;
+
+  SpWatch       *watch;
+  GSettings     *settings;
+  SpWatchSymbol *symbol;          /* the one shown */
+  guint          tick_id;         /* the price labels wait for the next frame */
+  gint64         last_price_shown;
+};
+
+G_DEFINE_FINAL_TYPE (SpChartPane, sp_chart_pane, GTK_TYPE_WIDGET)
+
+/* Candle widths offered in the chart's tools; Preferences may hold another. */
+static const guint candle_choices[] = { 1, 5, 60 };
+
+static void
+show_price (SpChartPane *self)
+{
+  g_autofree char *price = NULL;
+  g_autofree char *change = NULL;
+  double first;
+  double last;
+  double delta;
+
+  if (self->symbol == NULL)
+    return;
+
+  first = sp_watch_symbol_get_first_price (self->symbol);
+  last = sp_watch_symbol_get_last_price (self->symbol);
+  delta = last - first;
+  price = g_strdup_printf ("%.2f", last);
+  change = g_strdup_printf ("%+.2f (%+.2f %%)", delta, first != 0 ? delta / first * 100.0 : 0.0);
+  if (g_strcmp0 (gtk_label_get_text (self->price_label), price) != 0)
+    gtk_label_set_text (self->price_label, price);
+  if (g_strcmp0 (gtk_label_get_text (self->change_label), change) != 0)
+    gtk_label_set_text (self->change_label, change);
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error"))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "error" : "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->change_label), delta >= 0 ? "success" : "error");
+    }
+}
+
+/* The price labels change at most twenty times a second, whatever the
+ * message rate: no one reads faster, and each change costs a relayout. */
+static gboolean
+refresh_price (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  SpChartPane *self = SP_CHART_PANE (widget);
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - self->last_price_shown < PRICE_REFRESH_US)
+    return G_SOURCE_CONTINUE;
+
+  self->tick_id = 0;
+  self->last_price_shown = now;
+  show_price (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_last_price (SpChartPane *self)
+{
+  if (self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_price, NULL, NULL);
+}
+
+static void
+on_symbol_selected (SpChartPane *self)
+{
+  SpWatchSymbol *symbol = gtk_drop_down_get_selected_item (self->symbol_dropdown);
+
+  if (symbol == self->symbol)
+    return;
+  if (self->symbol != NULL)
+    g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
+  g_set_object (&self->symbol, symbol);
+
+  /* A new list of symbols for a new connection: the chart keeps the old
+   * history until the first price, the labels start again. */
+  if (symbol == NULL)
+    {
+      gtk_label_set_text (self->price_label, "—");
+      gtk_label_set_text (self->change_label, "");
+      return;
+    }
+
+  g_signal_connect_object (symbol, "notify::last-price", G_CALLBACK (on_last_price), self,
+                           G_CONNECT_SWAPPED);
+  sp_chart_set_series (self->chart, sp_watch_symbol_get_series (symbol));
+  show_price (self);
+}
+
+/* Another stream: its histories start from nothing. */
+static void
+on_url_changed (SpChartPane *self)
+{
+  sp_chart_set_series (self->chart, NULL);
+}
+
+void
+sp_chart_pane_set_watch (SpChartPane *self,
+                         SpWatch     *watch)
+{
+  g_return_if_fail (SP_IS_CHART_PANE (self));
+  g_return_if_fail (SP_IS_WATCH (watch));
+  g_return_if_fail (self->watch == NULL);
+
+  self->watch = g_object_ref (watch);
+  sp_chart_set_rate_series (self->chart, sp_watch_get_rate_series (watch));
+  g_signal_connect_object (watch, "notify::url", G_CALLBACK (on_url_changed), self,
+                           G_CONNECT_SWAPPED);
+  gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (watch));
+}
+
+static void
+on_candle_selected (SpChartPane *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->candle_dropdown);
+
+  if (self->settings != NULL && selected < G_N_ELEMENTS (candle_choices))
+    g_settings_set_uint (self->settings, "candle-seconds", candle_choices[selected]);
+}
+
+static void
+show_candle_choice (SpChartPane *self)
+{
+  guint seconds = self->settings != NULL ? g_settings_get_uint (self->settings, "candle-seconds") : 5;
+  guint selected = GTK_INVALID_LIST_POSITION;
+
+  for (guint i = 0; i < G_N_ELEMENTS (candle_choices); i++)
+    if (candle_choices[i] == seconds)
+      selected = i;
+  g_signal_handlers_block_by_func (self->candle_dropdown, on_candle_selected, self);
+  gtk_drop_down_set_selected (self->candle_dropdown, selected);
+  g_signal_handlers_unblock_by_func (self->candle_dropdown, on_candle_selected, self);
+}
+
+static void
+on_chart_mode_changed (SpChartPane *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->candle_dropdown),
+                          sp_chart_get_mode (self->chart) == SP_CHART_CANDLES);
+}
+
+static void
+on_chart_settings_changed (SpChartPane *self)
+{
+  if (self->watch != NULL)
+    sp_watch_set_history (self->watch, g_settings_get_uint (self->settings, "chart-history"));
+  sp_chart_set_candle_seconds (self->chart, g_settings_get_uint (self->settings, "candle-seconds"));
+  show_candle_choice (self);
+}
+
+void
+sp_chart_pane_set_settings (SpChartPane *self,
+                            GSettings   *settings)
+{
+  g_return_if_fail (SP_IS_CHART_PANE (self));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
+  g_settings_bind (settings, "chart-mode", self->chart, "mode", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (settings, "changed::chart-history", G_CALLBACK (on_chart_settings_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::candle-seconds", G_CALLBACK (on_chart_settings_changed),
+                           self, G_CONNECT_SWAPPED);
+  on_chart_settings_changed (self);
+}
+
+SpChart *
+sp_chart_pane_get_chart (SpChartPane *self)
+{
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), NULL);
+
+  return self->chart;
+}
+
+const char *
+sp_chart_pane_get_symbol (SpChartPane *self)
+{
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), NULL);
+
+  return self->symbol != NULL ? sp_watch_symbol_get_name (self->symbol) : NULL;
+}
+
+char *
+sp_chart_pane_dup_file_name (SpChartPane *self,
+                             const char  *extension)
+{
+  const char *symbol;
+  char *name;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), NULL);
+
+  symbol = sp_chart_pane_get_symbol (self);
+  name = g_strdup_printf ("%s.%s", symbol != NULL ? symbol : "StockPush", extension);
+  return g_strdelimit (name, "/\\", '_');
+}
+
+static cairo_status_t
+write_png (void                *closure,
+           const unsigned char *data,
+           unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+gboolean
+sp_chart_pane_save_chart (SpChartPane *self,
+                          GFile       *file,
+                          GError     **error)
+{
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  cairo_surface_t *surface;
+  cairo_status_t status;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  surface = sp_chart_render_surface (self->chart, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  status = cairo_surface_write_to_png_stream (surface, write_png, png);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not draw the chart: %s"),
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+
+  return g_file_replace_contents (file, (const char *) png->data, png->len, NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+gboolean
+sp_chart_pane_export_prices (SpChartPane *self,
+                             GFile       *file,
+                             GError     **error)
+{
+  SpSeries *series;
+  g_autoptr(GBytes) csv = NULL;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  series = self->symbol != NULL ? sp_watch_symbol_get_series (self->symbol) : NULL;
+  if (series == NULL || sp_series_get_length (series) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There are no prices to export yet"));
+      return FALSE;
+    }
+
+  csv = sp_series_to_csv (series, sp_watch_symbol_get_name (self->symbol));
+  return g_file_replace_contents (file, g_bytes_get_data (csv, NULL), g_bytes_get_size (csv), NULL,
+                                  FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+static void
+sp_chart_pane_dispose (GObject *object)
+{
+  SpChartPane *self = SP_CHART_PANE (object);
+
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  if (self->symbol != NULL)
+    g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
+  g_clear_object (&self->symbol);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CHART_PANE);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->watch);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sp_chart_pane_parent_class)->dispose (object);
+}
+
+static void
+sp_chart_pane_class_init (SpChartPaneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sp_chart_pane_dispose;
+
+  g_type_ensure (SP_TYPE_CHART);
+  g_type_ensure (SP_TYPE_WATCH_SYMBOL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/example/StockPush/sp-chart-pane.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, symbol_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, price_label);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, change_label);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, candle_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, chart);
+  gtk_widget_class_bind_template_callback (widget_class, on_symbol_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_candle_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_chart_mode_changed);
+}
+
+static void
+sp_chart_pane_init (SpChartPane *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  show_candle_choice (self);
+  on_chart_mode_changed (self);
+}

@@ -1,0 +1,35 @@
+/* The Stream page's chart: the symbol, its price and change, the chart's tools
+ * and the chart of the chosen symbol from an SpWatch. Main thread only. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sp-chart.h"
+#include "sp-watch.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_CHART_PANE (sp_chart_pane_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpChartPane, sp_chart_pane, SP, CHART_PANE, GtkWidget)
+
+void        sp_chart_pane_set_watch     (SpChartPane *self,
+                                         SpWatch     *watch);
+/* The chart's mode, history and candle width follow @settings. */
+void        sp_chart_pane_set_settings  (SpChartPane *self,
+                                         GSettings   *settings);
+SpChart    *sp_chart_pane_get_chart     (SpChartPane *self);
+/* The symbol shown, or NULL. */
+const char *sp_chart_pane_get_symbol    (SpChartPane *self);
+/* A file name for the chart's picture or prices: the symbol and @extension. */
+char       *sp_chart_pane_dup_file_name (SpChartPane *self,
+                                         const char  *extension);
+/* The chart as a PNG image, and the shown symbol's prices as CSV. */
+gboolean    sp_chart_pane_save_chart    (SpChartPane *self,
+                                         GFile       *file,
+                                         GError     **error);
+gboolean    sp_chart_pane_export_prices (SpChartPane *self,
+                                         GFile       *file,
+                                         GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,533 @@
+/* The connection bar: turns what is typed into SpStreamOptions and asks the
+ * page to connect ("stream.connect"); shows the client's state and rate. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "sp-connection-bar.h"
+#include "sp-recent.h"
+
+struct _SpConnectionBar
+{
+  GtkWidget       parent_instance;
+
+  GtkEntry       *url_entry;
+  GtkMenuButton  *recent_button;
+  GtkMenuButton  *options_button;
+  GtkEntry       *price_field_entry;
+  GtkEntry       *symbol_field_entry;
+  GtkTextView    *headers_view;
+  GtkEntry       *protocols_entry;
+  GtkCheckButton *reconnect_check;
+  GtkSpinButton  *keepalive_spin;
+  GtkButton      *connect_button;
+  GtkLabel       *state_label;
+  GtkLabel       *rate_label;
+
+  SpWatch        *watch;
+  SpStreamClient *client;
+  GSettings      *settings;
+};
+
+G_DEFINE_FINAL_TYPE (SpConnectionBar, sp_connection_bar, GTK_TYPE_WIDGET)
+
+/* ------------------------------------------------------------------------ */
+/* The connection as typed                                                    */
+
+static char **
+split_lines (const char *text,
+             const char *separators)
+{
+  g_auto(GStrv) parts = g_strsplit_set (text, separators, -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+SpStreamOptions *
+sp_connection_bar_dup_options (SpConnectionBar *self)
+{
+  SpStreamOptions *options;
+  GtkTextBuffer *buffer;
+  GtkTextIter start;
+  GtkTextIter end;
+  g_autofree char *headers = NULL;
+  const char *price;
+  const char *symbol;
+
+  g_return_val_if_fail (SP_IS_CONNECTION_BAR (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (self->headers_view);
+  price = gtk_editable_get_text (GTK_EDITABLE (self->price_field_entry));
+  symbol = gtk_editable_get_text (GTK_EDITABLE (self->symbol_field_entry));
+  options = sp_stream_options_new (gtk_editable_get_text (GTK_EDITABLE (self->url_entry)));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  headers = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  options->headers = split_lines (headers, "\n");
+  options->protocols = split_lines (gtk_editable_get_text (GTK_EDITABLE (self->protocols_entry)), ",");
+  options->price_path = *price ? g_strdup (price) : NULL;
+  options->symbol_path = *symbol ? g_strdup (symbol) : NULL;
+  options->auto_reconnect = gtk_check_button_get_active (self->reconnect_check);
+  options->keepalive_s = (guint) gtk_spin_button_get_value_as_int (self->keepalive_spin);
+
+  return options;
+}
+
+void
+sp_connection_bar_set_url (SpConnectionBar *self,
+                           const char      *url)
+{
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), url);
+}
+
+void
+sp_connection_bar_focus_url (SpConnectionBar *self)
+{
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+}
+
+static void
+on_url_activate (SpConnectionBar *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "stream.connect", NULL);
+}
+
+static void
+on_connect_clicked (SpConnectionBar *self)
+{
+  SpStreamState state = sp_stream_client_get_state (self->client);
+
+  if (state == SP_STREAM_DISCONNECTED || state == SP_STREAM_CLOSED)
+    gtk_widget_activate_action (GTK_WIDGET (self), "stream.connect", NULL);
+  else
+    sp_stream_client_disconnect (self->client);
+}
+
+static void
+connect_url_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  sp_connection_bar_set_url (SP_CONNECTION_BAR (widget), g_variant_get_string (parameter, NULL));
+  gtk_widget_activate_action (widget, "stream.connect", NULL);
+}
+
+static void
+open_saved_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SpConnectionBar *self = SP_CONNECTION_BAR (widget);
+  g_autoptr(SpStreamOptions) saved = NULL;
+  g_autofree char *headers = NULL;
+  g_autofree char *protocols = NULL;
+
+  saved = sp_saved_connection_lookup (self->settings, g_variant_get_string (parameter, NULL));
+  if (saved == NULL)
+    return;
+
+  headers = g_strjoinv ("\n", saved->headers);
+  protocols = g_strjoinv (", ", saved->protocols);
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), saved->url);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->headers_view), headers, -1);
+  gtk_editable_set_text (GTK_EDITABLE (self->price_field_entry),
+                         saved->price_path ? saved->price_path : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->symbol_field_entry),
+                         saved->symbol_path ? saved->symbol_path : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->protocols_entry), protocols);
+  gtk_widget_activate_action (widget, "stream.connect", NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Recent and saved connections                                               */
+
+static void
+rebuild_recent_menu (SpConnectionBar *self)
+{
+  g_autoptr(GMenu) urls = g_menu_new ();
+  g_autoptr(GMenu) recent = g_menu_new ();
+  g_autoptr(GMenu) saved = g_menu_new ();
+  g_auto(GStrv) recent_urls = NULL;
+  g_autoptr(GVariant) connections = NULL;
+  GVariantIter iter;
+  const char *name;
+
+  connections = g_settings_get_value (self->settings, "saved-connections");
+  g_variant_iter_init (&iter, connections);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&s&s)", &name, NULL, NULL, NULL, NULL, NULL))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (name, NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.open-saved", "s", name);
+      g_menu_append_item (saved, item);
+    }
+
+  recent_urls = g_settings_get_strv (self->settings, "recent-urls");
+  for (guint i = 0; recent_urls[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (recent_urls[i], NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.connect-url", "s", recent_urls[i]);
+      g_menu_append_item (recent, item);
+    }
+
+  if (g_menu_model_get_n_items (G_MENU_MODEL (saved)) > 0)
+    g_menu_append_section (urls, _("Saved"), G_MENU_MODEL (saved));
+  if (g_menu_model_get_n_items (G_MENU_MODEL (recent)) > 0)
+    g_menu_append_section (urls, _("Recent"), G_MENU_MODEL (recent));
+  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (urls));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button),
+                            g_menu_model_get_n_items (G_MENU_MODEL (urls)) > 0);
+}
+
+void
+sp_connection_bar_set_settings (SpConnectionBar *self,
+                                GSettings       *settings)
+{
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
+  g_signal_connect_object (settings, "changed::recent-urls", G_CALLBACK (rebuild_recent_menu),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::saved-connections",
+                           G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
+  rebuild_recent_menu (self);
+}
+
+static void
+on_save_response (AdwMessageDialog *dialog,
+                  const char       *response,
+                  gpointer          user_data)
+{
+  SpConnectionBar *self = user_data;
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  g_autoptr(SpStreamOptions) options = NULL;
+  g_autofree char *message = NULL;
+
+  if (!g_str_equal (response, "save") || *name == '\0')
+    return;
+
+  options = sp_connection_bar_dup_options (self);
+  sp_saved_connection_store (self->settings, name, options);
+  message = g_strdup_printf (_("Saved “%s”"), name);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
+}
+
+static void
+save_connection_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SpConnectionBar *self = SP_CONNECTION_BAR (widget);
+  g_autoptr(GUri) uri = g_uri_parse (gtk_editable_get_text (GTK_EDITABLE (self->url_entry)),
+                                     G_URI_FLAGS_NONE, NULL);
+  GtkWidget *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_popover_popdown (gtk_menu_button_get_popover (self->options_button));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  if (uri != NULL && g_uri_get_host (uri) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (entry), g_uri_get_host (uri));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Save Connection"),
+                                   _("The address, headers, fields and subprotocols are saved "
+                                     "under this name."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------------ */
+/* State and rate                                                             */
+
+/* What a close code means (RFC 6455, 7.4.1, and the IANA registry). */
+static const char *
+close_code_meaning (guint code)
+{
+  switch (code)
+    {
+    case 1000: return _("normal closure");
+    case 1001: return _("going away");
+    case 1002: return _("protocol error");
+    case 1003: return _("unsupported data");
+    case 1006: return _("connection lost");
+    case 1007: return _("invalid data");
+    case 1008: return _("policy violation");
+    case 1009: return _("message too big");
+    case 1010: return _("missing extension");
+    case 1011: return _("internal server error");
+    case 1012: return _("service restart");
+    case 1013: return _("try again later");
+    case 1014: return _("bad gateway");
+    default:   return code >= 4000 ? _("application code") : "";
+    }
+}
+
+/* Closes that end a stream as the server meant to: no error shown. */
+static gboolean
+close_code_is_normal (guint code)
+{
+  return code == 1000 || code == 1001 || code == 1012 || code == 1013 || code == 1014;
+}
+
+static char *
+describe_closed (SpStreamClient *client)
+{
+  const char *error = sp_stream_client_get_error (client);
+  gushort code = sp_stream_client_get_close_code (client);
+  const char *reason = sp_stream_client_get_close_reason (client);
+
+  if (code != 0 && sp_stream_client_get_closed_by_us (client))
+    /* Translators: the viewer closed the connection because of what the server sent */
+    return g_strdup_printf (_("Closed by StockPush: %u%s%s"), code,
+                            reason ? " " : "", reason ? reason : "");
+  if (code != 0)
+    return g_strdup_printf (_("Closed by the server: %u %s%s%s"), code,
+                            close_code_meaning (code),
+                            reason && *reason ? " · " : "", reason ? reason : "");
+  return g_strdup (error ? error : _("Closed"));
+}
+
+static char *
+describe_state (SpStreamClient *client)
+{
+  const char *error = sp_stream_client_get_error (client);
+  const SpStreamOptions *options = sp_stream_client_get_options (client);
+  const char *url = options ? options->url : "";
+  gushort code = sp_stream_client_get_close_code (client);
+  const char *reason = sp_stream_client_get_close_reason (client);
+
+  switch (sp_stream_client_get_state (client))
+    {
+    case SP_STREAM_CONNECTING:
+      return g_strdup_printf (_("Connecting to %s…"), url);
+    case SP_STREAM_OPEN:
+      return g_strdup_printf (_("Open · %s"), url);
+    case SP_STREAM_CLOSING:
+      return g_strdup (_("Closing…"));
+    case SP_STREAM_RECONNECTING:
+      if (code != 0)
+        /* Translators: "Closed (1006 the connection dropped…) · reconnecting in 3 s" */
+        return g_strdup_printf (_("Closed (%u%s%s) · reconnecting in %u s"), code,
+                                reason ? " " : "", reason ? reason : "",
+                                sp_stream_client_get_reconnect_seconds (client));
+      return g_strdup_printf (_("%s · reconnecting in %u s"), error ? error : _("Failed"),
+                              sp_stream_client_get_reconnect_seconds (client));
+    case SP_STREAM_CLOSED:
+      return describe_closed (client);
+    case SP_STREAM_DISCONNECTED:
+    default:
+      return g_strdup (_("Not connected"));
+    }
+}
+
+static void
+update_state (SpConnectionBar *self)
+{
+  SpStreamState state = sp_stream_client_get_state (self->client);
+  gboolean idle = state == SP_STREAM_DISCONNECTED || state == SP_STREAM_CLOSED;
+  gboolean failed = state == SP_STREAM_CLOSED &&
+                    (sp_stream_client_get_error (self->client) != NULL ||
+                     !close_code_is_normal (sp_stream_client_get_close_code (self->client)));
+  g_autofree char *text = describe_state (self->client);
+
+  gtk_label_set_text (self->state_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), text);
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
+
+  gtk_button_set_label (self->connect_button, idle ? _("Connect") : _("Disconnect"));
+  if (idle)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "destructive-action");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "destructive-action");
+    }
+}
+
+static void
+on_certificate_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  SpConnectionBar *self = user_data;
+  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "sha256");
+
+  if (g_str_equal (response, "accept") && fingerprint != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "stream.accept-certificate", "s", fingerprint);
+}
+
+static void
+ask_about_certificate (SpConnectionBar         *self,
+                       const SpCertificateInfo *info)
+{
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  body = g_strdup_printf (_("The server’s certificate is not trusted: %s.\n\n"
+                            "Subject: %s\nIssuer: %s\nSHA-256 fingerprint:\n%s\n\n"
+                            "Accept it only if you know this is the right certificate, for "
+                            "example because you made it yourself."),
+                          info->problems, info->subject ? info->subject : "?",
+                          info->issuer ? info->issuer : "?", info->sha256 ? info->sha256 : "?");
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Untrusted Certificate"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "accept", _("_Accept and Connect"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (info->sha256), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_certificate_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_state_changed (SpConnectionBar *self)
+{
+  const SpCertificateInfo *certificate = sp_stream_client_get_rejected_certificate (self->client);
+
+  update_state (self);
+  if (certificate != NULL && sp_stream_client_get_state (self->client) == SP_STREAM_CLOSED)
+    ask_about_certificate (self, certificate);
+}
+
+static void
+update_rate (SpConnectionBar *self)
+{
+  g_autofree char *total = g_strdup_printf ("%" G_GUINT64_FORMAT, sp_watch_get_n_messages (self->watch));
+  gint64 rtt = sp_stream_client_get_ping_rtt (self->client);
+  g_autofree char *text = NULL;
+
+  /* Translators: message rate and total count, e.g. "20 msg/s · 1234 received" */
+  text = g_strdup_printf (_("%.0f msg/s · %s received"), sp_watch_get_rate (self->watch), total);
+  if (sp_watch_get_recording (self->watch))
+    {
+      g_autofree char *frames = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                 sp_watch_get_n_recorded (self->watch));
+      /* Translators: appended to the rate while recording: "· ● recording 1200" */
+      g_autofree char *recording = g_strdup_printf (_("%s · ● recording %s"), text, frames);
+
+      g_free (text);
+      text = g_steal_pointer (&recording);
+    }
+  if (rtt >= 0)
+    {
+      /* Translators: appended to the rate: the round trip of the last ping */
+      g_autofree char *with_rtt = g_strdup_printf (_("%s · ping %.1f ms"), text, rtt / 1000.0);
+
+      g_free (text);
+      text = g_steal_pointer (&with_rtt);
+    }
+  gtk_label_set_text (self->rate_label, text);
+}
+
+void
+sp_connection_bar_set_watch (SpConnectionBar *self,
+                             SpWatch         *watch)
+{
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+  g_return_if_fail (SP_IS_WATCH (watch));
+  g_return_if_fail (sp_watch_get_client (watch) != NULL);
+  g_return_if_fail (self->watch == NULL);
+
+  self->watch = g_object_ref (watch);
+  self->client = g_object_ref (sp_watch_get_client (watch));
+  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_state_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::error", G_CALLBACK (update_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::reconnect-seconds", G_CALLBACK (update_state),
+                           self, G_CONNECT_SWAPPED);
+  /* The rate is sampled every second: its label changes with the samples. */
+  g_signal_connect_object (watch, "notify::n-messages", G_CALLBACK (update_rate), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "notify::rate", G_CALLBACK (update_rate), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "notify::recording", G_CALLBACK (update_rate), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::ping-rtt", G_CALLBACK (update_rate), self,
+                           G_CONNECT_SWAPPED);
+  update_state (self);
+}
+
+static void
+sp_connection_bar_dispose (GObject *object)
+{
+  SpConnectionBar *self = SP_CONNECTION_BAR (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CONNECTION_BAR);
+  /* Children the template does not name are ours to unparent. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->watch);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sp_connection_bar_parent_class)->dispose (object);
+}
+
+static void
+sp_connection_bar_class_init (SpConnectionBarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sp_connection_bar_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/example/StockPush/sp-connection-bar.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, recent_button);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, options_button);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, price_field_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, symbol_field_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, headers_view);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, protocols_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, reconnect_check);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, keepalive_spin);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, state_label);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, rate_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
+
+  gtk_widget_class_install_action (widget_class, "stream.connect-url", "s", connect_url_action);
+  gtk_widget_class_install_action (widget_class, "stream.open-saved", "s", open_saved_action);
+  gtk_widget_class_install_action (widget_class, "stream.save-connection", NULL,
+                                   save_connection_action);
+}
+
+static void
+sp_connection_bar_init (SpConnectionBar *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

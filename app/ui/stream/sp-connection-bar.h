@@ -1,0 +1,27 @@
+/* The Stream page's connection bar: the address, its options, recent and saved
+ * connections, Connect, the connection's state and its message rate. Main thread only. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sp-stream-client.h"
+#include "sp-watch.h"
+
+G_BEGIN_DECLS
+
+#define SP_TYPE_CONNECTION_BAR (sp_connection_bar_get_type ())
+
+G_DECLARE_FINAL_TYPE (SpConnectionBar, sp_connection_bar, SP, CONNECTION_BAR, GtkWidget)
+
+void             sp_connection_bar_set_watch    (SpConnectionBar *self,
+                                                 SpWatch         *watch);
+/* Recent and saved connections come from and go to @settings. */
+void             sp_connection_bar_set_settings (SpConnectionBar *self,
+                                                 GSettings       *settings);
+/* The connection as the bar describes it. */
+SpStreamOptions *sp_connection_bar_dup_options  (SpConnectionBar *self);
+void             sp_connection_bar_set_url      (SpConnectionBar *self,
+                                                 const char      *url);
+void             sp_connection_bar_focus_url    (SpConnectionBar *self);
+
+G_END_DECLS
