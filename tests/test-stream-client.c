@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "sp-error.h"
+#include "sp-parse-bytes.h"
 #include "sp-server.h"
 #include "sp-stream-client.h"
 

@@ -97,11 +97,6 @@ gint64                   sp_stream_client_get_ping_rtt         (SpStreamClient  
 gboolean                 sp_stream_client_send_binary          (SpStreamClient        *self,
                                                                 GBytes                *data,
                                                                 GError               **error);
-/* Binary from what a person types: hex ("01 ff a0", "0x01ff") or base64. */
-GBytes                  *sp_parse_hex                          (const char            *text,
-                                                                GError               **error);
-GBytes                  *sp_parse_base64                       (const char            *text,
-                                                                GError               **error);
 SpStreamState            sp_stream_client_get_state            (SpStreamClient        *self);
 const SpStreamOptions   *sp_stream_client_get_options          (SpStreamClient        *self);
 const char              *sp_stream_client_get_error            (SpStreamClient        *self);

@@ -7,6 +7,7 @@
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
 #include "sp-log-row.h"
+#include "sp-parse-bytes.h"
 #include "sp-recorder.h"
 #include "sp-stream-page.h"
 
