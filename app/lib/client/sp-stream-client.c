@@ -30,19 +30,15 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* The registered enum's nick: one list of names, the one mkenums made. */
 const char *
 sp_stream_state_to_string (SpStreamState state)
 {
-  switch (state)
-    {
-    case SP_STREAM_DISCONNECTED: return "disconnected";
-    case SP_STREAM_CONNECTING:   return "connecting";
-    case SP_STREAM_OPEN:         return "open";
-    case SP_STREAM_CLOSING:      return "closing";
-    case SP_STREAM_RECONNECTING: return "reconnecting";
-    case SP_STREAM_CLOSED:       return "closed";
-    default:                     return "?";
-    }
+  g_autoptr(GEnumClass) klass = g_type_class_ref (SP_TYPE_STREAM_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  /* The nicks are static: they outlive this reference to the class. */
+  return value != NULL ? value->value_nick : "?";
 }
 
 void
@@ -508,7 +504,7 @@ sp_stream_client_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
 
     case PROP_ERROR:
@@ -546,9 +542,8 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
   object_class->get_property = sp_stream_client_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, SP_STREAM_DISCONNECTED, SP_STREAM_CLOSED,
-                      SP_STREAM_DISCONNECTED,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, SP_TYPE_STREAM_STATE, SP_STREAM_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ERROR] =
     g_param_spec_string ("error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -581,12 +576,13 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
 
   /**
    * SpStreamClient::prices:
-   * @points: (type GArray): the SpPricePoints found in @frame, valid during the emission
+   * @points: (element-type SpPricePoint): the SpPricePoints found in @frame, valid during the emission
    * @frame: (transfer none): the frame they came from
    */
   signals[PRICES] =
     g_signal_new ("prices", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_POINTER, SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  G_TYPE_NONE, 2, G_TYPE_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

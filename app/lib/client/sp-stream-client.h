@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "sp-certificate-info.h"
+#include "sp-client-enums.h"
 #include "sp-frame.h"
 #include "sp-handshake-record.h"
 #include "sp-price-extractor.h"
