@@ -269,43 +269,16 @@ queue_write (SpQueueOutput      *self,
   return TRUE;
 }
 
-/* A close frame: @code, then @reason (at most 123 bytes of UTF-8); masked
- * on a client's connection (RFC 6455, 5.3). */
+/* A close frame (sp_ws_close_frame_encode()); masked on a client's connection. */
 static gboolean
 queue_close_frame (SpQueueOutput *self,
                    guint16        code,
                    const char    *reason)
 {
-  guint8 header[14];
-  guint8 payload[2 + 123];
-  gsize reason_len = MIN (strlen (reason), sizeof payload - 2);
-  gsize header_len;
-  struct iovec iov[2];
+  guint8 frame[SP_WS_CLOSE_FRAME_MAX];
+  struct iovec iov = { frame, sp_ws_close_frame_encode (frame, code, reason, self->masked) };
 
-  /* Cut at a character's start: the reason must stay valid UTF-8. */
-  while (reason_len > 0 && reason_len < strlen (reason) && (reason[reason_len] & 0xc0) == 0x80)
-    reason_len--;
-  payload[0] = (guint8) (code >> 8);
-  payload[1] = (guint8) code;
-  memcpy (payload + 2, reason, reason_len);
-  header_len = sp_ws_frame_header (header, SP_WS_OPCODE_CLOSE, 2 + reason_len);
-  if (self->masked)
-    {
-      guint32 key = g_random_int ();
-      guint8 *mask = header + header_len;
-
-      header[1] |= 0x80;
-      memcpy (mask, &key, 4);
-      header_len += 4;
-      for (gsize i = 0; i < 2 + reason_len; i++)
-        payload[i] ^= mask[i % 4];
-    }
-  iov[0].iov_base = header;
-  iov[0].iov_len = header_len;
-  iov[1].iov_base = payload;
-  iov[1].iov_len = 2 + reason_len;
-
-  return queue_write (self, iov, 2, iov[0].iov_len + iov[1].iov_len, NULL);
+  return queue_write (self, &iov, 1, iov.iov_len, NULL);
 }
 
 static gssize
@@ -1062,30 +1035,6 @@ sp_conn_stream_get_stop (SpConnStream  *self,
   if (reason != NULL)
     *reason = self->input != NULL ? self->input->stop_reason : NULL;
   return self->input != NULL ? self->input->stop_code : 0;
-}
-
-gsize
-sp_ws_frame_header (guint8  *out,
-                    guint8   opcode,
-                    guint64  length)
-{
-  out[0] = 0x80 | (opcode & 0x0f);  /* FIN: never fragmented */
-  if (length < 126)
-    {
-      out[1] = (guint8) length;
-      return 2;
-    }
-  if (length <= G_MAXUINT16)
-    {
-      out[1] = 126;
-      out[2] = (guint8) (length >> 8);
-      out[3] = (guint8) length;
-      return 4;
-    }
-  out[1] = 127;
-  for (int i = 0; i < 8; i++)
-    out[2 + i] = (guint8) (length >> (56 - 8 * i));
-  return 10;
 }
 
 gboolean

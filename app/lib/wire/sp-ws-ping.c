@@ -7,7 +7,6 @@
 #include "sp-ws-ping.h"
 
 #define PING_PREFIX "StockPush ping "
-#define WS_OPCODE_PING 0x9
 
 /* libsoup 3.2 has no call to send a ping, but send_message() puts the type it
  * is given on the wire as the frame's opcode (soup-websocket-connection.c, in
@@ -29,7 +28,7 @@ sp_ws_send_ping (SoupWebsocketConnection *conn,
 
   length = snprintf (payload, sizeof payload, PING_PREFIX "%" G_GINT64_FORMAT, now_us);
   bytes = g_bytes_new (payload, (gsize) length);
-  soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) WS_OPCODE_PING, bytes);
+  soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) SP_WS_OPCODE_PING, bytes);
 
   return bytes;
 }

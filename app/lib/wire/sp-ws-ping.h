@@ -8,10 +8,12 @@
 
 #include <libsoup/soup.h>
 
+#include "sp-ws-frame.h"
+
 G_BEGIN_DECLS
 
 /* The longest payload a control frame may carry. */
-#define SP_WS_PING_MAX_PAYLOAD 125
+#define SP_WS_PING_MAX_PAYLOAD SP_WS_CONTROL_MAX_PAYLOAD
 
 GBytes  *sp_ws_send_ping      (SoupWebsocketConnection *conn,
                                gint64                   now_us);
