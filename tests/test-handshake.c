@@ -3,6 +3,7 @@
 
 #include "sp-error.h"
 #include "sp-handshake.h"
+#include "sp-handshake-record.h"
 
 static void
 test_rfc_sample (void)
@@ -206,6 +207,24 @@ test_verify_failures (void)
     }
 }
 
+/* No answer came: the record says so, and still holds the steps from the key. */
+static void
+test_record_without_answer (void)
+{
+  g_autoptr(SoupMessageHeaders) request = good_request ();
+  g_autofree char *text = sp_handshake_render_request ("GET", "/", SOUP_HTTP_1_1, request);
+  g_autoptr(SpHandshakeRecord) record = sp_handshake_record_new (text, request, 0, SOUP_HTTP_1_1,
+                                                                 NULL, NULL);
+
+  g_assert_cmpstr (record->request_text, ==, text);
+  g_assert_null (record->response_text);
+  g_assert_cmpuint (record->status, ==, 0);
+  g_assert_false (record->verified);
+  g_assert_cmpstr (record->verify_error, ==, "The server did not answer");
+  g_assert_nonnull (record->derivation);
+  g_assert_cmpstr (record->derivation->accept, ==, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
 static void
 test_render (void)
 {
@@ -257,6 +276,7 @@ main (int   argc,
   g_test_add_func ("/handshake/real-exchange", test_real_exchange);
   g_test_add_func ("/handshake/verify-failures", test_verify_failures);
   g_test_add_func ("/handshake/render", test_render);
+  g_test_add_func ("/handshake/record-without-answer", test_record_without_answer);
 
   return g_test_run ();
 }

@@ -20,6 +20,7 @@ sp_handshake_record_new (const char         *request_text,
 {
   g_autoptr(GError) error = NULL;
   SpHandshakeRecord *record;
+  const char *key;
 
   g_return_val_if_fail (request_text != NULL, NULL);
   g_return_val_if_fail (request != NULL, NULL);
@@ -34,6 +35,10 @@ sp_handshake_record_new (const char         *request_text,
                                             &error);
   else
     g_set_error_literal (&error, SP_ERROR, SP_ERROR_HANDSHAKE, "The server did not answer");
+  /* Without an answer the steps still follow from the key, as the header says. */
+  key = soup_message_headers_get_one (request, "Sec-WebSocket-Key");
+  if (record->derivation == NULL && key != NULL)
+    record->derivation = sp_accept_derivation_new (key);
   if (error != NULL)
     record->verify_error = g_strdup (error->message);
 
