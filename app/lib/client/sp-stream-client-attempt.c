@@ -213,13 +213,13 @@ on_pong (SoupWebsocketConnection *conn,
   g_autoptr(GBytes) copy = array != NULL ? g_bytes_new (array->data, array->len)
                                          : g_bytes_new (NULL, 0);
   g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, copy);
-  gint64 now = g_get_monotonic_time ();
-  gint64 sent;
+  gint64 rtt;
 
   /* The answer to one of our pings times the round trip. */
-  if (array != NULL && sp_ws_pong_sent_at (array->data, array->len, &sent) && sent <= now)
+  if (array != NULL &&
+      sp_ws_pong_round_trip (array->data, array->len, g_get_monotonic_time (), &rtt))
     {
-      self->ping_rtt_us = now - sent;
+      self->ping_rtt_us = rtt;
       _sp_stream_client_notify (self, PROP_PING_RTT);
     }
 

@@ -64,6 +64,24 @@ sp_ws_pong_sent_at (const guint8 *payload,
   return TRUE;
 }
 
+gboolean
+sp_ws_pong_round_trip (const guint8 *payload,
+                       gsize         length,
+                       gint64        now_us,
+                       gint64       *rtt_us)
+{
+  gint64 sent;
+
+  g_return_val_if_fail (rtt_us != NULL, FALSE);
+
+  /* A time after now is not one of this process's pings. */
+  if (!sp_ws_pong_sent_at (payload, length, &sent) || sent > now_us)
+    return FALSE;
+
+  *rtt_us = now_us - sent;
+  return TRUE;
+}
+
 /* libsoup 3.2 declares the "pong" signal's argument a GBytes but passes a
  * GByteArray (receive_pong() in soup-websocket-connection.c): read it as what
  * it is, and never trust a length a pong cannot have. */
