@@ -1,6 +1,7 @@
 /* WebSocket pings that measure their round trip. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,8 +57,10 @@ sp_ws_pong_sent_at (const guint8 *payload,
     if (!g_ascii_isdigit (digits[i]))
       return FALSE;
 
+  /* A number past G_MAXINT64 is no time of ours, not G_MAXINT64. */
+  errno = 0;
   value = g_ascii_strtoll (digits, &end, 10);
-  if (*end != '\0' || value <= 0)
+  if (*end != '\0' || errno == ERANGE || value <= 0)
     return FALSE;
 
   *sent_us = value;
