@@ -6,57 +6,12 @@
 
 #include "sp-error.h"
 #include "sp-frame-io.h"
-
-static void
-assert_same (const SpFrame *a,
-             const SpFrame *b)
-{
-  g_assert_cmpint (a->time_us, ==, b->time_us);
-  g_assert_cmpint (a->direction, ==, b->direction);
-  g_assert_cmpint (a->kind, ==, b->kind);
-  g_assert_cmpuint (a->size, ==, b->size);
-  g_assert_cmpuint (a->close_code, ==, b->close_code);
-  g_assert_cmpstr (a->close_reason, ==, b->close_reason);
-  g_assert_true ((a->payload == NULL) == (b->payload == NULL) ||
-                 (a->payload != NULL && g_bytes_get_size (a->payload) == 0) ||
-                 (b->payload != NULL && g_bytes_get_size (b->payload) == 0));
-  if (a->payload != NULL && b->payload != NULL)
-    g_assert_true (g_bytes_equal (a->payload, b->payload));
-}
-
-static GPtrArray *
-sample_frames (void)
-{
-  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
-  static const guchar binary[] = { 0, 1, 2, 0xff, 0xfe, '\n', '"' };
-  static const char bad_utf8[] = "price \xff\xfe = 1";
-  SpFrame *frame;
-
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_IN, SP_FRAME_TEXT,
-                                         g_bytes_new_static ("{\"type\":\"tick\",\"symbol\":\"A\\\"B\",\"price\":299.9}", 44)));
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_OUT, SP_FRAME_TEXT,
-                                         g_bytes_new_static ("line one\nline two\t“quoted” 价格", 38)));
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_IN, SP_FRAME_BINARY,
-                                         g_bytes_new_static (binary, sizeof binary)));
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_IN, SP_FRAME_TEXT,
-                                         g_bytes_new_static (bad_utf8, sizeof bad_utf8 - 1)));
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_OUT, SP_FRAME_PING, g_bytes_new_static ("abc", 3)));
-  g_ptr_array_add (frames, sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, NULL));
-  g_ptr_array_add (frames, sp_frame_new_close (SP_FRAME_IN, 1001, "going \"away\""));
-  g_ptr_array_add (frames, sp_frame_new_close (SP_FRAME_OUT, 0, NULL));
-  for (guint i = 0; i < frames->len; i++)
-    {
-      frame = g_ptr_array_index (frames, i);
-      frame->time_us = G_GINT64_CONSTANT (1795521600000000) + i * 1234567;
-    }
-
-  return frames;
-}
+#include "sp-test-frames.h"
 
 static void
 test_round_trip (void)
 {
-  g_autoptr(GPtrArray) frames = sample_frames ();
+  g_autoptr(GPtrArray) frames = sp_test_sample_frames ();
   g_autoptr(GString) text = g_string_new (NULL);
   g_auto(GStrv) lines = NULL;
 
@@ -72,14 +27,14 @@ test_round_trip (void)
 
       g_test_message ("%s", lines[i]);
       g_assert_no_error (error);
-      assert_same (g_ptr_array_index (frames, i), back);
+      sp_test_assert_same_frame (g_ptr_array_index (frames, i), back);
     }
 }
 
 static void
 test_file (void)
 {
-  g_autoptr(GPtrArray) frames = sample_frames ();
+  g_autoptr(GPtrArray) frames = sp_test_sample_frames ();
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *dir = g_dir_make_tmp ("stockpush-frames-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "log.jsonl", NULL);
@@ -100,13 +55,13 @@ test_file (void)
   g_assert_no_error (error);
   g_assert_cmpuint (loaded->len, ==, frames->len);
   for (guint i = 0; i < frames->len; i++)
-    assert_same (g_ptr_array_index (frames, i), g_ptr_array_index (loaded, i));
+    sp_test_assert_same_frame (g_ptr_array_index (frames, i), g_ptr_array_index (loaded, i));
 
   /* A bound keeps the newest frames. */
   last = sp_frames_load (file, 3, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (last->len, ==, 3);
-  assert_same (g_ptr_array_index (frames, frames->len - 1), g_ptr_array_index (last, 2));
+  sp_test_assert_same_frame (g_ptr_array_index (frames, frames->len - 1), g_ptr_array_index (last, 2));
 
   /* A broken line: refused, with its number. */
   g_string_append (text, "{\"t\":1,\"dir\":\"sideways\",\"kind\":\"text\"}\n");
@@ -144,7 +99,7 @@ test_bad_lines (void)
 static void
 test_csv (void)
 {
-  g_autoptr(GPtrArray) frames = sample_frames ();
+  g_autoptr(GPtrArray) frames = sp_test_sample_frames ();
   g_autoptr(GString) csv = g_string_new (SP_FRAME_CSV_HEADER);
 
   for (guint i = 0; i < frames->len; i++)

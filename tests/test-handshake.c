@@ -1,8 +1,11 @@
 /* Handshake maths: RFC 6455's sample, keys libsoup makes, a real exchange, and raw text. */
 #include "config.h"
 
+#include <string.h>
+
 #include "sp-error.h"
 #include "sp-handshake.h"
+#include "sp-handshake-record.h"
 
 static void
 test_rfc_sample (void)
@@ -206,6 +209,70 @@ test_verify_failures (void)
     }
 }
 
+/* No answer came: the record says so, and still holds the steps from the key. */
+static void
+test_record_without_answer (void)
+{
+  g_autoptr(SoupMessageHeaders) request = good_request ();
+  g_autofree char *text = sp_handshake_render_request ("GET", "/", SOUP_HTTP_1_1, request);
+  g_autoptr(SpHandshakeRecord) record = sp_handshake_record_new (text, request, 0, SOUP_HTTP_1_1,
+                                                                 NULL, NULL);
+
+  g_assert_cmpstr (record->request_text, ==, text);
+  g_assert_null (record->response_text);
+  g_assert_cmpuint (record->status, ==, 0);
+  g_assert_false (record->verified);
+  g_assert_cmpstr (record->verify_error, ==, "The server did not answer");
+  g_assert_nonnull (record->derivation);
+  g_assert_cmpstr (record->derivation->accept, ==, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+/* A server's raw heads read back: parsed, the accept values, the verdict. */
+static void
+test_record_from_text (void)
+{
+  static const char request[] = "GET /feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                "Connection: Upgrade\r\n"
+                                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  static const char response[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\n"
+                                 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+  g_autoptr(SpHandshakeRecord) record = sp_handshake_record_new_from_text (request, response);
+  g_autoptr(SpHandshakeRecord) copy = sp_handshake_record_copy (record);
+  g_autoptr(GString) tampered = g_string_new (response);
+  g_autoptr(SpHandshakeRecord) bad = NULL;
+  g_autoptr(SpHandshakeRecord) unanswered = sp_handshake_record_new_from_text (request, NULL);
+
+  g_assert_true (record->verified);
+  g_assert_null (record->verify_error);
+  g_assert_cmpuint (record->status, ==, 101);
+  g_assert_cmpstr (record->request_line, ==, "GET /feed HTTP/1.1");
+  g_assert_cmpstr (record->response_line, ==, "HTTP/1.1 101 Switching Protocols");
+  g_assert_cmpstr (soup_message_headers_get_one (record->request_headers, "Host"), ==, "x");
+  g_assert_cmpstr (record->derivation->key, ==, "dGhlIHNhbXBsZSBub25jZQ==");
+  g_assert_cmpstr (record->derivation->accept, ==, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  g_assert_cmpstr (record->received_accept, ==, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  g_assert_cmpstr (copy->response_text, ==, response);
+  g_assert_true (copy->verified);
+  g_assert_cmpstr (soup_message_headers_get_one (copy->response_headers, "Upgrade"), ==,
+                   "websocket");
+
+  g_string_replace (tampered, "s3pPL", "XXXXX", 1);
+  bad = sp_handshake_record_new_from_text (request, tampered->str);
+  g_assert_false (bad->verified);
+  g_assert_cmpstr (bad->received_accept, ==, "XXXXXMBiTxaQ9kYGzzhZRbK+xOo=");
+  g_assert_nonnull (strstr (bad->verify_error, "should be s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+
+  g_assert_false (unanswered->verified);
+  g_assert_null (unanswered->response_line);
+  g_assert_null (unanswered->received_accept);
+  g_assert_nonnull (unanswered->derivation);
+
+  g_assert_true (sp_handshake_is_upgrade_header ("sec-websocket-key"));
+  g_assert_true (sp_handshake_is_upgrade_header ("Connection"));
+  g_assert_false (sp_handshake_is_upgrade_header ("Host"));
+}
+
 static void
 test_render (void)
 {
@@ -257,6 +324,8 @@ main (int   argc,
   g_test_add_func ("/handshake/real-exchange", test_real_exchange);
   g_test_add_func ("/handshake/verify-failures", test_verify_failures);
   g_test_add_func ("/handshake/render", test_render);
+  g_test_add_func ("/handshake/record-without-answer", test_record_without_answer);
+  g_test_add_func ("/handshake/record-from-text", test_record_from_text);
 
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "sp-error.h"
+#include "sp-parse-bytes.h"
 #include "sp-server.h"
 #include "sp-stream-client.h"
 
@@ -569,6 +570,23 @@ test_not_a_websocket (void)
     }
 }
 
+/* "state" is the registered enum, so bindings and GtkExpressions see its names. */
+static void
+test_state_property (void)
+{
+  g_autoptr(SpStreamClient) client = sp_stream_client_new ();
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (client), "state");
+  SpStreamState state = SP_STREAM_OPEN;
+
+  g_assert_nonnull (pspec);
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+  g_assert_true (pspec->value_type == SP_TYPE_STREAM_STATE);
+  g_object_get (client, "state", &state, NULL);
+  g_assert_cmpint (state, ==, SP_STREAM_DISCONNECTED);
+  g_assert_cmpstr (sp_stream_state_to_string (SP_STREAM_RECONNECTING), ==, "reconnecting");
+  g_assert_cmpstr (sp_stream_state_to_string ((SpStreamState) 99), ==, "?");
+}
+
 static void
 test_extra_headers_and_protocols (void)
 {
@@ -604,6 +622,7 @@ main (int   argc,
   g_test_add_func ("/stream-client/reconnect-after-drop", test_reconnect_after_drop);
   g_test_add_func ("/stream-client/no-reconnect-when-off", test_no_reconnect_when_off);
   g_test_add_func ("/stream-client/bad-urls", test_bad_urls);
+  g_test_add_func ("/stream-client/state-property", test_state_property);
   g_test_add_func ("/stream-client/connection-refused", test_connection_refused);
   g_test_add_func ("/stream-client/not-a-websocket", test_not_a_websocket);
   g_test_add_func ("/stream-client/extra-headers", test_extra_headers_and_protocols);

@@ -11,7 +11,7 @@
 #include "sp-client-item.h"
 #include "sp-clients-page.h"
 #include "sp-connection-bar.h"
-#include "sp-handshake-page.h"
+#include "sp-handshake-page-private.h"
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
 #include "sp-send-bar.h"
@@ -753,11 +753,30 @@ test_refusals (void)
   sp_window_show_page (window, "stream");
 }
 
+static GtkWidget *
+find_widget_of_type (GtkWidget *root,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
 test_handshake_page (void)
 {
   SpHandshakePage *page = SP_HANDSHAKE_PAGE (sp_window_get_page (window, "handshake"));
   const SpHandshakeRecord *record = sp_stream_client_get_handshake (sp_window_get_client (window));
+  GtkDropDown *dropdown;
 
   sp_window_show_page (window, "handshake");
   run_for (200);
@@ -770,6 +789,17 @@ test_handshake_page (void)
   /* Nothing offered that the guard could not see through (no compression). */
   g_assert_null (strstr (record->request_text, "Sec-WebSocket-Extensions"));
   screenshot ("handshake.png");
+
+  /* A client of the built-in server (the viewer itself): its heads as the server kept them. */
+  dropdown = GTK_DROP_DOWN (find_widget_of_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  g_assert_nonnull (dropdown);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), >=, 2);
+  gtk_drop_down_set_selected (dropdown, 1);
+  run_for (200);
+  g_assert_cmpstr (sp_handshake_page_get_verdict (page), ==, "✓");
+  g_assert_nonnull (sp_handshake_page_get_expected_accept (page));
+  screenshot ("handshake-server-client.png");
+  gtk_drop_down_set_selected (dropdown, 0);
   sp_window_show_page (window, "stream");
 }
 

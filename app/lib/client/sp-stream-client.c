@@ -1,363 +1,15 @@
 /* The stream client engine: one WebSocket connection at a time, with its handshake,
- * frames, prices and automatic reconnection. */
+ * frames, prices and automatic reconnection. This file holds the object, its
+ * public calls and the batching of received messages; sp-stream-client-attempt.c
+ * makes the connections. All on the thread of the client's main context. */
 #include "config.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "sp-conn-stream.h"
 #include "sp-error.h"
-#include "sp-stream-client.h"
-#include "sp-ws-connect.h"
+#include "sp-stream-client-private.h"
 #include "sp-ws-ping.h"
-
-#define DEFAULT_CONNECT_TIMEOUT_MS 15000
-#define BACKOFF_BASE_MS            1000
-#define BACKOFF_CAP_MS             30000
-#define STABLE_AFTER_US            (10 * G_USEC_PER_SEC)
-#define COUNTDOWN_STEP_MS          100
-
-/* ------------------------------------------------------------------------ */
-/* Options                                                                    */
-
-G_DEFINE_BOXED_TYPE (SpStreamOptions, sp_stream_options, sp_stream_options_copy, sp_stream_options_free)
-
-SpStreamOptions *
-sp_stream_options_new (const char *url)
-{
-  SpStreamOptions *self = g_new0 (SpStreamOptions, 1);
-
-  self->url = g_strdup (url);
-  self->auto_reconnect = TRUE;
-  self->max_message_size = SP_STREAM_DEFAULT_MAX_MESSAGE;
-
-  return self;
-}
-
-SpStreamOptions *
-sp_stream_options_copy (const SpStreamOptions *self)
-{
-  SpStreamOptions *copy;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  copy = g_memdup2 (self, sizeof *self);
-  copy->url = g_strdup (self->url);
-  copy->headers = g_strdupv (self->headers);
-  copy->protocols = g_strdupv (self->protocols);
-  copy->origin = g_strdup (self->origin);
-  copy->price_path = g_strdup (self->price_path);
-  copy->symbol_path = g_strdup (self->symbol_path);
-  copy->accepted_certificate = g_strdup (self->accepted_certificate);
-
-  return copy;
-}
-
-void
-sp_stream_options_free (SpStreamOptions *self)
-{
-  if (self == NULL)
-    return;
-
-  g_free (self->url);
-  g_strfreev (self->headers);
-  g_strfreev (self->protocols);
-  g_free (self->origin);
-  g_free (self->price_path);
-  g_free (self->symbol_path);
-  g_free (self->accepted_certificate);
-  g_free (self);
-}
-
-static gboolean
-header_is_valid (const char *line)
-{
-  const char *colon = strchr (line, ':');
-
-  if (colon == NULL || colon == line)
-    return FALSE;
-
-  for (const char *p = line; p < colon; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
-      return FALSE;
-
-  for (const char *p = colon + 1; *p; p++)
-    if (*p == '\r' || *p == '\n')
-      return FALSE;
-
-  return TRUE;
-}
-
-gboolean
-sp_stream_options_validate (const SpStreamOptions  *self,
-                            GUri                  **uri_out,
-                            GError                **error)
-{
-  g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *url = NULL;
-  const char *scheme;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  url = g_strstrip (g_strdup (self->url ? self->url : ""));
-  if (*url == '\0')
-    {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/");
-      return FALSE;
-    }
-
-  if (strstr (url, "://") == NULL)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” has no scheme: write ws://%s (or wss:// for a secure server)", url, url);
-      return FALSE;
-    }
-
-  for (const char *p = url; *p; p++)
-    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
-      {
-        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                     "“%s” is not a valid URL: it contains spaces (write them as %%20)", url);
-        return FALSE;
-      }
-
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH |
-                          G_URI_FLAGS_SCHEME_NORMALIZE, &local_error);
-  if (uri == NULL)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a valid URL (%s)", url, local_error->message);
-      return FALSE;
-    }
-
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "%s:// is for web pages; a WebSocket address starts with %s://",
-                   scheme, g_ascii_strcasecmp (scheme, "https") == 0 ? "wss" : "ws");
-      return FALSE;
-    }
-  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "Unsupported scheme “%s”: use ws:// or wss://", scheme);
-      return FALSE;
-    }
-
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” names no host, e.g. ws://127.0.0.1:8765/", url);
-      return FALSE;
-    }
-
-  for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
-    if (!header_is_valid (self->headers[i]))
-      {
-        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                     "“%s” is not a header line; write Name: value", self->headers[i]);
-        return FALSE;
-      }
-
-  if (uri_out != NULL)
-    *uri_out = g_steal_pointer (&uri);
-
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Certificates and handshake records                                        */
-
-G_DEFINE_BOXED_TYPE (SpCertificateInfo, sp_certificate_info,
-                     sp_certificate_info_copy, sp_certificate_info_free)
-
-static char *
-describe_tls_problems (GTlsCertificateFlags errors)
-{
-  static const struct { GTlsCertificateFlags flag; const char *text; } problems[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA,
-      "it is not signed by an authority this computer trusts (self-signed or unknown issuer)" },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it was issued for another host name" },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
-    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
-    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
-    { G_TLS_CERTIFICATE_INSECURE, "it uses an insecure algorithm" },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it could not be checked" },
-  };
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (problems); i++)
-    if (errors & problems[i].flag)
-      {
-        if (text->len > 0)
-          g_string_append (text, "; ");
-        g_string_append (text, problems[i].text);
-      }
-
-  if (text->len == 0)
-    g_string_append (text, "it was refused");
-
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-SpCertificateInfo *
-sp_certificate_info_new (GTlsCertificate      *certificate,
-                         GTlsCertificateFlags  errors)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GDateTime) not_after = NULL;
-  SpCertificateInfo *self;
-
-  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
-
-  self = g_new0 (SpCertificateInfo, 1);
-  self->subject = g_tls_certificate_get_subject_name (certificate);
-  self->issuer = g_tls_certificate_get_issuer_name (certificate);
-  self->problems = describe_tls_problems (errors);
-
-  not_after = g_tls_certificate_get_not_valid_after (certificate);
-  if (not_after != NULL)
-    self->not_after = g_date_time_format_iso8601 (not_after);
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der != NULL)
-    {
-      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      guint8 digest[32];
-      gsize digest_len = sizeof digest;
-      GString *hex = g_string_new (NULL);
-
-      g_checksum_update (checksum, der->data, der->len);
-      g_checksum_get_digest (checksum, digest, &digest_len);
-      for (gsize i = 0; i < digest_len; i++)
-        g_string_append_printf (hex, "%s%02X", i ? ":" : "", digest[i]);
-      self->sha256 = g_string_free (hex, FALSE);
-    }
-
-  return self;
-}
-
-SpCertificateInfo *
-sp_certificate_info_copy (const SpCertificateInfo *self)
-{
-  SpCertificateInfo *copy;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  copy = g_new0 (SpCertificateInfo, 1);
-  copy->subject = g_strdup (self->subject);
-  copy->issuer = g_strdup (self->issuer);
-  copy->sha256 = g_strdup (self->sha256);
-  copy->problems = g_strdup (self->problems);
-  copy->not_after = g_strdup (self->not_after);
-
-  return copy;
-}
-
-void
-sp_certificate_info_free (SpCertificateInfo *self)
-{
-  if (self == NULL)
-    return;
-
-  g_free (self->subject);
-  g_free (self->issuer);
-  g_free (self->sha256);
-  g_free (self->problems);
-  g_free (self->not_after);
-  g_free (self);
-}
-
-G_DEFINE_BOXED_TYPE (SpHandshakeRecord, sp_handshake_record,
-                     sp_handshake_record_copy, sp_handshake_record_free)
-
-SpHandshakeRecord *
-sp_handshake_record_copy (const SpHandshakeRecord *self)
-{
-  SpHandshakeRecord *copy;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  copy = g_new0 (SpHandshakeRecord, 1);
-  copy->request_text = g_strdup (self->request_text);
-  copy->response_text = g_strdup (self->response_text);
-  copy->status = self->status;
-  copy->derivation = self->derivation ? sp_accept_derivation_copy (self->derivation) : NULL;
-  copy->verified = self->verified;
-  copy->verify_error = g_strdup (self->verify_error);
-
-  return copy;
-}
-
-void
-sp_handshake_record_free (SpHandshakeRecord *self)
-{
-  if (self == NULL)
-    return;
-
-  g_free (self->request_text);
-  g_free (self->response_text);
-  g_clear_pointer (&self->derivation, sp_accept_derivation_free);
-  g_free (self->verify_error);
-  g_free (self);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The client                                                                 */
-
-struct _SpStreamClient
-{
-  GObject                  parent_instance;
-
-  char                    *user_agent;
-  SpStreamOptions         *options;
-  GUri                    *uri;
-  SpPriceExtractor        *extractor;
-  GArray                  *points;        /* scratch, reused per message */
-
-  /* One attempt at a time. */
-  GCancellable            *cancellable;
-  SoupWebsocketConnection *conn;
-  guint                    connect_timeout_id;
-  gboolean                 timed_out;
-  guint                    serial;        /* identifies the current attempt */
-
-  SpStreamState            state;
-  char                    *error;
-  gushort                  local_close_code;  /* we closed for the server's bad data */
-  gboolean                 closed_by_us;      /* the last close was ours */
-  char                    *local_close_reason;
-  gushort                  close_code;
-  char                    *close_reason;
-  SpHandshakeRecord       *handshake;
-  SpCertificateInfo       *rejected_certificate;
-
-  gboolean                 user_closing;
-  guint                    attempt;       /* consecutive failed or short-lived connections */
-  guint                    n_reconnects;
-  gint64                   opened_at;     /* monotonic, while open */
-  gboolean                 ever_open;     /* since the user's connect */
-  gint64                   reconnect_at;  /* monotonic, while RECONNECTING */
-  guint                    reconnect_seconds;
-  guint                    countdown_id;
-
-  guint64                  messages_in;
-  guint64                  bytes_in;
-
-  GSource                 *keepalive;     /* pings every keepalive_s, while open */
-  gint64                   ping_rtt_us;   /* round trip of the last answered ping, -1: none */
-
-  /* Received messages wait here a few milliseconds and are handled in one
-   * go, in order: a fast stream costs libsoup's reader little per message,
-   * and between two batches the window has time to paint. */
-  GPtrArray               *incoming;      /* SpFrame */
-  gsize                    incoming_bytes;
-  GSource                 *dispatch;
-  gint64                   stall_since;   /* monotonic: first forced flush since the loop last ran */
-};
 
 #define DISPATCH_DELAY_MS  8        /* at most this late; half a frame */
 #define MAX_INCOMING       50000    /* past this, handle at once: memory stays bounded */
@@ -370,17 +22,6 @@ struct _SpStreamClient
 G_DEFINE_FINAL_TYPE (SpStreamClient, sp_stream_client, G_TYPE_OBJECT)
 
 enum {
-  PROP_0,
-  PROP_STATE,
-  PROP_ERROR,
-  PROP_HANDSHAKE,
-  PROP_REJECTED_CERTIFICATE,
-  PROP_RECONNECT_SECONDS,
-  PROP_PING_RTT,
-  N_PROPS
-};
-
-enum {
   FRAME,
   PRICES,
   N_SIGNALS
@@ -389,40 +30,39 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_attempt (SpStreamClient *self);
-
+/* The registered enum's nick: one list of names, the one mkenums made. */
 const char *
 sp_stream_state_to_string (SpStreamState state)
 {
-  switch (state)
-    {
-    case SP_STREAM_DISCONNECTED: return "disconnected";
-    case SP_STREAM_CONNECTING:   return "connecting";
-    case SP_STREAM_OPEN:         return "open";
-    case SP_STREAM_CLOSING:      return "closing";
-    case SP_STREAM_RECONNECTING: return "reconnecting";
-    case SP_STREAM_CLOSED:       return "closed";
-    default:                     return "?";
-    }
+  g_autoptr(GEnumClass) klass = g_type_class_ref (SP_TYPE_STREAM_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  /* The nicks are static: they outlive this reference to the class. */
+  return value != NULL ? value->value_nick : "?";
 }
 
-static void flush_incoming (SpStreamClient *self);
+void
+_sp_stream_client_notify (SpStreamClient     *self,
+                          SpStreamClientProp  prop)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
 
-static void
-set_state (SpStreamClient *self,
-           SpStreamState   state)
+void
+_sp_stream_client_set_state (SpStreamClient *self,
+                             SpStreamState   state)
 {
   if (self->state == state)
     return;
 
-  flush_incoming (self);
+  _sp_stream_client_flush_incoming (self);
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-static void
-set_error (SpStreamClient *self,
-           const char     *message)
+void
+_sp_stream_client_set_error (SpStreamClient *self,
+                             const char     *message)
 {
   if (g_strcmp0 (self->error, message) == 0)
     return;
@@ -450,8 +90,8 @@ handle_incoming (SpStreamClient *self,
 }
 
 /* Hands every waiting message to the listeners, oldest first. */
-static void
-flush_incoming (SpStreamClient *self)
+void
+_sp_stream_client_flush_incoming (SpStreamClient *self)
 {
   g_autoptr(GPtrArray) batch = NULL;
 
@@ -480,12 +120,10 @@ on_dispatch (gpointer user_data)
 
   g_clear_pointer (&self->dispatch, g_source_unref);
   self->stall_since = 0;
-  flush_incoming (self);
+  _sp_stream_client_flush_incoming (self);
 
   return G_SOURCE_REMOVE;
 }
-
-static void emit_frame (SpStreamClient *self, SpFrame *frame);
 
 static void
 close_flooded (SpStreamClient *self)
@@ -497,17 +135,17 @@ close_flooded (SpStreamClient *self)
   self->local_close_code = SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION;
   g_free (self->local_close_reason);
   self->local_close_reason = g_strdup (why);
-  set_error (self, why);
+  _sp_stream_client_set_error (self, why);
   frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code, "Too much data");
-  emit_frame (self, frame);
+  _sp_stream_client_emit_frame (self, frame);
   /* Also ends libsoup's read loop: it stops once a close is sent. */
   soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
                                    "Too much data");
 }
 
-static void
-queue_incoming (SpStreamClient *self,
-                SpFrame        *frame)
+void
+_sp_stream_client_queue_incoming (SpStreamClient *self,
+                                  SpFrame        *frame)
 {
   g_ptr_array_add (self->incoming, sp_frame_ref (frame));
   self->incoming_bytes += frame->size;
@@ -519,7 +157,7 @@ queue_incoming (SpStreamClient *self,
        * when the main loop gets a turn; until then this counts as a stall. */
       if (self->stall_since == 0)
         self->stall_since = now;
-      flush_incoming (self);
+      _sp_stream_client_flush_incoming (self);
       if (self->local_close_code == 0 && self->conn != NULL &&
           soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN &&
           now - self->stall_since > MAX_STALL_US)
@@ -535,508 +173,23 @@ queue_incoming (SpStreamClient *self,
 }
 
 /* Any other frame (sent, pong, close) comes after what was received before it. */
-static void
-emit_frame (SpStreamClient *self,
-            SpFrame        *frame)
+void
+_sp_stream_client_emit_frame (SpStreamClient *self,
+                              SpFrame        *frame)
 {
-  flush_incoming (self);
+  _sp_stream_client_flush_incoming (self);
   g_signal_emit (self, signals[FRAME], 0, frame);
 }
 
-static void
-set_reconnect_seconds (SpStreamClient *self,
-                       guint           seconds)
+void
+_sp_stream_client_set_reconnect_seconds (SpStreamClient *self,
+                                         guint           seconds)
 {
   if (self->reconnect_seconds == seconds)
     return;
 
   self->reconnect_seconds = seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_SECONDS]);
-}
-
-static void
-clear_attempt (SpStreamClient *self)
-{
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  if (self->keepalive != NULL)
-    g_source_destroy (self->keepalive);
-  g_clear_pointer (&self->keepalive, g_source_unref);
-  if (self->conn != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->conn, self);
-      if (soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    }
-  g_clear_object (&self->conn);
-}
-
-static void
-record_handshake (SpStreamClient     *self,
-                  const SpWsExchange *exchange)
-{
-  g_autoptr(GError) error = NULL;
-  SpHandshakeRecord *record;
-
-  record = g_new0 (SpHandshakeRecord, 1);
-  record->request_text = g_strdup (exchange->request_text);
-  record->status = exchange->status;
-  if (exchange->status != 0)
-    record->response_text = sp_handshake_render_response (exchange->version, exchange->status,
-                                                          exchange->reason, exchange->response);
-  if (exchange->response != NULL)
-    record->verified = sp_handshake_verify (exchange->request, exchange->status,
-                                            exchange->response, &record->derivation, &error);
-  else
-    g_set_error_literal (&error, SP_ERROR, SP_ERROR_HANDSHAKE, "The server did not answer");
-  if (error != NULL)
-    record->verify_error = g_strdup (error->message);
-
-  g_clear_pointer (&self->handshake, sp_handshake_record_free);
-  self->handshake = record;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDSHAKE]);
-}
-
-static char *
-describe_connect_error (SpStreamClient     *self,
-                        const GError       *error,
-                        const SpWsExchange *exchange)
-{
-  const char *host = g_uri_get_host (self->uri);
-  int port = g_uri_get_port (self->uri);
-  g_autofree char *endpoint = NULL;
-
-  if (port < 0)
-    port = g_ascii_strcasecmp (g_uri_get_scheme (self->uri), "wss") == 0 ? 443 : 80;
-  endpoint = strchr (host, ':') ? g_strdup_printf ("[%s]:%d", host, port)
-                                : g_strdup_printf ("%s:%d", host, port);
-
-  if (self->timed_out)
-    return g_strdup_printf ("%s did not answer within %u s", endpoint,
-                            (self->options->connect_timeout_ms ? self->options->connect_timeout_ms
-                                                               : DEFAULT_CONNECT_TIMEOUT_MS) / 1000);
-
-  if (error->domain == G_RESOLVER_ERROR)
-    return g_strdup_printf ("Could not find the host “%s”: check the address (%s)",
-                            host, error->message);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    return g_strdup_printf ("Connection refused by %s: nothing is listening there. "
-                            "Is the server running, and is the port right?", endpoint);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
-    return g_strdup_printf ("Cannot reach %s: %s", endpoint, error->message);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_strdup_printf ("%s did not answer in time", endpoint);
-
-  if (self->rejected_certificate != NULL)
-    return g_strdup_printf ("The certificate of %s is not trusted: %s. Subject: %s; issuer: %s; "
-                            "SHA-256 fingerprint %s. Accept it only if you know it is the "
-                            "right one.",
-                            endpoint, self->rejected_certificate->problems,
-                            self->rejected_certificate->subject ? self->rejected_certificate->subject : "?",
-                            self->rejected_certificate->issuer ? self->rejected_certificate->issuer : "?",
-                            self->rejected_certificate->sha256 ? self->rejected_certificate->sha256 : "?");
-
-  if (error->domain == G_TLS_ERROR)
-    return g_strdup_printf ("Secure connection to %s failed: %s", endpoint, error->message);
-
-  if (error->domain == SOUP_WEBSOCKET_ERROR && exchange != NULL)
-    {
-      if (exchange->status == 0 && g_error_matches (error, SOUP_WEBSOCKET_ERROR,
-                                                    SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET))
-        return g_strdup_printf ("%s closed the connection without answering the handshake "
-                                "(%s)", endpoint, error->message);
-      /* A refusal: the status, and the reason the server gave. */
-      if (exchange->status != 0 && exchange->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
-        return g_strdup_printf ("%s answered %u %s instead of 101 Switching Protocols%s%s",
-                                endpoint, exchange->status,
-                                exchange->reason ? exchange->reason : "",
-                                exchange->body_start ? " — " : "",
-                                exchange->body_start ? exchange->body_start : "");
-      return g_strdup_printf ("Handshake with %s failed: %s", endpoint, error->message);
-    }
-
-  return g_strdup_printf ("Could not connect to %s: %s", endpoint, error->message);
-}
-
-static guint
-backoff_ms (SpStreamClient *self)
-{
-  guint64 delay = BACKOFF_BASE_MS;
-
-  for (guint i = 1; i < self->attempt && delay < BACKOFF_CAP_MS; i++)
-    delay *= 2;
-  delay = MIN (delay, BACKOFF_CAP_MS);
-
-  /* ±25 % jitter keeps many viewers of one server from reconnecting in step. */
-  return (guint) (delay * g_random_double_range (0.75, 1.25));
-}
-
-static gboolean
-countdown_tick (gpointer data)
-{
-  SpStreamClient *self = data;
-  gint64 remaining = self->reconnect_at - g_get_monotonic_time ();
-
-  if (remaining > 0)
-    {
-      set_reconnect_seconds (self, (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
-      return G_SOURCE_CONTINUE;
-    }
-
-  self->countdown_id = 0;
-  set_reconnect_seconds (self, 0);
-  self->n_reconnects++;
-  start_attempt (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_reconnect (SpStreamClient *self)
-{
-  guint delay;
-
-  self->attempt++;
-  delay = backoff_ms (self);
-  self->reconnect_at = g_get_monotonic_time () + (gint64) delay * G_TIME_SPAN_MILLISECOND;
-  set_reconnect_seconds (self, (delay + 999) / 1000);
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
-  self->countdown_id = g_timeout_add (COUNTDOWN_STEP_MS, countdown_tick, self);
-  set_state (self, SP_STREAM_RECONNECTING);
-}
-
-/* The stream ended: retry if it was ever up since the user connected, unless
- * the user asked for the end. */
-static void
-stream_ended (SpStreamClient *self)
-{
-  clear_attempt (self);
-
-  if (self->user_closing)
-    {
-      self->user_closing = FALSE;
-      set_state (self, SP_STREAM_DISCONNECTED);
-      return;
-    }
-
-  /* 1012 (service restart) and 1013 (try again later) ask for a reconnect. */
-  if (self->ever_open && (self->options->auto_reconnect ||
-                          self->close_code == 1012 || self->close_code == 1013))
-    schedule_reconnect (self);
-  else
-    set_state (self, SP_STREAM_CLOSED);
-}
-
-static void
-on_message (SoupWebsocketConnection *conn,
-            gint                     type,
-            GBytes                  *message,
-            gpointer                 user_data)
-{
-  SpStreamClient *self = user_data;
-  g_autoptr(SpFrame) frame = NULL;
-  gsize length;
-
-  g_bytes_get_data (message, &length);
-  frame = sp_frame_new (SP_FRAME_IN,
-                        type == SOUP_WEBSOCKET_DATA_TEXT ? SP_FRAME_TEXT : SP_FRAME_BINARY,
-                        message);
-  self->messages_in++;
-  self->bytes_in += length;
-  queue_incoming (self, frame);
-}
-
-static void
-on_pong (SoupWebsocketConnection *conn,
-         GBytes                  *message,
-         gpointer                 user_data)
-{
-  SpStreamClient *self = user_data;
-  const GByteArray *array = sp_ws_pong_payload (message);
-  g_autoptr(GBytes) copy = array != NULL ? g_bytes_new (array->data, array->len)
-                                         : g_bytes_new (NULL, 0);
-  g_autoptr(SpFrame) frame = sp_frame_new (SP_FRAME_IN, SP_FRAME_PONG, copy);
-  gint64 now = g_get_monotonic_time ();
-  gint64 sent;
-
-  /* The answer to one of our pings times the round trip. */
-  if (array != NULL && sp_ws_pong_sent_at (array->data, array->len, &sent) && sent <= now)
-    {
-      self->ping_rtt_us = now - sent;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PING_RTT]);
-    }
-
-  emit_frame (self, frame);
-}
-
-static gboolean
-on_keepalive (gpointer user_data)
-{
-  sp_stream_client_send_ping (user_data, NULL);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-on_conn_error (SoupWebsocketConnection *conn,
-               GError                  *error,
-               gpointer                 user_data)
-{
-  SpStreamClient *self = user_data;
-  g_autoptr(SpFrame) frame = NULL;
-  g_autofree char *guard_why = NULL;
-  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
-  const char *stop_reason = NULL;
-  guint stop = SP_IS_CONN_STREAM (stream) ? sp_conn_stream_get_stop (SP_CONN_STREAM (stream),
-                                                                      &stop_reason) : 0;
-  const char *why;
-
-  /* The guard under libsoup stopped the connection (its close frame is on
-   * its way): a message over the limit, or a frame no server may send. */
-  if (stop != 0 && self->local_close_code == 0)
-    {
-      guard_why = stop == SOUP_WEBSOCKET_CLOSE_TOO_BIG
-                    ? g_strdup_printf ("the server sent a message larger than this connection "
-                                       "accepts (%" G_GUINT64_FORMAT " bytes)",
-                                       self->options->max_message_size)
-                    : g_strdup_printf ("the server broke the WebSocket protocol: %s",
-                                       stop_reason ? stop_reason : "");
-      self->local_close_code = (gushort) stop;
-      g_free (self->local_close_reason);
-      self->local_close_reason = g_strdup (guard_why);
-      set_error (self, guard_why);
-      frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code,
-                                  stop == SOUP_WEBSOCKET_CLOSE_TOO_BIG ? "Message too big"
-                                                                       : stop_reason);
-      emit_frame (self, frame);
-      return;
-    }
-
-  /* libsoup closes the connection itself after bad data from the server,
-   * with the close code as the error code: log that close as ours. */
-  if (error->domain != SOUP_WEBSOCKET_ERROR || error->code < 1000 || error->code > 4999)
-    {
-      if (self->local_close_code == 0)
-        set_error (self, error->message);
-      return;
-    }
-
-  switch (error->code)
-    {
-    case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
-      why = "the server sent a text message that is not valid UTF-8";
-      break;
-    case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
-      why = "the server sent a message larger than this connection accepts";
-      break;
-    case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
-      why = "the server broke the WebSocket protocol";
-      break;
-    default:
-      why = error->message;
-      break;
-    }
-
-  self->local_close_code = (gushort) error->code;
-  g_free (self->local_close_reason);
-  self->local_close_reason = g_strdup (why);
-  set_error (self, why);
-
-  frame = sp_frame_new_close (SP_FRAME_OUT, self->local_close_code, why);
-  emit_frame (self, frame);
-}
-
-static void
-on_closed (SoupWebsocketConnection *conn,
-           gpointer                 user_data)
-{
-  SpStreamClient *self = user_data;
-  g_autoptr(SpFrame) frame = NULL;
-  gushort code = soup_websocket_connection_get_close_code (conn);
-  const char *reason = soup_websocket_connection_get_close_data (conn);
-  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
-  guint peer_code = SP_IS_CONN_STREAM (stream)
-                      ? sp_conn_stream_get_peer_close_code (SP_CONN_STREAM (stream)) : 0;
-
-  /* The server's own code, where libsoup was shown 1000 (sp-conn-stream.h). */
-  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL && peer_code >= 1012 && peer_code <= 1014)
-    code = (gushort) peer_code;
-  self->closed_by_us = self->local_close_code != 0;
-
-  g_free (self->close_reason);
-  if (self->local_close_code != 0)
-    {
-      /* We closed because of what the server sent; it never answered. */
-      self->close_code = self->local_close_code;
-      self->close_reason = g_strdup (self->local_close_reason);
-    }
-  else
-    {
-      /* No close frame at all: RFC 6455 calls that 1006, abnormal closure. */
-      self->close_code = code != 0 ? code : SOUP_WEBSOCKET_CLOSE_ABNORMAL;
-      self->close_reason = g_strdup (code != 0 ? reason
-                                               : "the connection dropped without a close frame");
-      frame = sp_frame_new_close (SP_FRAME_IN, self->close_code, self->close_reason);
-      emit_frame (self, frame);
-    }
-  self->local_close_code = 0;
-  g_clear_pointer (&self->local_close_reason, g_free);
-
-  if (self->opened_at != 0 && g_get_monotonic_time () - self->opened_at >= STABLE_AFTER_US)
-    self->attempt = 0;
-  self->opened_at = 0;
-
-  g_object_ref (self);
-  stream_ended (self);
-  g_object_unref (self);
-}
-
-static gboolean
-on_accept_certificate (GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  SpStreamClient *self = user_data;
-  g_autoptr(SpCertificateInfo) info = sp_certificate_info_new (certificate, errors);
-
-  /* Only the exact certificate the user accepted, nothing else. */
-  if (self->options->accepted_certificate != NULL && info->sha256 != NULL &&
-      g_ascii_strcasecmp (self->options->accepted_certificate, info->sha256) == 0)
-    return TRUE;
-
-  g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
-  self->rejected_certificate = g_steal_pointer (&info);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REJECTED_CERTIFICATE]);
-
-  return FALSE;
-}
-
-typedef struct
-{
-  SpStreamClient *self;
-  guint           serial;
-} Attempt;
-
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Attempt *attempt = user_data;
-  g_autoptr(SpStreamClient) self = attempt->self;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-  SoupWebsocketConnection *conn;
-  gboolean current = attempt->serial == self->serial;
-
-  g_autoptr(SpWsExchange) exchange = NULL;
-
-  g_free (attempt);
-  conn = sp_ws_connect_finish (result, &exchange, &error);
-
-  /* Superseded by a newer attempt or a disconnect. */
-  if (!current || (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->timed_out))
-    {
-      if (conn != NULL)
-        soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-      g_clear_object (&conn);
-      return;
-    }
-
-  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  if (exchange != NULL)
-    record_handshake (self, exchange);
-
-  if (conn == NULL)
-    {
-      message = describe_connect_error (self, error, exchange);
-      set_error (self, message);
-      stream_ended (self);
-      return;
-    }
-
-  self->conn = conn;
-  /* The guard under it bounds whole messages (and so every frame) to
-   * max_message_size: libsoup's own frame limit would close without our
-   * close frame reaching the wire. */
-  soup_websocket_connection_set_max_incoming_payload_size (conn, 0);
-  /* Our own pings, not libsoup's keepalive: these are logged and timed. */
-  soup_websocket_connection_set_keepalive_interval (conn, 0);
-  if (self->options->keepalive_s > 0)
-    {
-      self->keepalive = g_timeout_source_new_seconds (self->options->keepalive_s);
-      g_source_set_callback (self->keepalive, on_keepalive, self, NULL);
-      g_source_set_static_name (self->keepalive, "[stockpush] keepalive");
-      g_source_attach (self->keepalive, g_main_context_get_thread_default ());
-    }
-  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
-  g_signal_connect (conn, "pong", G_CALLBACK (on_pong), self);
-  g_signal_connect (conn, "error", G_CALLBACK (on_conn_error), self);
-  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
-
-  self->opened_at = g_get_monotonic_time ();
-  self->ever_open = TRUE;
-  self->close_code = 0;
-  g_clear_pointer (&self->close_reason, g_free);
-  set_error (self, NULL);
-  set_state (self, SP_STREAM_OPEN);
-}
-
-static gboolean
-on_connect_timeout (gpointer data)
-{
-  SpStreamClient *self = data;
-
-  self->connect_timeout_id = 0;
-  self->timed_out = TRUE;
-  g_cancellable_cancel (self->cancellable);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_attempt (SpStreamClient *self)
-{
-  SoupMessageHeaders *headers;
-  Attempt *attempt;
-
-  clear_attempt (self);
-  self->close_code = 0;
-  g_clear_pointer (&self->close_reason, g_free);
-  attempt = g_new (Attempt, 1);
-  attempt->self = g_object_ref (self);
-  attempt->serial = ++self->serial;
-  g_clear_pointer (&self->rejected_certificate, sp_certificate_info_free);
-  self->timed_out = FALSE;
-
-  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
-  for (guint i = 0; self->options->headers != NULL && self->options->headers[i] != NULL; i++)
-    {
-      const char *line = self->options->headers[i];
-      const char *colon = strchr (line, ':');
-      g_autofree char *name = g_strndup (line, colon - line);
-      g_autofree char *value = g_strstrip (g_strdup (colon + 1));
-
-      soup_message_headers_append (headers, name, value);
-    }
-
-  self->cancellable = g_cancellable_new ();
-  self->connect_timeout_id =
-    g_timeout_add (self->options->connect_timeout_ms ? self->options->connect_timeout_ms
-                                                     : DEFAULT_CONNECT_TIMEOUT_MS,
-                   on_connect_timeout, self);
-
-  set_state (self, SP_STREAM_CONNECTING);
-  sp_ws_connect_async (self->uri, self->options->origin, self->options->protocols, headers,
-                       self->user_agent, self->options->max_message_size, on_accept_certificate,
-                       self, self->cancellable, on_connected, attempt);
-  soup_message_headers_unref (headers);
 }
 
 gboolean
@@ -1052,10 +205,10 @@ sp_stream_client_connect (SpStreamClient        *self,
   if (!sp_stream_options_validate (options, &uri, error))
     return FALSE;
 
-  flush_incoming (self);   /* the old stream's messages, with the old price fields */
-  clear_attempt (self);
+  _sp_stream_client_flush_incoming (self);   /* the old stream's messages, with the old price fields */
+  _sp_stream_client_clear_attempt (self);
   g_clear_handle_id (&self->countdown_id, g_source_remove);
-  set_reconnect_seconds (self, 0);
+  _sp_stream_client_set_reconnect_seconds (self, 0);
 
   g_clear_pointer (&self->options, sp_stream_options_free);
   self->options = sp_stream_options_copy (options);
@@ -1073,9 +226,9 @@ sp_stream_client_connect (SpStreamClient        *self,
   self->n_reconnects = 0;
   self->close_code = 0;
   g_clear_pointer (&self->close_reason, g_free);
-  set_error (self, NULL);
+  _sp_stream_client_set_error (self, NULL);
 
-  start_attempt (self);
+  _sp_stream_client_start_attempt (self);
 
   return TRUE;
 }
@@ -1086,7 +239,7 @@ sp_stream_client_disconnect (SpStreamClient *self)
   g_return_if_fail (SP_IS_STREAM_CLIENT (self));
 
   g_clear_handle_id (&self->countdown_id, g_source_remove);
-  set_reconnect_seconds (self, 0);
+  _sp_stream_client_set_reconnect_seconds (self, 0);
 
   if (self->conn != NULL &&
       soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -1096,8 +249,8 @@ sp_stream_client_disconnect (SpStreamClient *self)
       /* The close handshake finishes in on_closed. */
       self->user_closing = TRUE;
       soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-      emit_frame (self, frame);
-      set_state (self, SP_STREAM_CLOSING);
+      _sp_stream_client_emit_frame (self, frame);
+      _sp_stream_client_set_state (self, SP_STREAM_CLOSING);
       return;
     }
 
@@ -1108,8 +261,8 @@ sp_stream_client_disconnect (SpStreamClient *self)
       return;
     }
 
-  clear_attempt (self);
-  set_state (self, SP_STREAM_DISCONNECTED);
+  _sp_stream_client_clear_attempt (self);
+  _sp_stream_client_set_state (self, SP_STREAM_DISCONNECTED);
 }
 
 gboolean
@@ -1141,7 +294,7 @@ sp_stream_client_send_text (SpStreamClient *self,
   bytes = g_bytes_new (text, strlen (text));
   soup_websocket_connection_send_text (self->conn, text);
   frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_TEXT, bytes);
-  emit_frame (self, frame);
+  _sp_stream_client_emit_frame (self, frame);
 
   return TRUE;
 }
@@ -1166,7 +319,7 @@ sp_stream_client_send_binary (SpStreamClient *self,
 
   soup_websocket_connection_send_message (self->conn, SOUP_WEBSOCKET_DATA_BINARY, data);
   frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_BINARY, data);
-  emit_frame (self, frame);
+  _sp_stream_client_emit_frame (self, frame);
 
   return TRUE;
 }
@@ -1197,7 +350,7 @@ sp_stream_client_send_ping (SpStreamClient *self,
 
   payload = sp_ws_send_ping (self->conn, g_get_monotonic_time ());
   frame = sp_frame_new (SP_FRAME_OUT, SP_FRAME_PING, payload);
-  emit_frame (self, frame);
+  _sp_stream_client_emit_frame (self, frame);
 
   return TRUE;
 }
@@ -1208,86 +361,6 @@ sp_stream_client_get_ping_rtt (SpStreamClient *self)
   g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), -1);
 
   return self->ping_rtt_us;
-}
-
-GBytes *
-sp_parse_hex (const char *text,
-              GError    **error)
-{
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  int high = -1;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  for (const char *p = text; *p; p++)
-    {
-      int value;
-
-      if (g_ascii_isspace (*p) || *p == ':' || *p == ',' || *p == '-')
-        continue;
-      if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && high < 0)
-        {
-          p++;
-          continue;
-        }
-      value = g_ascii_xdigit_value (*p);
-      if (value < 0)
-        {
-          g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                       "“%c” is not a hex digit (write bytes as 01 ff a0)", *p);
-          return NULL;
-        }
-      if (high < 0)
-        high = value;
-      else
-        {
-          guint8 byte = (guint8) (high << 4 | value);
-
-          g_byte_array_append (bytes, &byte, 1);
-          high = -1;
-        }
-    }
-
-  if (high >= 0)
-    {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "An odd number of hex digits: each byte takes two");
-      return NULL;
-    }
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
-}
-
-GBytes *
-sp_parse_base64 (const char *text,
-                 GError    **error)
-{
-  g_autofree char *clean = NULL;
-  gsize length = 0;
-  guchar *data;
-  gsize n = 0;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  /* Whitespace is ignored; the URL-safe alphabet is taken too; padding is added. */
-  clean = g_malloc (strlen (text) + 4);
-  for (const char *p = text; *p; p++)
-    if (!g_ascii_isspace (*p))
-      clean[n++] = *p == '-' ? '+' : *p == '_' ? '/' : *p;
-  while (n % 4 != 0)
-    clean[n++] = '=';
-  clean[n] = '\0';
-
-  if (strspn (clean, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n ||
-      (strchr (clean, '=') != NULL && strspn (strchr (clean, '='), "=") != strlen (strchr (clean, '='))))
-    {
-      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "Not base64: use A–Z a–z 0–9 + / and = at the end");
-      return NULL;
-    }
-
-  data = g_base64_decode (clean, &length);
-  return g_bytes_new_take (data, length);
 }
 
 SpStreamState
@@ -1395,7 +468,7 @@ sp_stream_client_dispose (GObject *object)
   if (self->dispatch != NULL)
     g_source_destroy (self->dispatch);
   g_clear_pointer (&self->dispatch, g_source_unref);
-  clear_attempt (self);
+  _sp_stream_client_clear_attempt (self);
 
   G_OBJECT_CLASS (sp_stream_client_parent_class)->dispose (object);
 }
@@ -1431,7 +504,7 @@ sp_stream_client_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
 
     case PROP_ERROR:
@@ -1469,9 +542,8 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
   object_class->get_property = sp_stream_client_get_property;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, SP_STREAM_DISCONNECTED, SP_STREAM_CLOSED,
-                      SP_STREAM_DISCONNECTED,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, SP_TYPE_STREAM_STATE, SP_STREAM_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ERROR] =
     g_param_spec_string ("error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1504,12 +576,13 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
 
   /**
    * SpStreamClient::prices:
-   * @points: (type GArray): the SpPricePoints found in @frame, valid during the emission
+   * @points: (element-type SpPricePoint): the SpPricePoints found in @frame, valid during the emission
    * @frame: (transfer none): the frame they came from
    */
   signals[PRICES] =
     g_signal_new ("prices", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_POINTER, SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  G_TYPE_NONE, 2, G_TYPE_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -22,6 +22,9 @@
 
 #include <gio/gio.h>
 
+/* Its frames and close codes: opcodes for sp_conn_stream_send_frame(). */
+#include "sp-ws-frame.h"
+
 G_BEGIN_DECLS
 
 #define SP_TYPE_CONN_STREAM (sp_conn_stream_get_type ())
@@ -31,19 +34,6 @@ G_DECLARE_FINAL_TYPE (SpConnStream, sp_conn_stream, SP, CONN_STREAM, GIOStream)
  * writes fail with G_IO_ERROR_NO_SPACE). The server stops sending ticks to a
  * lagging client long before; this bounds what libsoup's own writes can add. */
 #define SP_CONN_STREAM_MAX_QUEUED (4 * 1024 * 1024)
-
-/* WebSocket opcodes (RFC 6455, 5.2). */
-#define SP_WS_OPCODE_TEXT   0x1
-#define SP_WS_OPCODE_BINARY 0x2
-#define SP_WS_OPCODE_CLOSE  0x8
-#define SP_WS_OPCODE_PING   0x9
-
-/* The close for a frame no peer may send (RFC 6455, 7.4.1). */
-#define SP_WS_CLOSE_PROTOCOL        1002
-
-/* The close for a message over the size limit (RFC 6455, 7.4.1). */
-#define SP_WS_CLOSE_TOO_BIG         1009
-#define SP_WS_CLOSE_TOO_BIG_REASON  "Message too big"
 
 /* @socket: the socket under @base, written directly; NULL when @base is TLS. */
 SpConnStream *sp_conn_stream_new             (GIOStream    *base,
@@ -118,10 +108,5 @@ void          sp_conn_stream_set_drained_func (SpConnStream            *self,
  * of fragments, and takes pongs of any length. */
 void          sp_conn_stream_limit_messages  (SpConnStream *self,
                                               guint64       max_message_size);
-
-/* Encodes a server frame header (no mask) into @out (at least 10 bytes). */
-gsize         sp_ws_frame_header             (guint8  *out,
-                                              guint8   opcode,
-                                              guint64  length);
 
 G_END_DECLS

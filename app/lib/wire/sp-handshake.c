@@ -61,6 +61,17 @@ sp_accept_derivation_free (SpAcceptDerivation *self)
 }
 
 gboolean
+sp_handshake_is_upgrade_header (const char *name)
+{
+  static const char prefix[] = "Sec-WebSocket-";
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return g_ascii_strcasecmp (name, "Upgrade") == 0 || g_ascii_strcasecmp (name, "Connection") == 0 ||
+         g_ascii_strncasecmp (name, prefix, strlen (prefix)) == 0;
+}
+
+gboolean
 sp_handshake_key_is_valid (const char *key)
 {
   g_autofree guchar *decoded = NULL;

@@ -21,6 +21,9 @@ SpAcceptDerivation *sp_accept_derivation_copy (const SpAcceptDerivation *self);
 void                sp_accept_derivation_free (SpAcceptDerivation       *self);
 GType               sp_accept_derivation_get_type (void) G_GNUC_CONST;
 
+/* Whether header @name takes part in the upgrade: Upgrade, Connection, Sec-WebSocket-*. */
+gboolean sp_handshake_is_upgrade_header (const char *name);
+
 /* A valid key is the base64 encoding of exactly 16 bytes. */
 gboolean sp_handshake_key_is_valid (const char *key);
 

@@ -180,67 +180,44 @@ scan_http (SpWsGuard    *self,
   return SP_WS_GUARD_PASS;
 }
 
-static gsize
-header_size (const guint8 *header)
-{
-  gsize size = 2 + ((header[1] & 0x80) ? 4 : 0);
-
-  if ((header[1] & 0x7f) == 126)
-    size += 2;
-  else if ((header[1] & 0x7f) == 127)
-    size += 8;
-  return size;
-}
-
 /* One complete frame header. */
 static SpWsGuardVerdict
 frame_begins (SpWsGuard *self)
 {
-  guint8 opcode = self->header[0] & 0x0f;
-  gboolean fin = (self->header[0] & 0x80) != 0;
-  guint64 length = self->header[1] & 0x7f;
+  SpWsFrameHeader frame;
 
-  if (length == 126)
-    length = ((guint64) self->header[2] << 8) | self->header[3];
-  else if (length == 127)
-    {
-      length = 0;
-      for (int i = 0; i < 8; i++)
-        length = (length << 8) | self->header[2 + i];
-      if (length >> 63)
-        return stop (self, SP_WS_GUARD_PROTOCOL,
-                     "A frame length with its most significant bit set");
-    }
-  self->payload_left = length;
+  if (!sp_ws_frame_header_decode (self->header, &frame))
+    return stop (self, SP_WS_GUARD_PROTOCOL,
+                 "A frame length with its most significant bit set");
+  self->payload_left = frame.length;
 
   /* The first close frame's code, read as its payload passes. */
-  self->in_close = opcode == 0x8 && self->peer_close_code == 0 && length >= 2;
+  self->in_close = frame.opcode == SP_WS_OPCODE_CLOSE && self->peer_close_code == 0 &&
+                   frame.length >= 2;
   self->close_read = 0;
-  self->close_masked = (self->header[1] & 0x80) != 0;
-  memset (self->close_mask, 0, sizeof self->close_mask);
-  if (self->close_masked)
-    memcpy (self->close_mask, self->header + header_size (self->header) - 4, 4);
+  self->close_masked = frame.masked;
+  memcpy (self->close_mask, frame.mask, sizeof self->close_mask);
 
-  if (opcode & 0x8)
+  if (SP_WS_OPCODE_IS_CONTROL (frame.opcode))
     {
       /* RFC 6455, 5.5: control frames are short and never fragmented. */
-      if (length > 125)
+      if (frame.length > SP_WS_CONTROL_MAX_PAYLOAD)
         return stop (self, SP_WS_GUARD_PROTOCOL,
                      "A control frame longer than 125 bytes");
-      if (!fin)
+      if (!frame.fin)
         return stop (self, SP_WS_GUARD_PROTOCOL, "A fragmented control frame");
       return SP_WS_GUARD_PASS;
     }
 
-  if (opcode == 0x1 || opcode == 0x2)
-    self->message_len = length;
-  else if (opcode == 0x0)
-    self->message_len += length;
+  if (frame.opcode == SP_WS_OPCODE_TEXT || frame.opcode == SP_WS_OPCODE_BINARY)
+    self->message_len = frame.length;
+  else if (frame.opcode == SP_WS_OPCODE_CONTINUATION)
+    self->message_len += frame.length;
   /* Reserved opcodes: libsoup closes with 1002 itself. */
 
   if (self->limit > 0 && self->message_len > self->limit)
     return stop (self, SP_WS_GUARD_TOO_BIG, "Message too big");
-  if (fin)
+  if (frame.fin)
     self->message_len = 0;
   return SP_WS_GUARD_PASS;
 }
@@ -289,7 +266,7 @@ scan_frames (SpWsGuard    *self,
         frame_start = i;
       self->header[self->header_len++] = data[i++];
       if (self->header_len == 2)
-        self->header_need = header_size (self->header);
+        self->header_need = sp_ws_frame_header_size (self->header);
       if (self->header_len == self->header_need)
         {
           SpWsGuardVerdict verdict = frame_begins (self);

@@ -25,6 +25,8 @@
 
 #include <glib.h>
 
+#include "sp-ws-frame.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -53,7 +55,7 @@ typedef struct
   char             line[SP_WS_GUARD_LINE_KEPT];
 
   /* Frames */
-  guint8           header[14];
+  guint8           header[SP_WS_FRAME_HEADER_MAX];
   gsize            header_len;
   gsize            header_need;
   guint64          payload_left;

@@ -1,13 +1,13 @@
 /* WebSocket pings that measure their round trip. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sp-ws-ping.h"
 
 #define PING_PREFIX "StockPush ping "
-#define WS_OPCODE_PING 0x9
 
 /* libsoup 3.2 has no call to send a ping, but send_message() puts the type it
  * is given on the wire as the frame's opcode (soup-websocket-connection.c, in
@@ -29,7 +29,7 @@ sp_ws_send_ping (SoupWebsocketConnection *conn,
 
   length = snprintf (payload, sizeof payload, PING_PREFIX "%" G_GINT64_FORMAT, now_us);
   bytes = g_bytes_new (payload, (gsize) length);
-  soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) WS_OPCODE_PING, bytes);
+  soup_websocket_connection_send_message (conn, (SoupWebsocketDataType) SP_WS_OPCODE_PING, bytes);
 
   return bytes;
 }
@@ -57,11 +57,31 @@ sp_ws_pong_sent_at (const guint8 *payload,
     if (!g_ascii_isdigit (digits[i]))
       return FALSE;
 
+  /* A number past G_MAXINT64 is no time of ours, not G_MAXINT64. */
+  errno = 0;
   value = g_ascii_strtoll (digits, &end, 10);
-  if (*end != '\0' || value <= 0)
+  if (*end != '\0' || errno == ERANGE || value <= 0)
     return FALSE;
 
   *sent_us = value;
+  return TRUE;
+}
+
+gboolean
+sp_ws_pong_round_trip (const guint8 *payload,
+                       gsize         length,
+                       gint64        now_us,
+                       gint64       *rtt_us)
+{
+  gint64 sent;
+
+  g_return_val_if_fail (rtt_us != NULL, FALSE);
+
+  /* A time after now is not one of this process's pings. */
+  if (!sp_ws_pong_sent_at (payload, length, &sent) || sent > now_us)
+    return FALSE;
+
+  *rtt_us = now_us - sent;
   return TRUE;
 }
 

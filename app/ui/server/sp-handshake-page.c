@@ -1,11 +1,12 @@
-/* The Handshake page: shows the exchange as text and recomputes Sec-WebSocket-Accept. */
+/* The Handshake page: shows the handshake record the core made and verified
+ * (sp-handshake-record.h): both heads, the accept derivation and the verdict.
+ * On the main thread. */
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "sp-client-item.h"
-#include "sp-handshake-page.h"
+#include "sp-handshake-page-private.h"
 
 struct _SpHandshakePage
 {
@@ -33,62 +34,36 @@ struct _SpHandshakePage
 
 G_DEFINE_FINAL_TYPE (SpHandshakePage, sp_handshake_page, GTK_TYPE_WIDGET)
 
-/* The value of header @name in raw HTTP text, or NULL. */
-static char *
-find_header (const char *text,
-             const char *name)
-{
-  g_auto(GStrv) lines = NULL;
-  gsize name_len = strlen (name);
-
-  if (text == NULL)
-    return NULL;
-
-  lines = g_strsplit (text, "\r\n", -1);
-  for (guint i = 1; lines[i] != NULL && *lines[i] != '\0'; i++)
-    if (g_ascii_strncasecmp (lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
-      return g_strstrip (g_strdup (lines[i] + name_len + 1));
-
-  return NULL;
-}
-
-static gboolean
-is_upgrade_header (const char *line)
-{
-  static const char *names[] = { "Upgrade:", "Connection:", "Sec-WebSocket-" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_ascii_strncasecmp (line, names[i], strlen (names[i])) == 0)
-      return TRUE;
-
-  return FALSE;
-}
-
+/* One head: its start line, then its headers as parsed, the upgrade's marked. */
 static void
-show_text (GtkTextView *view,
-           const char  *text)
+show_head (GtkTextView        *view,
+           const char         *start_line,
+           SoupMessageHeaders *headers)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
-  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\r\n", -1);
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
   GtkTextIter end;
 
   gtk_text_buffer_set_text (buffer, "", 0);
-  for (guint i = 0; lines[i] != NULL; i++)
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert_with_tags_by_name (buffer, &end, start_line, -1, "start-line", NULL);
+  if (headers == NULL)
+    return;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
     {
-      /* The blank line that ends the head is implied by the frame. */
-      if (*lines[i] == '\0' && (lines[i + 1] == NULL || *lines[i + 1] == '\0'))
-        break;
+      g_autofree char *line = g_strdup_printf ("%s: %s", name, value);
 
       gtk_text_buffer_get_end_iter (buffer, &end);
-      if (i > 0)
-        gtk_text_buffer_insert (buffer, &end, "\n", 1);
+      gtk_text_buffer_insert (buffer, &end, "\n", 1);
       gtk_text_buffer_get_end_iter (buffer, &end);
-      if (i == 0)
-        gtk_text_buffer_insert_with_tags_by_name (buffer, &end, lines[i], -1, "start-line", NULL);
-      else if (is_upgrade_header (lines[i]))
-        gtk_text_buffer_insert_with_tags_by_name (buffer, &end, lines[i], -1, "upgrade", NULL);
+      if (sp_handshake_is_upgrade_header (name))
+        gtk_text_buffer_insert_with_tags_by_name (buffer, &end, line, -1, "upgrade", NULL);
       else
-        gtk_text_buffer_insert (buffer, &end, lines[i], -1);
+        gtk_text_buffer_insert (buffer, &end, line, -1);
     }
 }
 
@@ -100,14 +75,41 @@ set_row (AdwActionRow *row,
 }
 
 static void
-show_exchange (SpHandshakePage *self,
-               const char      *request,
-               const char      *response)
+show_verdict (SpHandshakePage         *self,
+              const SpHandshakeRecord *record)
 {
-  g_autofree char *key = find_header (request, "Sec-WebSocket-Key");
-  g_autofree char *accept = find_header (response, "Sec-WebSocket-Accept");
-  g_autoptr(SpAcceptDerivation) derivation = NULL;
-  gboolean have = request != NULL;
+  GtkWidget *label = GTK_WIDGET (self->verdict_label);
+  const SpAcceptDerivation *derivation = record->derivation;
+  const char *why;
+
+  if (record->verified)
+    {
+      gtk_label_set_text (self->verdict_label, "✓");
+      gtk_widget_set_tooltip_text (label, _("The values match"));
+      gtk_widget_remove_css_class (label, "error");
+      gtk_widget_add_css_class (label, "success");
+      return;
+    }
+
+  if (record->received_accept == NULL)
+    why = _("The server sent no accept value");
+  else if (derivation == NULL || !g_str_equal (derivation->accept, record->received_accept))
+    why = _("The values differ");
+  else
+    why = record->verify_error;   /* the values match, but the answer is wrong otherwise */
+  gtk_label_set_text (self->verdict_label, "✗");
+  gtk_widget_set_tooltip_text (label, why);
+  gtk_widget_remove_css_class (label, "success");
+  gtk_widget_add_css_class (label, "error");
+}
+
+/* Shows what the core recorded and verified (sp-handshake-record.h); NULL: nothing yet. */
+static void
+show_record (SpHandshakePage         *self,
+             const SpHandshakeRecord *record)
+{
+  const SpAcceptDerivation *derivation = record ? record->derivation : NULL;
+  gboolean have = record != NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), !have);
   gtk_widget_set_visible (self->exchange_box, have);
@@ -120,34 +122,19 @@ show_exchange (SpHandshakePage *self,
       return;
     }
 
-  show_text (self->request_view, request);
-  show_text (self->response_view, response ? response : _("(no response)"));
+  show_head (self->request_view, record->request_line, record->request_headers);
+  if (record->response_line != NULL)
+    show_head (self->response_view, record->response_line, record->response_headers);
+  else
+    show_head (self->response_view, _("(no response)"), NULL);
 
-  if (key != NULL)
-    derivation = sp_accept_derivation_new (key);
-
-  set_row (self->key_row, key);
+  set_row (self->key_row, derivation ? derivation->key : NULL);
   set_row (self->joined_row, derivation ? derivation->concatenated : NULL);
   set_row (self->sha1_row, derivation ? derivation->sha1_hex : NULL);
   set_row (self->base64_row, derivation ? derivation->accept : NULL);
-  set_row (self->accept_row, accept);
+  set_row (self->accept_row, record->received_accept);
   self->expected = derivation ? g_strdup (derivation->accept) : NULL;
-
-  if (derivation != NULL && accept != NULL && g_str_equal (derivation->accept, accept))
-    {
-      gtk_label_set_text (self->verdict_label, "✓");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->verdict_label), _("The values match"));
-      gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), "success");
-    }
-  else
-    {
-      gtk_label_set_text (self->verdict_label, "✗");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->verdict_label),
-                                   accept ? _("The values differ") : _("The server sent no accept value"));
-      gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), "success");
-      gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), "error");
-    }
+  show_verdict (self, record);
 }
 
 static void
@@ -157,11 +144,7 @@ update (SpHandshakePage *self)
 
   if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
     {
-      const SpHandshakeRecord *record = self->viewer ? sp_stream_client_get_handshake (self->viewer)
-                                                     : NULL;
-
-      show_exchange (self, record ? record->request_text : NULL,
-                     record ? record->response_text : NULL);
+      show_record (self, self->viewer ? sp_stream_client_get_handshake (self->viewer) : NULL);
       return;
     }
 
@@ -172,12 +155,18 @@ update (SpHandshakePage *self)
 
       if (info->id == g_array_index (self->source_ids, guint64, selected - 1))
         {
-          show_exchange (self, info->request_text, info->response_text);
+          /* The server keeps its clients' heads as text (SpClientInfo). */
+          g_autoptr(SpHandshakeRecord) record =
+            info->request_text != NULL
+              ? sp_handshake_record_new_from_text (info->request_text, info->response_text)
+              : NULL;
+
+          show_record (self, record);
           return;
         }
     }
 
-  show_exchange (self, NULL, NULL);
+  show_record (self, NULL);
 }
 
 static void
@@ -315,5 +304,5 @@ sp_handshake_page_init (SpHandshakePage *self)
   gtk_drop_down_set_model (self->source_dropdown, G_LIST_MODEL (self->sources));
   g_object_unref (self->sources);
   g_signal_connect_swapped (self->source_dropdown, "notify::selected", G_CALLBACK (update), self);
-  show_exchange (self, NULL, NULL);
+  show_record (self, NULL);
 }

@@ -1,4 +1,5 @@
-/* The Handshake page: the raw opening handshake of a connection and the accept derivation. */
+/* The Handshake page: the opening handshake of a connection and the accept
+ * derivation, as the core recorded them. On the main thread. */
 #pragma once
 
 #include <adwaita.h>
@@ -15,8 +16,5 @@ G_DECLARE_FINAL_TYPE (SpHandshakePage, sp_handshake_page, SP, HANDSHAKE_PAGE, Gt
 void      sp_handshake_page_set_sources (SpHandshakePage *self,
                                          SpStreamClient  *viewer,
                                          GListModel      *clients);
-/* For tests and screenshots: the verdict shown, "✓" or "✗" or "". */
-const char *sp_handshake_page_get_verdict (SpHandshakePage *self);
-const char *sp_handshake_page_get_expected_accept (SpHandshakePage *self);
 
 G_END_DECLS

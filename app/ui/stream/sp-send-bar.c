@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-parse-bytes.h"
 #include "sp-recent.h"
 #include "sp-send-bar.h"
 

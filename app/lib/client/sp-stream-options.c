@@ -1,0 +1,156 @@
+/* What a stream connection is asked for, and the check of its address and headers.
+ * Plain values; any thread. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sp-error.h"
+#include "sp-stream-options.h"
+
+G_DEFINE_BOXED_TYPE (SpStreamOptions, sp_stream_options, sp_stream_options_copy, sp_stream_options_free)
+
+SpStreamOptions *
+sp_stream_options_new (const char *url)
+{
+  SpStreamOptions *self = g_new0 (SpStreamOptions, 1);
+
+  self->url = g_strdup (url);
+  self->auto_reconnect = TRUE;
+  self->max_message_size = SP_STREAM_DEFAULT_MAX_MESSAGE;
+
+  return self;
+}
+
+SpStreamOptions *
+sp_stream_options_copy (const SpStreamOptions *self)
+{
+  SpStreamOptions *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->url = g_strdup (self->url);
+  copy->headers = g_strdupv (self->headers);
+  copy->protocols = g_strdupv (self->protocols);
+  copy->origin = g_strdup (self->origin);
+  copy->price_path = g_strdup (self->price_path);
+  copy->symbol_path = g_strdup (self->symbol_path);
+  copy->accepted_certificate = g_strdup (self->accepted_certificate);
+
+  return copy;
+}
+
+void
+sp_stream_options_free (SpStreamOptions *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->url);
+  g_strfreev (self->headers);
+  g_strfreev (self->protocols);
+  g_free (self->origin);
+  g_free (self->price_path);
+  g_free (self->symbol_path);
+  g_free (self->accepted_certificate);
+  g_free (self);
+}
+
+static gboolean
+header_is_valid (const char *line)
+{
+  const char *colon = strchr (line, ':');
+
+  if (colon == NULL || colon == line)
+    return FALSE;
+
+  for (const char *p = line; p < colon; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+      return FALSE;
+
+  for (const char *p = colon + 1; *p; p++)
+    if (*p == '\r' || *p == '\n')
+      return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+sp_stream_options_validate (const SpStreamOptions  *self,
+                            GUri                  **uri_out,
+                            GError                **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *url = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  url = g_strstrip (g_strdup (self->url ? self->url : ""));
+  if (*url == '\0')
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           "Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/");
+      return FALSE;
+    }
+
+  if (strstr (url, "://") == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” has no scheme: write ws://%s (or wss:// for a secure server)", url, url);
+      return FALSE;
+    }
+
+  for (const char *p = url; *p; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                     "“%s” is not a valid URL: it contains spaces (write them as %%20)", url);
+        return FALSE;
+      }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH |
+                          G_URI_FLAGS_SCHEME_NORMALIZE, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a valid URL (%s)", url, local_error->message);
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "%s:// is for web pages; a WebSocket address starts with %s://",
+                   scheme, g_ascii_strcasecmp (scheme, "https") == 0 ? "wss" : "ws");
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "Unsupported scheme “%s”: use ws:// or wss://", scheme);
+      return FALSE;
+    }
+
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   "“%s” names no host, e.g. ws://127.0.0.1:8765/", url);
+      return FALSE;
+    }
+
+  for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
+    if (!header_is_valid (self->headers[i]))
+      {
+        g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                     "“%s” is not a header line; write Name: value", self->headers[i]);
+        return FALSE;
+      }
+
+  if (uri_out != NULL)
+    *uri_out = g_steal_pointer (&uri);
+
+  return TRUE;
+}
