@@ -7,6 +7,7 @@
 #include "sp-parse-bytes.h"
 #include "sp-server.h"
 #include "sp-stream-client.h"
+#include "sptest-util.h"
 
 #define WAIT_TIMEOUT_MS 8000
 
@@ -80,27 +81,29 @@ watch_free (Watch *watch)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watch, watch_free)
 
-static gboolean
-on_timeout (gpointer data)
+typedef struct
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  gboolean (*done) (Watch *);
+  Watch     *watch;
+} Wait;
+
+static gboolean
+wait_done (gpointer data)
+{
+  Wait *wait = data;
+
+  return wait->done (wait->watch);
 }
 
 static void
 wait_for (gboolean (*done) (Watch *), Watch *watch, const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+  Wait wait = { done, watch };
 
-  while (!done (watch) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!sp_test_wait_until (NULL, wait_done, &wait, WAIT_TIMEOUT_MS))
     g_error ("Timed out waiting for %s (state %s, error %s)", what,
              sp_stream_state_to_string (sp_stream_client_get_state (watch->client)),
              sp_stream_client_get_error (watch->client));
-  g_source_remove (id);
 }
 
 static gboolean
@@ -484,26 +487,10 @@ test_bad_urls (void)
   }
 }
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-
-  /* Closed again at once: nothing listens there afterwards. */
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 test_connection_refused (void)
 {
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/", free_port ());
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/", sp_test_free_port ());
   g_autoptr(SpStreamOptions) options = sp_stream_options_new (url);
   g_autoptr(Watch) watch = watch_new ();
 

@@ -13,6 +13,7 @@
 #include "sp-recent.h"
 #include "sp-server.h"
 #include "sp-watch.h"
+#include "sptest-util.h"
 
 #define WAIT_TIMEOUT_MS 8000
 
@@ -136,11 +137,19 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->frames, g_ptr_array_unref);
 }
 
-static gboolean
-on_timeout (gpointer data)
+typedef struct
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  gboolean    (*done) (Fixture *, gconstpointer);
+  Fixture      *fixture;
+  gconstpointer data;
+} Wait;
+
+static gboolean
+wait_done (gpointer data)
+{
+  Wait *wait = data;
+
+  return wait->done (wait->fixture, wait->data);
 }
 
 static void
@@ -149,16 +158,11 @@ wait_for (gboolean    (*done) (Fixture *, gconstpointer),
           gconstpointer data,
           const char   *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+  Wait wait = { done, fixture, data };
 
-  while (!done (fixture, data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!sp_test_wait_until (NULL, wait_done, &wait, WAIT_TIMEOUT_MS))
     g_error ("Timed out waiting for %s (state %s)", what,
              sp_stream_state_to_string (sp_stream_client_get_state (fixture->client)));
-  g_source_remove (id);
 }
 
 static gboolean

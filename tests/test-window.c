@@ -17,41 +17,23 @@
 #include "sp-send-bar.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
+#include "sptest-util.h"
 
 #define WAIT_MS 10000
 
 static SpApplication *app;
 static SpWindow *window;
 
-static gboolean
-on_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 run_for (guint ms)
 {
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, on_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  sp_test_wait_until (NULL, NULL, NULL, ms);
 }
 
 static gboolean
 wait_until (gboolean (*condition) (gpointer), gpointer data)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_MS, on_timeout, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-
-  return !timed_out;
+  return sp_test_wait_until (NULL, condition, data, WAIT_MS);
 }
 
 static void
@@ -564,20 +546,6 @@ viewer_watches (gpointer data)
          sp_stream_client_get_state (client) == SP_STREAM_OPEN;
 }
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 restart_server (void)
 {
@@ -600,7 +568,7 @@ test_port_follows (void)
   g_autofree char *after = NULL;
   g_autofree char *back = NULL;
   g_autofree char *port = NULL;
-  guint new_port = free_port ();
+  guint new_port = sp_test_free_port ();
 
   g_assert_true (wait_until (viewer_watches, before));
   g_settings_set_uint (settings, "server-port", new_port);
@@ -878,6 +846,68 @@ test_translated (void)
   screenshot ("stream-zh_CN.png");
 }
 
+static GtkLabel *
+find_error_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
+      gtk_widget_get_mapped (widget))
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_error_label (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+error_label_shown (gpointer data)
+{
+  return find_error_label (GTK_WIDGET (window)) != NULL;
+}
+
+/* An error made in the core (the port is taken) reaches the window in its
+ * language, with the values it names. */
+static void
+test_translated_core_error (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autoptr(GSocket) taken = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *expected = NULL;
+  GtkSwitch *server_switch = sp_window_get_server_switch (window);
+  GtkLabel *label;
+  guint port;
+
+  g_assert_true (g_socket_bind (taken, any_port, FALSE, NULL));
+  g_assert_true (g_socket_listen (taken, NULL));
+  bound = g_socket_get_local_address (taken, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  g_settings_set_uint (settings, "server-port", port);
+  gtk_switch_set_active (server_switch, FALSE);
+  g_assert_true (wait_until (server_stopped, NULL));
+  gtk_switch_set_active (server_switch, TRUE);
+  g_assert_true (wait_until (error_label_shown, NULL));
+  g_assert_false (sp_server_get_running (sp_window_get_server (window)));
+
+  label = find_error_label (GTK_WIDGET (window));
+  /* Translators' words for sp-server-listener.c's message, the port and address filled in. */
+  expected = g_strdup_printf ("127.0.0.1 上的端口 %u 已被其他程序占用", port);
+  g_test_message ("server line: %s", gtk_label_get_text (label));
+  g_assert_nonnull (strstr (gtk_label_get_text (label), expected));
+  screenshot ("server-error-zh_CN.png");
+
+  g_settings_reset (settings, "server-port");
+  restart_server ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -912,7 +942,10 @@ main (int   argc,
   /* Last before the translation check: it restarts the server twice. */
   g_test_add_func ("/window/port-follows", test_port_follows);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
-    g_test_add_func ("/window/translated", test_translated);
+    {
+      g_test_add_func ("/window/translated", test_translated);
+      g_test_add_func ("/window/translated-core-error", test_translated_core_error);
+    }
 
   status = g_test_run ();
 
