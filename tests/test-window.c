@@ -908,6 +908,29 @@ test_translated_core_error (void)
   restart_server ();
 }
 
+static gboolean
+viewer_refused (gpointer data)
+{
+  const char *error = sp_stream_client_get_error (sp_window_get_client (window));
+
+  return error != NULL && strstr (error, data) != NULL;
+}
+
+/* So does the viewer's: a refused connection, in the window's language. */
+static void
+test_translated_viewer_error (void)
+{
+  guint port = sp_test_free_port ();
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/", port);
+  g_autofree char *expected = g_strdup_printf ("127.0.0.1:%u 拒绝了连接", port);
+  g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
+
+  sp_window_connect (window, url);
+  g_assert_true (wait_until (viewer_refused, expected));
+  screenshot ("viewer-error-zh_CN.png");
+  sp_window_connect (window, back);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -945,6 +968,7 @@ main (int   argc,
     {
       g_test_add_func ("/window/translated", test_translated);
       g_test_add_func ("/window/translated-core-error", test_translated_core_error);
+      g_test_add_func ("/window/translated-viewer-error", test_translated_viewer_error);
     }
 
   status = g_test_run ();

@@ -3,6 +3,8 @@
  * before the next one. On the thread of the client's main context. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -65,54 +67,54 @@ describe_connect_error (SpStreamClient     *self,
                                 : g_strdup_printf ("%s:%d", host, port);
 
   if (self->timed_out)
-    return g_strdup_printf ("%s did not answer within %u s", endpoint,
+    return g_strdup_printf (_("%s did not answer within %u s"), endpoint,
                             (self->options->connect_timeout_ms ? self->options->connect_timeout_ms
                                                                : DEFAULT_CONNECT_TIMEOUT_MS) / 1000);
 
   if (error->domain == G_RESOLVER_ERROR)
-    return g_strdup_printf ("Could not find the host “%s”: check the address (%s)",
+    return g_strdup_printf (_("Could not find the host “%s”: check the address (%s)"),
                             host, error->message);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    return g_strdup_printf ("Connection refused by %s: nothing is listening there. "
-                            "Is the server running, and is the port right?", endpoint);
+    return g_strdup_printf (_("Connection refused by %s: nothing is listening there. "
+                               "Is the server running, and is the port right?"), endpoint);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
-    return g_strdup_printf ("Cannot reach %s: %s", endpoint, error->message);
+    return g_strdup_printf (_("Cannot reach %s: %s"), endpoint, error->message);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_strdup_printf ("%s did not answer in time", endpoint);
+    return g_strdup_printf (_("%s did not answer in time"), endpoint);
 
   if (self->rejected_certificate != NULL)
-    return g_strdup_printf ("The certificate of %s is not trusted: %s. Subject: %s; issuer: %s; "
-                            "SHA-256 fingerprint %s. Accept it only if you know it is the "
-                            "right one.",
+    return g_strdup_printf (_("The certificate of %s is not trusted: %s. Subject: %s; issuer: %s; "
+                               "SHA-256 fingerprint %s. Accept it only if you know it is the "
+                               "right one."),
                             endpoint, self->rejected_certificate->problems,
                             self->rejected_certificate->subject ? self->rejected_certificate->subject : "?",
                             self->rejected_certificate->issuer ? self->rejected_certificate->issuer : "?",
                             self->rejected_certificate->sha256 ? self->rejected_certificate->sha256 : "?");
 
   if (error->domain == G_TLS_ERROR)
-    return g_strdup_printf ("Secure connection to %s failed: %s", endpoint, error->message);
+    return g_strdup_printf (_("Secure connection to %s failed: %s"), endpoint, error->message);
 
   if (error->domain == SOUP_WEBSOCKET_ERROR && exchange != NULL)
     {
       if (exchange->status == 0 && g_error_matches (error, SOUP_WEBSOCKET_ERROR,
                                                     SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET))
-        return g_strdup_printf ("%s closed the connection without answering the handshake "
-                                "(%s)", endpoint, error->message);
+        return g_strdup_printf (_("%s closed the connection without answering the handshake "
+                                   "(%s)"), endpoint, error->message);
       /* A refusal: the status, and the reason the server gave. */
       if (exchange->status != 0 && exchange->status != SOUP_STATUS_SWITCHING_PROTOCOLS)
-        return g_strdup_printf ("%s answered %u %s instead of 101 Switching Protocols%s%s",
+        return g_strdup_printf (_("%s answered %u %s instead of 101 Switching Protocols%s%s"),
                                 endpoint, exchange->status,
                                 exchange->reason ? exchange->reason : "",
                                 exchange->body_start ? " — " : "",
                                 exchange->body_start ? exchange->body_start : "");
-      return g_strdup_printf ("Handshake with %s failed: %s", endpoint, error->message);
+      return g_strdup_printf (_("Handshake with %s failed: %s"), endpoint, error->message);
     }
 
-  return g_strdup_printf ("Could not connect to %s: %s", endpoint, error->message);
+  return g_strdup_printf (_("Could not connect to %s: %s"), endpoint, error->message);
 }
 
 static guint

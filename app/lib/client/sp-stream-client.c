@@ -4,6 +4,8 @@
  * makes the connections. All on the thread of the client's main context. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -280,14 +282,14 @@ sp_stream_client_send_text (SpStreamClient *self,
       soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
-                           "Not connected: connect to a server before sending");
+                           _("Not connected: connect to a server before sending"));
       return FALSE;
     }
 
   if (!g_utf8_validate (text, -1, NULL))
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "A text message must be valid UTF-8");
+                           _("A text message must be valid UTF-8"));
       return FALSE;
     }
 
@@ -313,7 +315,7 @@ sp_stream_client_send_binary (SpStreamClient *self,
       soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
-                           "Not connected: connect to a server before sending");
+                           _("Not connected: connect to a server before sending"));
       return FALSE;
     }
 
@@ -344,7 +346,7 @@ sp_stream_client_send_ping (SpStreamClient *self,
       soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_FAILED,
-                           "Not connected: connect to a server before sending a ping");
+                           _("Not connected: connect to a server before sending a ping"));
       return FALSE;
     }
 

@@ -2,6 +2,8 @@
  * Plain values; any thread. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "sp-error.h"
@@ -91,14 +93,14 @@ sp_stream_options_validate (const SpStreamOptions  *self,
   if (*url == '\0')
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                           "Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/");
+                           _("Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/"));
       return FALSE;
     }
 
   if (strstr (url, "://") == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” has no scheme: write ws://%s (or wss:// for a secure server)", url, url);
+                   _("“%s” has no scheme: write ws://%s (or wss:// for a secure server)"), url, url);
       return FALSE;
     }
 
@@ -106,7 +108,7 @@ sp_stream_options_validate (const SpStreamOptions  *self,
     if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
       {
         g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                     "“%s” is not a valid URL: it contains spaces (write them as %%20)", url);
+                     _("“%s” is not a valid URL: it contains spaces (write them as %%20)"), url);
         return FALSE;
       }
 
@@ -115,7 +117,7 @@ sp_stream_options_validate (const SpStreamOptions  *self,
   if (uri == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a valid URL (%s)", url, local_error->message);
+                   _("“%s” is not a valid URL (%s)"), url, local_error->message);
       return FALSE;
     }
 
@@ -123,21 +125,21 @@ sp_stream_options_validate (const SpStreamOptions  *self,
   if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "%s:// is for web pages; a WebSocket address starts with %s://",
+                   _("%s:// is for web pages; a WebSocket address starts with %s://"),
                    scheme, g_ascii_strcasecmp (scheme, "https") == 0 ? "wss" : "ws");
       return FALSE;
     }
   if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "Unsupported scheme “%s”: use ws:// or wss://", scheme);
+                   _("Unsupported scheme “%s”: use ws:// or wss://"), scheme);
       return FALSE;
     }
 
   if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   "“%s” names no host, e.g. ws://127.0.0.1:8765/", url);
+                   _("“%s” names no host, e.g. ws://127.0.0.1:8765/"), url);
       return FALSE;
     }
 
@@ -145,7 +147,7 @@ sp_stream_options_validate (const SpStreamOptions  *self,
     if (!header_is_valid (self->headers[i]))
       {
         g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                     "“%s” is not a header line; write Name: value", self->headers[i]);
+                     _("“%s” is not a header line; write Name: value"), self->headers[i]);
         return FALSE;
       }
 

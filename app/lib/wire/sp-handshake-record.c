@@ -2,6 +2,8 @@
  * parsed heads and its verification. Plain values; any thread. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "sp-error.h"
@@ -42,7 +44,7 @@ record_verify (SpHandshakeRecord  *record,
                                               &error);
     }
   else
-    g_set_error_literal (&error, SP_ERROR, SP_ERROR_HANDSHAKE, "The server did not answer");
+    g_set_error_literal (&error, SP_ERROR, SP_ERROR_HANDSHAKE, _("The server did not answer"));
   /* Without an answer the steps still follow from the key, as the header says. */
   key = soup_message_headers_get_one (request, "Sec-WebSocket-Key");
   if (record->derivation == NULL && key != NULL)

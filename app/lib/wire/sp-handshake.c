@@ -1,6 +1,8 @@
 /* WebSocket opening-handshake maths (RFC 6455 §4.2.2), step by step, and raw handshake text. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "sp-error.h"
@@ -137,7 +139,7 @@ sp_handshake_verify (SoupMessageHeaders  *request,
           break;
         }
       g_set_error (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                   "The server answered %u %s instead of 101 Switching Protocols: %s",
+                   _("The server answered %u %s instead of 101 Switching Protocols: %s"),
                    response_status, soup_status_get_phrase (response_status), meaning);
       return FALSE;
     }
@@ -145,7 +147,7 @@ sp_handshake_verify (SoupMessageHeaders  *request,
   if (!sp_handshake_key_is_valid (key))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                   "The request's Sec-WebSocket-Key “%s” is not the base64 of 16 bytes",
+                   _("The request's Sec-WebSocket-Key “%s” is not the base64 of 16 bytes"),
                    key ? key : "(missing)");
       return FALSE;
     }
@@ -153,14 +155,14 @@ sp_handshake_verify (SoupMessageHeaders  *request,
   if (!soup_message_headers_header_equals (response, "Upgrade", "websocket"))
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                           "The response lacks “Upgrade: websocket”");
+                           _("The response lacks “Upgrade: websocket”"));
       return FALSE;
     }
 
   if (!soup_message_headers_header_contains (response, "Connection", "upgrade"))
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                           "The response lacks “Connection: Upgrade”");
+                           _("The response lacks “Connection: Upgrade”"));
       return FALSE;
     }
 
@@ -168,14 +170,14 @@ sp_handshake_verify (SoupMessageHeaders  *request,
   if (accept == NULL)
     {
       g_set_error (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                   "The response lacks Sec-WebSocket-Accept (it should be %s)", steps->accept);
+                   _("The response lacks Sec-WebSocket-Accept (it should be %s)"), steps->accept);
       return FALSE;
     }
 
   if (!g_str_equal (accept, steps->accept))
     {
       g_set_error (error, SP_ERROR, SP_ERROR_HANDSHAKE,
-                   "Sec-WebSocket-Accept is %s but should be %s", accept, steps->accept);
+                   _("Sec-WebSocket-Accept is %s but should be %s"), accept, steps->accept);
       return FALSE;
     }
 
