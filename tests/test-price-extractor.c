@@ -154,6 +154,81 @@ test_paths (void)
   check_cases (plain, plain_cases, G_N_ELEMENTS (plain_cases));
 }
 
+/* Paths with every element ("[]"), positions ("[1]"), and a symbol inside
+ * another field ("~"); each trade of a message on its own symbol. */
+static void
+test_array_paths (void)
+{
+  g_autoptr(SpPriceExtractor) trades = sp_price_extractor_new ("data[].p", "data[].s");
+  g_autoptr(SpPriceExtractor) positional = sp_price_extractor_new ("[1].c[0]", "[3]");
+  g_autoptr(SpPriceExtractor) channel = sp_price_extractor_new ("data.price",
+                                                                 "channel~live_trades_(.+)");
+  g_autoptr(SpPriceExtractor) outer = sp_price_extractor_new ("data[].last", "arg.instId");
+  g_autoptr(GError) error = NULL;
+  static const Case trade_cases[] = {
+    { "{\"data\":[{\"p\":1.5,\"s\":\"A\"},{\"p\":\"2.5\",\"s\":\"B\"},{\"s\":\"C\"}]}", 2, "A", 1.5, 0 },
+    { "{\"data\":{\"p\":3}}", 0 },
+  };
+  static const Case positional_cases[] = {
+    { "[7,{\"c\":[\"43012.5\",\"0.1\"]},\"ticker\",\"XBT/USD\"]", 1, "XBT/USD", 43012.5, 0 },
+    { "{\"event\":\"heartbeat\"}", 0 },
+  };
+  static const Case channel_cases[] = {
+    { "{\"channel\":\"live_trades_ethusd\",\"data\":{\"price\":2250}}", 1, "ethusd", 2250, 0 },
+    { "{\"channel\":\"order_book_ethusd\",\"data\":{\"price\":1}}", 1, "", 1, 0 },
+  };
+  static const Case outer_cases[] = {
+    { "{\"arg\":{\"instId\":\"BTC-USDT\"},\"data\":[{\"last\":\"5\"},{\"last\":\"6\"}]}", 2,
+      "BTC-USDT", 5, 0 },
+  };
+
+  check_cases (trades, trade_cases, G_N_ELEMENTS (trade_cases));
+  check_cases (positional, positional_cases, G_N_ELEMENTS (positional_cases));
+  check_cases (channel, channel_cases, G_N_ELEMENTS (channel_cases));
+  check_cases (outer, outer_cases, G_N_ELEMENTS (outer_cases));
+  {
+    g_autoptr(GArray) points = extract (trades, trade_cases[0].text, -1);
+
+    g_assert_cmpstr (g_array_index (points, SpPricePoint, 1).symbol, ==, "B");
+    g_assert_cmpfloat (g_array_index (points, SpPricePoint, 1).price, ==, 2.5);
+    g_assert_cmpstr (sp_price_extractor_get_description (trades), ==,
+                     "price from data[].p, symbol from data[].s");
+  }
+
+  /* What cannot be read is told how to write it. */
+  g_assert_true (sp_price_extractor_check_paths ("data[].p", "[3]", NULL));
+  g_assert_true (sp_price_extractor_check_paths (NULL, "", NULL));
+  g_assert_false (sp_price_extractor_check_paths ("data[", NULL, &error));
+  g_assert_nonnull (strstr (error->message, "“[” is not closed"));
+  g_clear_error (&error);
+  g_assert_false (sp_price_extractor_check_paths ("a..b", NULL, &error));
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+  g_assert_false (sp_price_extractor_check_paths ("[x]", NULL, &error));
+  g_assert_nonnull (strstr (error->message, "data[].p"));
+  g_clear_error (&error);
+  g_assert_false (sp_price_extractor_check_paths (NULL, "channel~(", &error));
+  g_assert_nonnull (strstr (error->message, "pattern"));
+}
+
+/* Detection, told only the price, finds the symbol beside it. */
+static void
+test_detection_explained (void)
+{
+  g_autoptr(SpPriceExtractor) extractor = sp_price_extractor_new (NULL, NULL);
+  g_autoptr(GArray) points = NULL;
+
+  g_assert_null (sp_price_extractor_get_description (extractor));
+  points = extract (extractor, "{\"data\":[{\"p\":7296.89,\"s\":\"BINANCE:BTCUSDT\",\"v\":0.011}]}", -1);
+  g_assert_cmpuint (points->len, ==, 1);
+  g_assert_cmpstr (sp_price_extractor_get_description (extractor), ==,
+                   "price from data[].p, symbol from data[].s");
+  g_clear_pointer (&points, g_array_unref);
+  points = extract (extractor, "price = 299.9", -1);
+  g_assert_cmpstr (sp_price_extractor_get_description (extractor), ==,
+                   "the number in each text message");
+}
+
 static void
 test_hostile_input (void)
 {
@@ -319,6 +394,8 @@ main (int   argc,
   g_test_add_func ("/price-extractor/text", test_text);
   g_test_add_func ("/price-extractor/json-detection", test_json_detection);
   g_test_add_func ("/price-extractor/paths", test_paths);
+  g_test_add_func ("/price-extractor/array-paths", test_array_paths);
+  g_test_add_func ("/price-extractor/detection-explained", test_detection_explained);
   g_test_add_func ("/price-extractor/hostile-input", test_hostile_input);
   g_test_add_func ("/price-extractor/symbol-pool", test_symbol_pool);
 

@@ -1,6 +1,12 @@
 /* Finds prices in the messages of any stream: StockPush JSON, the original demo's text,
  * bare numbers, text with one number, or any JSON object by path or by common names. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sp-error.h"
 #include "sp-json.h"
+#include "sp-price-detect.h"
 #include "sp-price-extractor.h"
 
 #include <json-glib/json-glib.h>
@@ -13,30 +19,46 @@
 #define MAX_JSON_DEPTH   64
 #define OTHER_SYMBOL     "(other)"
 
-static const char * const price_names[] = {
-  "price", "p", "last", "lastPrice", "last_price", "c", "close", "value", "rate", "mid", "bid",
-};
-
-static const char * const symbol_names[] = {
-  "symbol", "s", "ticker", "sym", "instrument", "instrument_name", "pair", "product_id", "code",
-  "name",
-};
+/* Prices at most from one message: a batch of trades is a few hundred. */
+#define MAX_POINTS 4096
 
 struct _SpPriceExtractor
 {
-  char      **price_path;   /* NULL: detect */
-  char      **symbol_path;  /* NULL: detect */
-  GHashTable *symbols;      /* pool: owned string → itself */
-  JsonParser *parser;
+  SpJsonPath      *price_path;   /* NULL: detect */
+  SpJsonPath      *symbol_path;  /* NULL: detect */
+  GRegex          *symbol_pattern; /* "channel~live_trades_(.+)": the symbol inside that field */
+  SpPriceDetector *detector;
+  char            *described;    /* how the last prices were read, for a person */
+  GHashTable      *symbols;      /* pool: owned string → itself */
+  JsonParser      *parser;
 };
 
-static char **
-split_path (const char *path)
+/* "channel~live_trades_(.+)" → the path "channel" and the pattern. */
+static gboolean
+parse_symbol_path (const char  *text,
+                   SpJsonPath **path,
+                   GRegex     **pattern,
+                   GError     **error)
 {
-  if (path == NULL || *path == '\0')
-    return NULL;
+  const char *tilde = strchr (text, '~');
+  g_autofree char *field = tilde != NULL ? g_strndup (text, tilde - text) : g_strdup (text);
+  g_autoptr(GError) local_error = NULL;
 
-  return g_strsplit (path, ".", -1);
+  *path = sp_json_path_parse (field, error);
+  if (*path == NULL)
+    return FALSE;
+  if (tilde == NULL)
+    return TRUE;
+  *pattern = g_regex_new (tilde + 1, G_REGEX_OPTIMIZE, 0, &local_error);
+  if (*pattern == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("“%s”: the pattern after “~” cannot be read (%s); write e.g. "
+                     "channel~live_trades_(.+)"), text, local_error->message);
+      g_clear_pointer (path, sp_json_path_free);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 SpPriceExtractor *
@@ -45,12 +67,74 @@ sp_price_extractor_new (const char *price_path,
 {
   SpPriceExtractor *self = g_new0 (SpPriceExtractor, 1);
 
-  self->price_path = split_path (price_path);
-  self->symbol_path = split_path (symbol_path);
+  /* A path that cannot be read is detected instead (check them first with
+   * sp_price_extractor_check_paths()). */
+  if (price_path != NULL && *price_path != '\0')
+    self->price_path = sp_json_path_parse (price_path, NULL);
+  if (symbol_path != NULL && *symbol_path != '\0')
+    parse_symbol_path (symbol_path, &self->symbol_path, &self->symbol_pattern, NULL);
+  self->detector = _sp_price_detector_new ();
   self->symbols = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->parser = json_parser_new_immutable ();
 
   return self;
+}
+
+gboolean
+sp_price_extractor_check_paths (const char  *price_path,
+                                const char  *symbol_path,
+                                GError     **error)
+{
+  g_autoptr(SpJsonPath) price = NULL;
+  g_autoptr(SpJsonPath) symbol = NULL;
+  g_autoptr(GRegex) pattern = NULL;
+
+  if (price_path != NULL && *price_path != '\0' &&
+      (price = sp_json_path_parse (price_path, error)) == NULL)
+    return FALSE;
+  if (symbol_path != NULL && *symbol_path != '\0' &&
+      !parse_symbol_path (symbol_path, &symbol, &pattern, error))
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+sp_price_extractor_get_description (SpPriceExtractor *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->described;
+}
+
+/* In words, for a person: where the prices come from. */
+static void
+describe (SpPriceExtractor *self,
+          const char       *how)
+{
+  if (g_strcmp0 (how, self->described) != 0)
+    {
+      g_free (self->described);
+      self->described = g_strdup (how);
+    }
+}
+
+static void
+describe_paths (SpPriceExtractor *self,
+                const SpJsonPath *price,
+                const SpJsonPath *symbol,
+                gboolean          from_name)
+{
+  g_autofree char *price_text = sp_json_path_to_string (price);
+  g_autofree char *symbol_text = symbol != NULL ? sp_json_path_to_string (symbol) : NULL;
+  g_autofree char *how = NULL;
+
+  if (symbol_text == NULL)
+    how = g_strdup_printf (_("price from %s, no symbol"), price_text);
+  else if (from_name || self->symbol_pattern != NULL)
+    how = g_strdup_printf (_("price from %s, symbol inside %s"), price_text, symbol_text);
+  else
+    how = g_strdup_printf (_("price from %s, symbol from %s"), price_text, symbol_text);
+  describe (self, how);
 }
 
 void
@@ -59,8 +143,11 @@ sp_price_extractor_free (SpPriceExtractor *self)
   if (self == NULL)
     return;
 
-  g_strfreev (self->price_path);
-  g_strfreev (self->symbol_path);
+  g_clear_pointer (&self->price_path, sp_json_path_free);
+  g_clear_pointer (&self->symbol_path, sp_json_path_free);
+  g_clear_pointer (&self->symbol_pattern, g_regex_unref);
+  g_clear_pointer (&self->described, g_free);
+  g_clear_pointer (&self->detector, _sp_price_detector_free);
   g_hash_table_unref (self->symbols);
   g_clear_object (&self->parser);
   g_free (self);
@@ -245,47 +332,6 @@ node_text (JsonNode *node,
   return NULL;
 }
 
-static JsonNode *
-follow_path (JsonNode *node,
-             char    **path)
-{
-  for (guint i = 0; path[i] != NULL && node != NULL; i++)
-    {
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        node = json_object_get_member (json_node_get_object (node), path[i]);
-      else if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *array = json_node_get_array (node);
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (path[i], 10, 0, G_MAXUINT, &index, NULL) ||
-              index >= json_array_get_length (array))
-            return NULL;
-          node = json_array_get_element (array, index);
-        }
-      else
-        return NULL;
-    }
-
-  return node;
-}
-
-static JsonNode *
-find_member (JsonObject         *object,
-             const char * const *names,
-             guint               n_names)
-{
-  for (guint i = 0; i < n_names; i++)
-    {
-      JsonNode *node = json_object_get_member (object, names[i]);
-
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-        return node;
-    }
-
-  return NULL;
-}
-
 static void
 add_point (SpPriceExtractor *self,
            GArray           *points,
@@ -348,59 +394,99 @@ extract_stockpush (SpPriceExtractor *self,
          g_strcmp0 (type, "subscribed") == 0 || g_strcmp0 (type, "error") == 0;
 }
 
-static void
-extract_object (SpPriceExtractor *self,
-                JsonNode         *node,
-                GArray           *points)
+typedef struct
 {
-  JsonObject *object = json_node_get_object (node);
-  JsonObject *where = object;
-  JsonNode *price_node = NULL;
+  SpPriceExtractor *self;
+  JsonNode         *root;
+  const SpJsonPath *price;
+  const SpJsonPath *symbol;
+  gboolean          symbol_from_name;
+  GArray           *points;
+} Reading;
+
+static void
+read_price (JsonNode *node,
+            JsonNode *record,
+            gpointer  user_data)
+{
+  Reading *r = user_data;
   JsonNode *symbol_node = NULL;
+  g_autofree char *inside = NULL;
+  const char *symbol;
   char buffer[32];
   double price;
 
-  if (self->price_path == NULL && self->symbol_path == NULL &&
-      extract_stockpush (self, object, points))
+  if (!node_number (node, &price))
     return;
+  if (r->symbol != NULL)
+    symbol_node = sp_json_path_get_beside (r->symbol, r->price, r->root, record);
+  symbol = node_text (symbol_node, buffer, sizeof buffer);
+  if (r->symbol_from_name && symbol != NULL)
+    symbol = inside = _sp_price_symbol_from_name (symbol);
+  else if (r->self->symbol_pattern != NULL && r->symbol == r->self->symbol_path && symbol != NULL)
+    {
+      g_autoptr(GMatchInfo) match = NULL;
+
+      if (g_regex_match (r->self->symbol_pattern, symbol, 0, &match))
+        symbol = inside = g_match_info_fetch (match, g_match_info_get_match_count (match) > 1);
+      else
+        symbol = NULL;
+    }
+  add_point (r->self, r->points, symbol, price, 0);
+}
+
+/* Every price @price reaches, each with the symbol beside it. */
+static void
+read_rule (SpPriceExtractor *self,
+           JsonNode         *root,
+           const SpJsonPath *price,
+           const SpJsonPath *symbol,
+           gboolean          symbol_from_name,
+           GArray           *points)
+{
+  Reading r = { self, root, price, symbol, symbol_from_name, points };
+
+  if (sp_json_path_foreach (price, root, MAX_POINTS, read_price, &r) > 0)
+    describe_paths (self, price, symbol, symbol_from_name);
+}
+
+static void
+extract_json (SpPriceExtractor *self,
+              JsonNode         *root,
+              GArray           *points)
+{
+  const SpPriceRule *rule;
+  guint before = points->len;
 
   if (self->price_path != NULL)
-    price_node = follow_path (node, self->price_path);
-  else
     {
-      price_node = find_member (object, price_names, G_N_ELEMENTS (price_names));
-
-      /* One level down, as in {"stream":…,"data":{"s":…,"c":…}}. */
-      if (price_node == NULL)
+      if (self->symbol_path != NULL)
+        read_rule (self, root, self->price_path, self->symbol_path, FALSE, points);
+      else
         {
-          JsonObjectIter iter;
-          JsonNode *member;
-
-          json_object_iter_init (&iter, object);
-          while (price_node == NULL && json_object_iter_next (&iter, NULL, &member))
-            if (JSON_NODE_HOLDS_OBJECT (member))
-              {
-                price_node = find_member (json_node_get_object (member), price_names,
-                                          G_N_ELEMENTS (price_names));
-                if (price_node != NULL)
-                  where = json_node_get_object (member);
-              }
+          rule = _sp_price_detector_symbol_for (self->detector, root, self->price_path);
+          read_rule (self, root, self->price_path, rule ? rule->symbol : NULL,
+                     rule ? rule->symbol_from_name : FALSE, points);
         }
+      return;
     }
 
-  if (!node_number (price_node, &price))
-    return;
-
-  if (self->symbol_path != NULL)
-    symbol_node = follow_path (node, self->symbol_path);
-  else
+  if (self->symbol_path == NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      extract_stockpush (self, json_node_get_object (root), points))
     {
-      symbol_node = find_member (where, symbol_names, G_N_ELEMENTS (symbol_names));
-      if (symbol_node == NULL && where != object)
-        symbol_node = find_member (object, symbol_names, G_N_ELEMENTS (symbol_names));
+      /* welcome, pong…: StockPush's, but no prices to say where they come from. */
+      if (points->len > before)
+        describe (self, _("StockPush ticks"));
+      return;
     }
 
-  add_point (self, points, node_text (symbol_node, buffer, sizeof buffer), price, 0);
+  rule = _sp_price_detector_observe (self->detector, root);
+  if (rule == NULL)
+    return;
+  if (self->symbol_path != NULL)
+    read_rule (self, root, rule->price, self->symbol_path, FALSE, points);
+  else
+    read_rule (self, root, rule->price, rule->symbol, rule->symbol_from_name, points);
 }
 
 /* Brackets nested deeper than any feed needs are refused before parsing. */
@@ -562,7 +648,10 @@ sp_price_extractor_extract (SpPriceExtractor *self,
   before = points->len;
 
   if (fast_extract (self, text, length, points))
-    return points->len - before;
+    {
+      describe (self, _("StockPush ticks"));
+      return points->len - before;
+    }
 
   while (start < length && g_ascii_isspace (text[start]))
     start++;
@@ -576,26 +665,17 @@ sp_price_extractor_extract (SpPriceExtractor *self,
         return 0;
 
       root = json_parser_get_root (self->parser);
-      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-        extract_object (self, root, points);
-      else if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
-        {
-          JsonArray *array = json_node_get_array (root);
-
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            {
-              JsonNode *element = json_array_get_element (array, i);
-
-              if (JSON_NODE_HOLDS_OBJECT (element))
-                extract_object (self, element, points);
-            }
-        }
+      if (root != NULL)
+        extract_json (self, root, points);
 
       return points->len - before;
     }
 
   if (self->price_path == NULL && text_single_number (text, length, &price))
-    add_point (self, points, NULL, price, 0);
+    {
+      add_point (self, points, NULL, price, 0);
+      describe (self, _("the number in each text message"));
+    }
 
   return points->len - before;
 }

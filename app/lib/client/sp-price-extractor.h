@@ -16,11 +16,21 @@ typedef struct
 
 typedef struct _SpPriceExtractor SpPriceExtractor;
 
-/* @price_path / @symbol_path: dot-separated member names and array indices
- * ("p", "data.price", "data.0.c"); NULL or "" for automatic detection. */
+/* @price_path / @symbol_path: field paths as sp-json-path.h reads them ("p",
+ * "data.price", "data[].p", "[1].c[0]"); NULL or "" to detect them from the
+ * messages. Every price a message holds is a point, each with its own symbol. */
 SpPriceExtractor *sp_price_extractor_new     (const char        *price_path,
                                               const char        *symbol_path);
 void              sp_price_extractor_free    (SpPriceExtractor  *self);
+/* Whether the paths can be read, with an error that says how to write them.
+ * @symbol_path may end in "~PATTERN": the symbol is what the pattern's first
+ * group (or whole match) finds in that field, as in "channel~live_trades_(.+)". */
+gboolean          sp_price_extractor_check_paths (const char    *price_path,
+                                                  const char    *symbol_path,
+                                                  GError       **error);
+/* How the last prices were found, in words ("price from data[].p, symbol
+ * from data[].s"); NULL before any. */
+const char       *sp_price_extractor_get_description (SpPriceExtractor *self);
 
 /* Appends every price found in @text to @points (an array of SpPricePoint)
  * and returns how many it appended; 0 is a normal answer, never an error. */

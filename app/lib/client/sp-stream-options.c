@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sp-error.h"
+#include "sp-price-extractor.h"
 #include "sp-stream-options.h"
 
 G_DEFINE_BOXED_TYPE (SpStreamOptions, sp_stream_options, sp_stream_options_copy, sp_stream_options_free)
@@ -150,6 +151,9 @@ sp_stream_options_validate (const SpStreamOptions  *self,
                      _("“%s” is not a header line; write Name: value"), self->headers[i]);
         return FALSE;
       }
+
+  if (!sp_price_extractor_check_paths (self->price_path, self->symbol_path, error))
+    return FALSE;
 
   if (uri_out != NULL)
     *uri_out = g_steal_pointer (&uri);
