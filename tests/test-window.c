@@ -91,6 +91,26 @@ log_has_items (gpointer data)
   return g_list_model_get_n_items (log) >= GPOINTER_TO_UINT (data);
 }
 
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+window_shows_label (gpointer text)
+{
+  return shows_label (GTK_WIDGET (window), text);
+}
+
 static void
 test_embedded_default (void)
 {
@@ -110,6 +130,15 @@ test_embedded_default (void)
 
   g_assert_true (wait_until (log_has_items, GUINT_TO_POINTER (4)));
   g_assert_cmpuint (g_list_model_get_n_items (log), >=, 4);
+
+  /* It says where it finds the prices. */
+  g_assert_cmpstr (sp_stream_client_get_price_source (sp_window_get_client (window)), ==,
+                   _("StockPush ticks"));
+  {
+    g_autofree char *shown = g_strdup_printf (_("Prices: %s"), _("StockPush ticks"));
+
+    g_assert_true (wait_until (window_shows_label, shown));
+  }
 }
 
 static SpChart *

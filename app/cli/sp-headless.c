@@ -371,6 +371,19 @@ on_recording_failed (SpWatch      *model,
   g_main_loop_quit (watch->loop);
 }
 
+/* With --verbose: how the prices are read, whenever that changes. */
+static void
+on_watch_price_source (SpStreamClient *client,
+                       GParamSpec     *pspec,
+                       gpointer        user_data)
+{
+  Watch *watch = user_data;
+  const char *source = sp_stream_client_get_price_source (client);
+
+  if (watch->watch->verbose && source != NULL)
+    fprintf (stderr, "Prices: %s\n", source);
+}
+
 static void
 on_watch_handshake (SpStreamClient *client,
                     GParamSpec     *pspec,
@@ -507,6 +520,7 @@ sp_headless_watch (const SpWatchOptions *options)
   g_signal_connect (client, "prices", G_CALLBACK (on_watch_prices), &watch);
   g_signal_connect (client, "frame", G_CALLBACK (on_watch_frame), &watch);
   g_signal_connect (client, "notify::handshake", G_CALLBACK (on_watch_handshake), &watch);
+  g_signal_connect (client, "notify::price-source", G_CALLBACK (on_watch_price_source), &watch);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_watch_state), &watch);
   g_signal_connect (model, "recording-failed", G_CALLBACK (on_recording_failed), &watch);
 

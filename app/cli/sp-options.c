@@ -76,10 +76,11 @@ static const GOptionEntry entries[] = {
     N_("Watch the ws:// or wss:// stream at URL (with --headless: print its prices)"),
     N_("URL") },
   { "price-field", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Where the price is in JSON messages, e.g. p or data.price (default: detect)"),
+    N_("Where the price is in JSON messages, e.g. p, data.price or data[].p (default: detect)"),
     N_("PATH") },
   { "symbol-field", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Where the symbol is in JSON messages, e.g. s (default: detect)"), N_("PATH") },
+    N_("Where the symbol is in JSON messages, e.g. s, data[].s or channel~live_trades_(.+) "
+       "(default: detect)"), N_("PATH") },
   { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
     N_("Extra request header for --connect, “Name: value” (repeatable)"), N_("HEADER") },
   { "protocol", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,

@@ -85,9 +85,14 @@ handle_incoming (SpStreamClient *self,
 
   if (frame->kind == SP_FRAME_TEXT && data != NULL)
     {
+      const char *before = sp_price_extractor_get_description (self->extractor);
+
       g_array_set_size (self->points, 0);
       if (sp_price_extractor_extract (self->extractor, data, length, self->points) > 0)
         g_signal_emit (self, signals[PRICES], 0, self->points, frame);
+      /* The description is replaced only when it changes. */
+      if (sp_price_extractor_get_description (self->extractor) != before)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRICE_SOURCE]);
     }
 }
 
@@ -220,6 +225,7 @@ sp_stream_client_connect (SpStreamClient        *self,
   self->uri = g_steal_pointer (&uri);
   g_clear_pointer (&self->extractor, sp_price_extractor_free);
   self->extractor = sp_price_extractor_new (options->price_path, options->symbol_path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRICE_SOURCE]);
 
   self->user_closing = FALSE;
   self->attempt = 0;
@@ -445,6 +451,14 @@ sp_stream_client_get_n_reconnects (SpStreamClient *self)
   return self->n_reconnects;
 }
 
+const char *
+sp_stream_client_get_price_source (SpStreamClient *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), NULL);
+
+  return self->extractor != NULL ? sp_price_extractor_get_description (self->extractor) : NULL;
+}
+
 guint64
 sp_stream_client_get_messages_in (SpStreamClient *self)
 {
@@ -525,6 +539,10 @@ sp_stream_client_get_property (GObject    *object,
       g_value_set_uint (value, self->reconnect_seconds);
       break;
 
+    case PROP_PRICE_SOURCE:
+      g_value_set_string (value, sp_stream_client_get_price_source (self));
+      break;
+
     case PROP_PING_RTT:
       g_value_set_int64 (value, self->ping_rtt_us);
       break;
@@ -566,6 +584,15 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
   properties[PROP_PING_RTT] =
     g_param_spec_int64 ("ping-rtt", NULL, NULL, -1, G_MAXINT64, -1,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * SpStreamClient:price-source:
+   *
+   * Where the prices come from in the stream's messages, in words ("price
+   * from data[].p, symbol from data[].s"), or NULL before any.
+   */
+  properties[PROP_PRICE_SOURCE] =
+    g_param_spec_string ("price-source", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**

@@ -56,6 +56,8 @@ const SpCertificateInfo *sp_stream_client_get_rejected_certificate (SpStreamClie
 guint                    sp_stream_client_get_reconnect_seconds (SpStreamClient       *self);
 guint                    sp_stream_client_get_n_reconnects     (SpStreamClient        *self);
 guint64                  sp_stream_client_get_messages_in      (SpStreamClient        *self);
+/* Where the prices come from, in words; NULL before any (see sp-price-extractor.h). */
+const char              *sp_stream_client_get_price_source     (SpStreamClient        *self);
 guint64                  sp_stream_client_get_bytes_in         (SpStreamClient        *self);
 const char              *sp_stream_state_to_string             (SpStreamState          state);
 

@@ -15,6 +15,8 @@ struct _SpChartPane
   GtkDropDown   *symbol_dropdown;
   GtkLabel      *price_label;
   GtkLabel      *change_label;
+  GtkLabel      *source_label;
+  SpStreamClient *client;       /* the watch's, for where its prices come from */
   GtkDropDown   *candle_dropdown;
   SpChart       *chart;
 
@@ -117,6 +119,33 @@ on_url_changed (SpChartPane *self)
   sp_chart_set_series (self->chart, NULL);
 }
 
+/* Says where the prices come from, as the extractor found them. */
+static void
+show_price_source (SpChartPane *self)
+{
+  const char *source = self->client != NULL ? sp_stream_client_get_price_source (self->client) : NULL;
+  g_autofree char *text = source != NULL ? g_strdup_printf (_("Prices: %s"), source) : NULL;
+
+  gtk_label_set_text (self->source_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->source_label), text != NULL);
+}
+
+static void
+on_client_changed (SpChartPane *self)
+{
+  SpStreamClient *client = sp_watch_get_client (self->watch);
+
+  if (client == self->client)
+    return;
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+  g_set_object (&self->client, client);
+  if (client != NULL)
+    g_signal_connect_object (client, "notify::price-source", G_CALLBACK (show_price_source), self,
+                             G_CONNECT_SWAPPED);
+  show_price_source (self);
+}
+
 void
 sp_chart_pane_set_watch (SpChartPane *self,
                          SpWatch     *watch)
@@ -130,6 +159,9 @@ sp_chart_pane_set_watch (SpChartPane *self,
   g_signal_connect_object (watch, "notify::url", G_CALLBACK (on_url_changed), self,
                            G_CONNECT_SWAPPED);
   gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (watch));
+  g_signal_connect_object (watch, "notify::client", G_CALLBACK (on_client_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_client_changed (self);
 }
 
 static void
@@ -286,6 +318,9 @@ sp_chart_pane_dispose (GObject *object)
   if (self->symbol != NULL)
     g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
   g_clear_object (&self->symbol);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+  g_clear_object (&self->client);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CHART_PANE);
   /* Children the template does not name are ours to unparent. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -313,6 +348,7 @@ sp_chart_pane_class_init (SpChartPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, symbol_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, price_label);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, change_label);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, source_label);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, candle_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, chart);
   gtk_widget_class_bind_template_callback (widget_class, on_symbol_selected);
