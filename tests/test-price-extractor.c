@@ -121,6 +121,8 @@ test_json_detection (void)
     { "{}", 0 },
     { "[]", 0 },
     { "[{\"s\":\"A\",\"p\":1},{\"s\":\"B\",\"p\":2}]", 2, "A", 1, 0 },
+    /* A tick after a long list of numbers is found wherever it is. */
+    { "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,{\"price\":105.5}]", 1, "", 105.5, 0 },
     { "{\"p\":1", 0 },
   };
 

@@ -121,13 +121,18 @@ walk_array (SpPriceDetector *self,
       return;
     }
 
-  /* Positional: [channel id, {…}, "ticker", "XBT/USD"], or ["43012.5", "0.1"]. */
-  for (guint i = 0; i < MIN (n, MAX_POSITIONS); i++)
+  /* Positional: [channel id, {…}, "ticker", "XBT/USD"], or ["43012.5", "0.1"].
+   * Plain values count in the first positions; an object or array anywhere
+   * (a tick after a long list of numbers) is read wherever it is. */
+  for (guint i = 0; i < n && self->leaves->len < MAX_LEAVES; i++)
     {
-      g_autofree char *at = g_strdup_printf ("%s[%u]", path, i);
+      JsonNode *element = json_array_get_element (array, i);
+      g_autofree char *at = NULL;
 
-      walk_node (self, json_array_get_element (array, i), at, path, name, (int) i, object,
-                 depth + 1);
+      if (i >= MAX_POSITIONS && JSON_NODE_HOLDS_VALUE (element))
+        continue;
+      at = g_strdup_printf ("%s[%u]", path, i);
+      walk_node (self, element, at, path, name, (int) i, object, depth + 1);
     }
 }
 
@@ -175,38 +180,6 @@ walk_node (SpPriceDetector *self,
 
 /* ------------------------------------------------------------------------ */
 /* What a price looks like                                                    */
-
-static gboolean
-leaf_number (const Leaf *leaf,
-             double     *value)
-{
-  JsonNode *node = leaf->node;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      *value = (double) json_node_get_int (node);
-      return TRUE;
-
-    case G_TYPE_DOUBLE:
-      *value = json_node_get_double (node);
-      return isfinite (*value);
-
-    case G_TYPE_STRING:
-      {
-        const char *text = json_node_get_string (node);
-        char *end = NULL;
-
-        if (*text == '\0' || !(g_ascii_isdigit (*text) || *text == '-' || *text == '.'))
-          return FALSE;
-        *value = g_ascii_strtod (text, &end);
-        return end != text && *end == '\0' && isfinite (*value);
-      }
-
-    default:
-      return FALSE;
-    }
-}
 
 static gboolean
 has_member (JsonObject *object,
@@ -540,7 +513,7 @@ _sp_price_detector_observe (SpPriceDetector *self,
       double value;
       int score;
 
-      if (!leaf_number (leaf, &value))
+      if (!_sp_price_node_number (leaf->node, &value))
         continue;
       score = price_score (self, leaf, value);
       remember (self, leaf, value);

@@ -30,6 +30,9 @@ const SpPriceRule *_sp_price_detector_observe   (SpPriceDetector *self,
 const SpPriceRule *_sp_price_detector_symbol_for (SpPriceDetector *self,
                                                   JsonNode        *root,
                                                   const SpJsonPath *price);
+/* A number, or a string that is exactly one ("43012.50"); in sp-price-extractor.c. */
+gboolean           _sp_price_node_number        (JsonNode        *node,
+                                                 double          *value);
 /* The symbol in a channel or topic name ("live_trades_btcusd" → "btcusd",
  * "tickers.BTCUSDT" → "BTCUSDT"), or NULL. */
 char              *_sp_price_symbol_from_name   (const char      *name);

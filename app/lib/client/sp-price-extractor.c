@@ -283,9 +283,9 @@ text_single_number (const char *text,
   return found == 1;
 }
 
-static gboolean
-node_number (JsonNode *node,
-             double   *value)
+gboolean
+_sp_price_node_number (JsonNode *node,
+                       double   *value)
 {
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
@@ -356,7 +356,7 @@ extract_stockpush (SpPriceExtractor *self,
     {
       double price;
 
-      if (!node_number (json_object_get_member (object, "price"), &price))
+      if (!_sp_price_node_number (json_object_get_member (object, "price"), &price))
         return TRUE;
       add_point (self, points, sp_json_member_string (object, "symbol", ""),
                  price, sp_json_member_int (object, "ts", 0));
@@ -380,7 +380,7 @@ extract_stockpush (SpPriceExtractor *self,
           if (!JSON_NODE_HOLDS_OBJECT (element))
             continue;
           tick = json_node_get_object (element);
-          if (!node_number (json_object_get_member (tick, "price"), &price))
+          if (!_sp_price_node_number (json_object_get_member (tick, "price"), &price))
             continue;
           add_point (self, points,
                      sp_json_member_string (tick, "symbol", ""), price,
@@ -416,7 +416,7 @@ read_price (JsonNode *node,
   char buffer[32];
   double price;
 
-  if (!node_number (node, &price))
+  if (!_sp_price_node_number (node, &price))
     return;
   if (r->symbol != NULL)
     symbol_node = sp_json_path_get_beside (r->symbol, r->price, r->root, record);
