@@ -62,11 +62,45 @@ async def read_feed(feed, n, expected):
           f"{feed}: printed {got}, not {expected}")
 
 
+async def subscribe_again():
+    """A feed that needs a subscription: --send goes out on every connection, so the
+    prices come back after the server restarts the stream."""
+    subscribe = '{"type":"subscribe","symbol":"AAPL"}'
+    seen = []
+
+    async def serve(ws):
+        first = await asyncio.wait_for(ws.recv(), 10)
+        seen.append(first)
+        if len(seen) == 1:
+            await ws.close(1012, "Service restart")
+            return
+        for m in shapes("finnhub", 2):
+            await ws.send(m)
+        await ws.wait_closed()
+
+    async with websockets.serve(serve, "127.0.0.1", 0, ping_interval=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        proc = await asyncio.create_subprocess_exec(
+            STOCKPUSH, "--headless", "--connect", f"ws://127.0.0.1:{port}/", "--reconnect",
+            "--send", subscribe, "--count", "2",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise Fail(f"no prices after the reconnect; the server got {seen}")
+    check(seen == [subscribe, subscribe], f"the server got {seen}, not the subscription twice")
+    check(proc.returncode == 0 and "AAPL" in out.decode(),
+          f"exit {proc.returncode}, printed {out.decode()!r}, {err.decode()[:300]}")
+
+
 async def main():
     tap = Tap()
     for feed, n, expected in FEEDS:
         await run_one(tap, f"{feed}: {', '.join(f'{s} {p}' for s, p in expected)}",
                       lambda f=feed, n=n, e=expected: read_feed(f, n, e))
+    await run_one(tap, "--send subscribes again after a reconnect", subscribe_again, limit=40)
     return tap.finish()
 
 

@@ -257,7 +257,6 @@ typedef struct
   guint64         n_prices;
   int             status;
   gboolean        was_open;
-  gboolean        sent;
 } Watch;
 
 static char *
@@ -423,11 +422,11 @@ on_watch_state (SpStreamClient *client,
     case SP_STREAM_OPEN:
       watch->was_open = TRUE;
       fprintf (stderr, "Connected to %s\n", watch->watch->stream->url);
-      if (watch->watch->send != NULL && !watch->sent)
+      /* Each time: a feed's subscription lasts as long as its connection. */
+      if (watch->watch->send != NULL)
         {
           g_autoptr(GError) send_error = NULL;
 
-          watch->sent = TRUE;
           if (!sp_stream_client_send_text (client, watch->watch->send, &send_error))
             fprintf (stderr, "stockpush: %s\n", send_error->message);
         }

@@ -94,7 +94,7 @@ static const GOptionEntry entries[] = {
     N_("With --headless --connect: record every frame to FILE (JSON Lines), to replay later"),
     N_("FILE") },
   { "send", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --headless --connect: send this text once connected"), N_("TEXT") },
+    N_("With --headless --connect: send this text each time it connects (a subscription, say)"), N_("TEXT") },
   { "count", 'n', 0, G_OPTION_ARG_STRING, NULL,
     N_("With --headless --connect: exit after N prices"), N_("N") },
   { "reconnect", 0, 0, G_OPTION_ARG_NONE, NULL,
