@@ -875,6 +875,65 @@ test_translated (void)
   screenshot ("stream-zh_CN.png");
 }
 
+/* A server whose messages hold no price at all. */
+static gboolean
+send_priceless (gpointer data)
+{
+  SoupWebsocketConnection *conn = data;
+
+  if (soup_websocket_connection_get_state (conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return G_SOURCE_REMOVE;
+  soup_websocket_connection_send_text (conn, "{\"type\":\"status\",\"status\":\"online\"}");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_priceless_client (SoupServer              *server,
+                     SoupServerMessage       *msg,
+                     const char              *path,
+                     SoupWebsocketConnection *conn,
+                     gpointer                 user_data)
+{
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, send_priceless, g_object_ref (conn), g_object_unref);
+}
+
+/* The chart's words after the count, in the window's language. */
+static gboolean
+chart_says_no_prices (gpointer data)
+{
+  const char *format = _("No prices in %s messages: they are all in the log below. Set where "
+                         "the price is in the connection's options.");
+
+  return strstr (sp_chart_get_empty_text (get_chart ()), strstr (format, "%s") + 2) != NULL;
+}
+
+/* A stream with no prices logs every message and says it found none. */
+static void
+test_no_prices (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
+  GListModel *log = sp_stream_page_get_log (SP_STREAM_PAGE (sp_window_get_page (window, "stream")));
+
+  soup_server_add_websocket_handler (server, NULL, NULL, NULL, on_priceless_client, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("ws://127.0.0.1:%d/", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  sp_window_connect (window, url);
+  g_assert_true (wait_until (chart_says_no_prices, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (log), >=, 5);
+  g_assert_null (sp_stream_client_get_price_source (sp_window_get_client (window)));
+  screenshot ("stream-no-prices.png");
+
+  sp_window_connect (window, back);
+  soup_server_disconnect (server);
+}
+
 static GtkLabel *
 find_error_label (GtkWidget *widget)
 {
@@ -992,6 +1051,7 @@ main (int   argc,
   g_test_add_func ("/window/preferences", test_preferences);
   g_test_add_func ("/window/security-settings", test_security_settings);
   /* Last before the translation check: it restarts the server twice. */
+  g_test_add_func ("/window/no-prices", test_no_prices);
   g_test_add_func ("/window/port-follows", test_port_follows);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
     {

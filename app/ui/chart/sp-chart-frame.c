@@ -53,7 +53,7 @@ fill_view (SpChart     *self,
     .crosshair = self->pointer_inside,
     .crosshair_x = self->pointer_x,
     .crosshair_y = self->pointer_y,
-    .empty_text = _("Waiting for prices…"),
+    .empty_text = self->empty_text != NULL ? self->empty_text : _("Waiting for prices…"),
     .marker_ref = self->marker_ref,
     .rate = self->rate,
   };

@@ -33,6 +33,7 @@ struct _SpChart
   guint64         drawn_generation;
   gint64          drawn_time;
   SpChartGeometry geometry;
+  char           *empty_text;     /* NULL: "Waiting for prices…" */
 };
 
 /* sp-chart.c: the range shown, and a click on a point. */

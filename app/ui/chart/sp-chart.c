@@ -252,6 +252,7 @@ sp_chart_finalize (GObject *object)
 
   g_clear_pointer (&self->series, sp_series_unref);
   g_clear_pointer (&self->rate, sp_series_unref);
+  g_clear_pointer (&self->empty_text, g_free);
 
   G_OBJECT_CLASS (sp_chart_parent_class)->finalize (object);
 }
@@ -315,6 +316,27 @@ GtkWidget *
 sp_chart_new (void)
 {
   return g_object_new (SP_TYPE_CHART, NULL);
+}
+
+void
+sp_chart_set_empty_text (SpChart    *self,
+                         const char *text)
+{
+  g_return_if_fail (SP_IS_CHART (self));
+
+  if (g_strcmp0 (self->empty_text, text) == 0)
+    return;
+  g_free (self->empty_text);
+  self->empty_text = g_strdup (text);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+sp_chart_get_empty_text (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), NULL);
+
+  return self->empty_text != NULL ? self->empty_text : _("Waiting for prices…");
 }
 
 void

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SpChart, sp_chart, SP, CHART, GtkWidget)
 
 GtkWidget  *sp_chart_new            (void);
+/* What the chart says while it has no prices; NULL: "Waiting for prices…". */
+void        sp_chart_set_empty_text (SpChart     *self,
+                                     const char  *text);
+const char *sp_chart_get_empty_text (SpChart     *self);
 void        sp_chart_set_series     (SpChart     *self,
                                      SpSeries    *series);
 SpSeries   *sp_chart_get_series     (SpChart     *self);

@@ -17,6 +17,7 @@ struct _SpChartPane
   GtkLabel      *change_label;
   GtkLabel      *source_label;
   SpStreamClient *client;       /* the watch's, for where its prices come from */
+  guint64         messages_before; /* the watch's count when this stream began */
   GtkDropDown   *candle_dropdown;
   SpChart       *chart;
 
@@ -113,10 +114,14 @@ on_symbol_selected (SpChartPane *self)
 }
 
 /* Another stream: its histories start from nothing. */
+static void show_empty_text (SpChartPane *self);
+
 static void
 on_url_changed (SpChartPane *self)
 {
   sp_chart_set_series (self->chart, NULL);
+  self->messages_before = sp_watch_get_n_messages (self->watch);
+  show_empty_text (self);
 }
 
 /* Says where the prices come from, as the extractor found them. */
@@ -128,6 +133,26 @@ show_price_source (SpChartPane *self)
 
   gtk_label_set_text (self->source_label, text != NULL ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->source_label), text != NULL);
+}
+
+/* A stream whose first messages hold no price says so, not "waiting". */
+#define MESSAGES_BEFORE_NONE 5
+
+static void
+show_empty_text (SpChartPane *self)
+{
+  guint64 all = sp_watch_get_n_messages (self->watch);
+  guint64 n = all > self->messages_before ? all - self->messages_before : 0;
+  g_autofree char *count = NULL;
+  g_autofree char *text = NULL;
+
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+  if (n >= MESSAGES_BEFORE_NONE && g_list_model_get_n_items (G_LIST_MODEL (self->watch)) == 0)
+    /* Translators: %s is a count, e.g. "12" */
+    text = g_strdup_printf (_("No prices in %s messages: they are all in the log below. Set where "
+                              "the price is in the connection's options."),
+                            count);
+  sp_chart_set_empty_text (self->chart, text);
 }
 
 static void
@@ -160,6 +185,10 @@ sp_chart_pane_set_watch (SpChartPane *self,
                            G_CONNECT_SWAPPED);
   gtk_drop_down_set_model (self->symbol_dropdown, G_LIST_MODEL (watch));
   g_signal_connect_object (watch, "notify::client", G_CALLBACK (on_client_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "notify::n-messages", G_CALLBACK (show_empty_text), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_empty_text), self,
                            G_CONNECT_SWAPPED);
   on_client_changed (self);
 }
