@@ -168,18 +168,6 @@ step_equal (const Step *a,
   return a->kind == b->kind && a->index == b->index && g_strcmp0 (a->name, b->name) == 0;
 }
 
-gboolean
-sp_json_path_equal (const SpJsonPath *a,
-                    const SpJsonPath *b)
-{
-  if (a->n_steps != b->n_steps)
-    return FALSE;
-  for (guint i = 0; i < a->n_steps; i++)
-    if (!step_equal (&a->steps[i], &b->steps[i]))
-      return FALSE;
-  return TRUE;
-}
-
 /* One step from @node, for the steps that reach one node. */
 static JsonNode *
 step_one (const Step *step,

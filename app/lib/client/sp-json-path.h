@@ -21,8 +21,6 @@ SpJsonPath *sp_json_path_parse      (const char        *text,
                                      GError           **error);
 void        sp_json_path_free       (SpJsonPath        *self);
 char       *sp_json_path_to_string  (const SpJsonPath  *self);
-gboolean    sp_json_path_equal      (const SpJsonPath  *a,
-                                     const SpJsonPath  *b);
 /* Visits at most @max nodes; returns how many. */
 guint       sp_json_path_foreach    (const SpJsonPath  *self,
                                      JsonNode          *root,
