@@ -20,7 +20,7 @@ shoot() {
   local dir=$1; shift
   mkdir -p "$dir"
   env "$@" STOCKPUSH_SCREENSHOT_DIR="$dir" \
-    xvfb-run -a -s "-screen 0 1280x860x24" "$test_window" --tap >/dev/null
+    "$top/tests/with-xvfb.py" "$test_window" --tap >/dev/null
   echo "screenshots in $dir"
 }
 

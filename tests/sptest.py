@@ -340,11 +340,12 @@ def in_session(script):
     import subprocess
     if "--inside" in sys.argv:
         return None
-    if not shutil.which("dbus-run-session") or not shutil.which("xvfb-run"):
-        print("1..0 # SKIP dbus-run-session or xvfb-run is missing")
+    if not shutil.which("dbus-run-session") or not shutil.which("Xvfb"):
+        print("1..0 # SKIP dbus-run-session or Xvfb is missing")
         return 0
-    return subprocess.call(["dbus-run-session", "--", "xvfb-run", "-a", "-s",
-                            "-screen 0 1280x860x24", sys.executable, script, "--inside"])
+    with_xvfb = os.path.join(os.path.dirname(os.path.abspath(__file__)), "with-xvfb.py")
+    return subprocess.call(["dbus-run-session", "--", sys.executable, with_xvfb,
+                            sys.executable, script, "--inside"])
 
 
 class Window:

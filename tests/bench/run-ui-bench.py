@@ -32,7 +32,7 @@ def env_for(build):
 
 
 def window(build, seconds, *args):
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x860x24",
+    cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "with-xvfb.py"),
            os.path.join(build, "tests", "bench", "sp-bench-ui"), "--seconds", str(seconds), *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env=env_for(build), start_new_session=True)
