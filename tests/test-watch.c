@@ -470,6 +470,7 @@ test_recent (void)
   g_autoptr(SpStreamOptions) saved = NULL;
   g_autoptr(GVariant) connections = NULL;
   g_auto(GStrv) recent = NULL;
+  static const char *subscribe[] = { "{\"op\":\"subscribe\"}", "{\"op\":\"more\"}", NULL };
   const char *headers[] = { "Authorization: Bearer x", "X-Feed: fx", NULL };
   const char *protocols[] = { "v2.feed", "v1.feed", NULL };
 
@@ -495,9 +496,11 @@ test_recent (void)
   options->headers = g_strdupv ((char **) headers);
   options->protocols = g_strdupv ((char **) protocols);
   options->price_path = g_strdup ("data.p");
+  options->send_on_open = g_strdupv ((char **) subscribe);
   sp_saved_connection_store (settings, "Feed", options);
   saved = sp_saved_connection_lookup (settings, "Feed");
   g_assert_nonnull (saved);
+  g_assert_cmpstrv (saved->send_on_open, subscribe);
   g_assert_cmpstr (saved->url, ==, options->url);
   g_assert_cmpstrv (saved->headers, headers);
   g_assert_cmpstrv (saved->protocols, protocols);
@@ -513,6 +516,14 @@ test_recent (void)
   g_clear_pointer (&saved, sp_stream_options_free);
   saved = sp_saved_connection_lookup (settings, "Feed");
   g_assert_cmpstr (saved->url, ==, "wss://example.test/other");
+  g_assert_cmpstrv (saved->send_on_open, subscribe);
+
+  /* Saved again without messages: none are sent any more. */
+  g_clear_pointer (&options->send_on_open, g_strfreev);
+  sp_saved_connection_store (settings, "Feed", options);
+  g_clear_pointer (&saved, sp_stream_options_free);
+  saved = sp_saved_connection_lookup (settings, "Feed");
+  g_assert_true (saved->send_on_open == NULL || saved->send_on_open[0] == NULL);
 }
 
 int

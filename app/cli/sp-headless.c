@@ -422,14 +422,6 @@ on_watch_state (SpStreamClient *client,
     case SP_STREAM_OPEN:
       watch->was_open = TRUE;
       fprintf (stderr, "Connected to %s\n", watch->watch->stream->url);
-      /* Each time: a feed's subscription lasts as long as its connection. */
-      if (watch->watch->send != NULL)
-        {
-          g_autoptr(GError) send_error = NULL;
-
-          if (!sp_stream_client_send_text (client, watch->watch->send, &send_error))
-            fprintf (stderr, "stockpush: %s\n", send_error->message);
-        }
       break;
 
     case SP_STREAM_RECONNECTING:

@@ -14,7 +14,6 @@ typedef struct
   SpStreamOptions *stream;
   gboolean         verbose;  /* handshake and every frame on stderr */
   guint64          count;    /* exit after this many prices; 0: never */
-  const char      *send;     /* sent once, when the connection first opens */
   const char      *record;   /* every frame to this file, as JSON Lines; NULL: none */
 } SpWatchOptions;
 

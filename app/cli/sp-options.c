@@ -93,8 +93,16 @@ static const GOptionEntry entries[] = {
   { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("With --headless --connect: record every frame to FILE (JSON Lines), to replay later"),
     N_("FILE") },
-  { "send", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --headless --connect: send this text each time it connects (a subscription, say)"), N_("TEXT") },
+  { "send", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("With --headless --connect: send this text each time it connects (a subscription, say; "
+       "repeatable, in order)"), N_("TEXT") },
+  { "feed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --headless: watch a known public feed (its address, subscription and fields; "
+       "--connect may give another address); “list” shows them"), N_("NAME") },
+  { "feed-key", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --feed: the API key the feed asks for"), N_("KEY") },
+  { "feed-secret", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --feed: the secret key, for feeds that ask for two"), N_("SECRET") },
   { "count", 'n', 0, G_OPTION_ARG_STRING, NULL,
     N_("With --headless --connect: exit after N prices"), N_("N") },
   { "reconnect", 0, 0, G_OPTION_ARG_NONE, NULL,

@@ -4,6 +4,8 @@
 #include <glib/gi18n.h>
 
 #include "sp-application.h"
+#include "sp-error.h"
+#include "sp-feed-preset.h"
 #include "sp-headless.h"
 #include "sp-options.h"
 #include "sp-server-config.h"
@@ -21,17 +23,76 @@ struct _SpApplication
 
 G_DEFINE_FINAL_TYPE (SpApplication, sp_application, ADW_TYPE_APPLICATION)
 
+static void
+print_feeds (void)
+{
+  const SpFeedPreset *const *presets = sp_feed_preset_list ();
+
+  for (guint i = 0; presets[i] != NULL; i++)
+    g_print ("%-16s %s: %s%s\n                 %s\n", presets[i]->id, presets[i]->name,
+             _(presets[i]->description),
+             sp_feed_preset_needs_key (presets[i]) ? _(" (needs an API key)") : "",
+             presets[i]->url);
+}
+
+/* --feed's options, or those of --connect alone. */
+static SpStreamOptions *
+stream_from_options (const char   *url,
+                     GVariantDict *options,
+                     GError      **error)
+{
+  const char *name = NULL;
+  const char *key = NULL;
+  const char *secret = NULL;
+  const SpFeedPreset *preset;
+
+  if (!g_variant_dict_lookup (options, "feed", "&s", &name))
+    return sp_stream_options_new (url);
+
+  preset = sp_feed_preset_lookup (name);
+  if (preset == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("--feed: no feed is called “%s” (“stockpush --feed list” shows them)"), name);
+      return NULL;
+    }
+  g_variant_dict_lookup (options, "feed-key", "&s", &key);
+  g_variant_dict_lookup (options, "feed-secret", "&s", &secret);
+  return sp_feed_preset_dup_options (preset, url, key, secret, error);
+}
+
 static int
 watch_from_options (const char   *url,
                     GVariantDict *options)
 {
-  g_autoptr(SpStreamOptions) stream = sp_stream_options_new (url);
+  g_autoptr(SpStreamOptions) stream = NULL;
   g_autoptr(GError) error = NULL;
   SpWatchOptions watch = { 0 };
   const char *count = NULL;
+  char **send = NULL;
 
-  g_variant_dict_lookup (options, "price-field", "s", &stream->price_path);
-  g_variant_dict_lookup (options, "symbol-field", "s", &stream->symbol_path);
+  stream = stream_from_options (url, options, &error);
+  if (stream == NULL)
+    {
+      g_printerr ("stockpush: %s\n", error->message);
+      return 2;
+    }
+  /* Given on the command line, over the feed's. */
+  if (g_variant_dict_contains (options, "price-field"))
+    {
+      g_free (stream->price_path);
+      g_variant_dict_lookup (options, "price-field", "s", &stream->price_path);
+    }
+  if (g_variant_dict_contains (options, "symbol-field"))
+    {
+      g_free (stream->symbol_path);
+      g_variant_dict_lookup (options, "symbol-field", "s", &stream->symbol_path);
+    }
+  if (g_variant_dict_lookup (options, "send", "^as", &send))
+    {
+      g_strfreev (stream->send_on_open);
+      stream->send_on_open = send;
+    }
   g_variant_dict_lookup (options, "header", "^as", &stream->headers);
   g_variant_dict_lookup (options, "protocol", "^as", &stream->protocols);
   g_variant_dict_lookup (options, "origin", "s", &stream->origin);
@@ -67,7 +128,6 @@ watch_from_options (const char   *url,
 
   watch.stream = stream;
   watch.verbose = g_variant_dict_contains (options, "verbose");
-  g_variant_dict_lookup (options, "send", "&s", &watch.send);
   g_variant_dict_lookup (options, "record", "^&ay", &watch.record);
 
   return sp_headless_watch (&watch);
@@ -85,6 +145,22 @@ sp_application_handle_local_options (GApplication *application,
       g_print ("StockPush %s\n", PACKAGE_VERSION);
       return 0;
     }
+
+  {
+    const char *feed = NULL;
+
+    if (g_variant_dict_lookup (options, "feed", "&s", &feed) && g_str_equal (feed, "list"))
+      {
+        print_feeds ();
+        return 0;
+      }
+    if (feed != NULL && !g_variant_dict_contains (options, "headless"))
+      {
+        g_printerr (_("stockpush: --feed works with --headless; in the window, choose the feed "
+                      "from the menu beside the address\n"));
+        return 2;
+      }
+  }
 
   {
     const char *failed = NULL;
@@ -107,7 +183,9 @@ sp_application_handle_local_options (GApplication *application,
     {
       const char *url;
 
-      if (g_variant_dict_lookup (options, "connect", "&s", &url))
+      url = NULL;
+      if (g_variant_dict_lookup (options, "connect", "&s", &url) ||
+          g_variant_dict_contains (options, "feed"))
         return watch_from_options (url, options);
 
       g_autoptr(SpServerConfig) config = sp_server_config_new ();

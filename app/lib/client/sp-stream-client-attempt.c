@@ -439,6 +439,7 @@ on_connected (GObject      *source,
   g_clear_pointer (&self->close_reason, g_free);
   _sp_stream_client_set_error (self, NULL);
   _sp_stream_client_set_state (self, SP_STREAM_OPEN);
+  _sp_stream_client_send_on_open (self);
 }
 
 static gboolean

@@ -93,6 +93,7 @@ void _sp_stream_client_emit_frame            (SpStreamClient     *self,
                                               SpFrame            *frame);
 
 /* sp-stream-client-attempt.c: one attempt at a time, retried as the options say. */
+void _sp_stream_client_send_on_open        (SpStreamClient     *self);
 void _sp_stream_client_start_attempt         (SpStreamClient     *self);
 void _sp_stream_client_clear_attempt         (SpStreamClient     *self);
 

@@ -211,6 +211,13 @@ sp_stream_client_connect (SpStreamClient        *self,
 
   if (!sp_stream_options_validate (options, &uri, error))
     return FALSE;
+  for (guint i = 0; options->send_on_open != NULL && options->send_on_open[i] != NULL; i++)
+    if (!g_utf8_validate (options->send_on_open[i], -1, NULL))
+      {
+        g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                             _("A message to send on connecting is not valid UTF-8"));
+        return FALSE;
+      }
 
   _sp_stream_client_flush_incoming (self);   /* the old stream's messages, with the old price fields */
   _sp_stream_client_clear_attempt (self);
@@ -237,6 +244,31 @@ sp_stream_client_connect (SpStreamClient        *self,
   _sp_stream_client_set_error (self, NULL);
 
   _sp_stream_client_start_attempt (self);
+
+  return TRUE;
+}
+
+gboolean
+sp_stream_client_set_fields (SpStreamClient *self,
+                             const char     *price_path,
+                             const char     *symbol_path,
+                             GError        **error)
+{
+  g_return_val_if_fail (SP_IS_STREAM_CLIENT (self), FALSE);
+
+  if (!sp_price_extractor_check_paths (price_path, symbol_path, error))
+    return FALSE;
+
+  _sp_stream_client_flush_incoming (self);   /* what came before, read as it was */
+  if (self->options == NULL)
+    self->options = sp_stream_options_new (NULL);
+  g_free (self->options->price_path);
+  g_free (self->options->symbol_path);
+  self->options->price_path = price_path && *price_path ? g_strdup (price_path) : NULL;
+  self->options->symbol_path = symbol_path && *symbol_path ? g_strdup (symbol_path) : NULL;
+  g_clear_pointer (&self->extractor, sp_price_extractor_free);
+  self->extractor = sp_price_extractor_new (self->options->price_path, self->options->symbol_path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRICE_SOURCE]);
 
   return TRUE;
 }
@@ -330,6 +362,25 @@ sp_stream_client_send_binary (SpStreamClient *self,
   _sp_stream_client_emit_frame (self, frame);
 
   return TRUE;
+}
+
+/* Each time the stream opens: a feed's subscription lasts as long as its connection. */
+void
+_sp_stream_client_send_on_open (SpStreamClient *self)
+{
+  char **messages = self->options->send_on_open;
+
+  /* A listener may have closed it again on hearing it open. */
+  for (guint i = 0; messages != NULL && messages[i] != NULL && self->state == SP_STREAM_OPEN; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!sp_stream_client_send_text (self, messages[i], &error))
+        {
+          _sp_stream_client_set_error (self, error->message);
+          return;
+        }
+    }
 }
 
 /**

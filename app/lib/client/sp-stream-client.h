@@ -33,6 +33,12 @@ gboolean                 sp_stream_client_connect              (SpStreamClient  
                                                                 const SpStreamOptions *options,
                                                                 GError               **error);
 void                     sp_stream_client_disconnect           (SpStreamClient        *self);
+/* Reads prices from @price_path and symbols from @symbol_path (NULL or "": detect)
+ * from the next message on, without reconnecting. */
+gboolean                 sp_stream_client_set_fields           (SpStreamClient        *self,
+                                                                const char            *price_path,
+                                                                const char            *symbol_path,
+                                                                GError               **error);
 gboolean                 sp_stream_client_send_text            (SpStreamClient        *self,
                                                                 const char            *text,
                                                                 GError               **error);

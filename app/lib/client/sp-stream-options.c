@@ -39,6 +39,7 @@ sp_stream_options_copy (const SpStreamOptions *self)
   copy->price_path = g_strdup (self->price_path);
   copy->symbol_path = g_strdup (self->symbol_path);
   copy->accepted_certificate = g_strdup (self->accepted_certificate);
+  copy->send_on_open = g_strdupv (self->send_on_open);
 
   return copy;
 }
@@ -56,6 +57,7 @@ sp_stream_options_free (SpStreamOptions *self)
   g_free (self->price_path);
   g_free (self->symbol_path);
   g_free (self->accepted_certificate);
+  g_strfreev (self->send_on_open);
   g_free (self);
 }
 

@@ -21,6 +21,8 @@ typedef struct
   guint    connect_timeout_ms;  /* 0: the default of 15 s */
   char   *accepted_certificate; /* SHA-256 fingerprint the user accepted, or NULL */
   guint    keepalive_s;         /* WebSocket pings every N s (pongs are logged); 0: none */
+  char   **send_on_open;        /* text messages sent each time the stream opens (a feed's
+                                 * subscription lasts as long as its connection); NULL: none */
 } SpStreamOptions;
 
 #define SP_TYPE_STREAM_OPTIONS (sp_stream_options_get_type ())

@@ -33,6 +33,37 @@ sp_recent_remember (GSettings  *settings,
   g_settings_set_strv (settings, key, (const char * const *) list);
 }
 
+/* What the first key's fixed tuple has no room for, by name. */
+static void
+store_extras (GSettings             *settings,
+              const char            *name,
+              const SpStreamOptions *options)
+{
+  g_autoptr(GVariant) old = g_settings_get_value (settings, "saved-connection-extras");
+  g_auto(GVariantDict) all = G_VARIANT_DICT_INIT (old);
+  g_auto(GVariantDict) extras = G_VARIANT_DICT_INIT (NULL);
+  const char *const empty[] = { NULL };
+
+  g_variant_dict_insert_value (&extras, "send",
+                               g_variant_new_strv (options->send_on_open ?
+                                                   (const char *const *) options->send_on_open :
+                                                   empty, -1));
+  g_variant_dict_insert_value (&all, name, g_variant_dict_end (&extras));
+  g_settings_set_value (settings, "saved-connection-extras", g_variant_dict_end (&all));
+}
+
+static void
+lookup_extras (GSettings       *settings,
+               const char      *name,
+               SpStreamOptions *options)
+{
+  g_autoptr(GVariant) all = g_settings_get_value (settings, "saved-connection-extras");
+  g_autoptr(GVariant) extras = g_variant_lookup_value (all, name, G_VARIANT_TYPE_VARDICT);
+
+  if (extras != NULL)
+    g_variant_lookup (extras, "send", "^as", &options->send_on_open);
+}
+
 void
 sp_saved_connection_store (GSettings             *settings,
                            const char            *name,
@@ -67,6 +98,7 @@ sp_saved_connection_store (GSettings             *settings,
     }
 
   g_settings_set_value (settings, "saved-connections", g_variant_builder_end (&builder));
+  store_extras (settings, name, options);
 }
 
 SpStreamOptions *
@@ -93,6 +125,7 @@ sp_saved_connection_lookup (GSettings  *settings,
         options->protocols = g_strsplit (protocols, ", ", -1);
         options->price_path = *price ? g_strdup (price) : NULL;
         options->symbol_path = *symbol ? g_strdup (symbol) : NULL;
+        lookup_extras (settings, name, options);
         return options;
       }
 

@@ -16,7 +16,8 @@ void             sp_recent_remember          (GSettings             *settings,
                                               const char            *value);
 /* "saved-connections" (a(ssssss): name, URL, headers, price and symbol field,
  * subprotocols): @name's entry replaced by the address, headers, fields and
- * subprotocols of @options, first in the list. */
+ * subprotocols of @options, first in the list; its messages to send on
+ * connecting in "saved-connection-extras". */
 void             sp_saved_connection_store   (GSettings             *settings,
                                               const char            *name,
                                               const SpStreamOptions *options);

@@ -234,6 +234,24 @@ sp_watch_connect (SpWatch               *self,
   return TRUE;
 }
 
+gboolean
+sp_watch_set_fields (SpWatch     *self,
+                     const char  *price_path,
+                     const char  *symbol_path,
+                     GError     **error)
+{
+  g_return_val_if_fail (SP_IS_WATCH (self), FALSE);
+  g_return_val_if_fail (self->client != NULL, FALSE);
+
+  if (!sp_stream_client_set_fields (self->client, price_path, symbol_path, error))
+    return FALSE;
+
+  /* Prices read from the wrong field would stay on the chart. */
+  g_hash_table_remove_all (self->series);
+  clear_symbols (self);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The message rate                                                           */
 

@@ -27,6 +27,12 @@ SpStreamClient *sp_watch_get_client       (SpWatch               *self);
 gboolean        sp_watch_connect          (SpWatch               *self,
                                            const SpStreamOptions *options,
                                            GError               **error);
+/* The client's price and symbol fields changed (sp_stream_client_set_fields()):
+ * what was read with the old ones goes, and the symbols start again. */
+gboolean        sp_watch_set_fields       (SpWatch               *self,
+                                           const char            *price_path,
+                                           const char            *symbol_path,
+                                           GError               **error);
 /* The stream the histories came from, or NULL. */
 const char     *sp_watch_get_url          (SpWatch               *self);
 /* The symbol named @name in the list, or NULL. */
