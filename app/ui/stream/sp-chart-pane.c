@@ -16,6 +16,9 @@ struct _SpChartPane
   GtkLabel      *price_label;
   GtkLabel      *change_label;
   GtkLabel      *source_label;
+  GtkPopover    *fields_popover;
+  GtkEntry      *fields_price_entry;
+  GtkEntry      *fields_symbol_entry;
   SpStreamClient *client;       /* the watch's, for where its prices come from */
   guint64         messages_before; /* the watch's count when this stream began */
   GtkDropDown   *candle_dropdown;
@@ -133,6 +136,35 @@ show_price_source (SpChartPane *self)
 
   gtk_label_set_text (self->source_label, text != NULL ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->source_label), text != NULL);
+}
+
+/* The fields the stream is read with now, to change. */
+static void
+on_fields_shown (SpChartPane *self)
+{
+  const SpStreamOptions *options = self->client ? sp_stream_client_get_options (self->client) : NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->fields_price_entry),
+                         options && options->price_path ? options->price_path : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->fields_symbol_entry),
+                         options && options->symbol_path ? options->symbol_path : "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->fields_price_entry));
+}
+
+static void
+on_fields_apply (SpChartPane *self)
+{
+  gtk_popover_popdown (self->fields_popover);
+  gtk_widget_activate_action (GTK_WIDGET (self), "stream.set-fields", "(ss)",
+                              gtk_editable_get_text (GTK_EDITABLE (self->fields_price_entry)),
+                              gtk_editable_get_text (GTK_EDITABLE (self->fields_symbol_entry)));
+}
+
+static void
+on_fields_detect (SpChartPane *self)
+{
+  gtk_popover_popdown (self->fields_popover);
+  gtk_widget_activate_action (GTK_WIDGET (self), "stream.set-fields", "(ss)", "", "");
 }
 
 /* A stream whose first messages hold no price says so, not "waiting". */
@@ -378,6 +410,12 @@ sp_chart_pane_class_init (SpChartPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, price_label);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, change_label);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, source_label);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, fields_popover);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, fields_price_entry);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, fields_symbol_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_fields_shown);
+  gtk_widget_class_bind_template_callback (widget_class, on_fields_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_fields_detect);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, candle_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, chart);
   gtk_widget_class_bind_template_callback (widget_class, on_symbol_selected);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-connection-bar.h"
+#include "sp-feed-preset.h"
 #include "sp-recent.h"
 
 struct _SpConnectionBar
@@ -18,16 +19,23 @@ struct _SpConnectionBar
   GtkEntry       *price_field_entry;
   GtkEntry       *symbol_field_entry;
   GtkTextView    *headers_view;
+  GtkTextView    *send_view;
   GtkEntry       *protocols_entry;
   GtkCheckButton *reconnect_check;
   GtkSpinButton  *keepalive_spin;
   GtkButton      *connect_button;
   GtkLabel       *state_label;
   GtkLabel       *rate_label;
+  GtkRevealer    *feed_revealer;
+  GtkLabel       *feed_label;
 
   SpWatch        *watch;
   SpStreamClient *client;
   GSettings      *settings;
+  const SpFeedPreset *offered;    /* the feed the typed address is, offered below it */
+  const SpFeedPreset *dismissed;  /* …unless the user said "not now" to it */
+  char           *options_host;   /* the host a preset or saved connection set the messages
+                                   * and fields for; NULL when typed by hand */
 };
 
 G_DEFINE_FINAL_TYPE (SpConnectionBar, sp_connection_bar, GTK_TYPE_WIDGET)
@@ -50,6 +58,17 @@ split_lines (const char *text,
     }
 
   return g_strv_builder_end (builder);
+}
+
+static char *
+text_of (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start;
+  GtkTextIter end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
 SpStreamOptions *
@@ -77,6 +96,11 @@ sp_connection_bar_dup_options (SpConnectionBar *self)
   options->symbol_path = *symbol ? g_strdup (symbol) : NULL;
   options->auto_reconnect = gtk_check_button_get_active (self->reconnect_check);
   options->keepalive_s = (guint) gtk_spin_button_get_value_as_int (self->keepalive_spin);
+  {
+    g_autofree char *send = text_of (self->send_view);
+
+    options->send_on_open = split_lines (send, "\n");
+  }
 
   return options;
 }
@@ -124,6 +148,45 @@ connect_url_action (GtkWidget  *widget,
   gtk_widget_activate_action (widget, "stream.connect", NULL);
 }
 
+static char *
+host_of (const char *url)
+{
+  g_autoptr(GUri) uri = url ? g_uri_parse (url, G_URI_FLAGS_NON_DNS, NULL) : NULL;
+
+  return uri != NULL && g_uri_get_host (uri) != NULL ? g_ascii_strdown (g_uri_get_host (uri), -1) : NULL;
+}
+
+/* The bar shows @options, messages and fields meant for their host. */
+static void
+show_options (SpConnectionBar       *self,
+              const SpStreamOptions *options)
+{
+  const char *const empty[] = { NULL };
+  g_autofree char *headers = g_strjoinv ("\n", options->headers ? options->headers : (char **) empty);
+  g_autofree char *protocols = g_strjoinv (", ", options->protocols ? options->protocols : (char **) empty);
+  g_autofree char *send = g_strjoinv ("\n", options->send_on_open ? options->send_on_open : (char **) empty);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->headers_view), headers, -1);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->send_view), send, -1);
+  sp_connection_bar_set_fields (self, options->price_path, options->symbol_path);
+  gtk_editable_set_text (GTK_EDITABLE (self->protocols_entry), protocols);
+  /* Last: a new address looks for a feed to offer, and these say what is set already. */
+  g_free (self->options_host);
+  self->options_host = host_of (options->url);
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), options->url);
+}
+
+void
+sp_connection_bar_set_fields (SpConnectionBar *self,
+                              const char      *price_path,
+                              const char      *symbol_path)
+{
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->price_field_entry), price_path ? price_path : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->symbol_field_entry), symbol_path ? symbol_path : "");
+}
+
 static void
 open_saved_action (GtkWidget  *widget,
                    const char *action_name,
@@ -131,27 +194,36 @@ open_saved_action (GtkWidget  *widget,
 {
   SpConnectionBar *self = SP_CONNECTION_BAR (widget);
   g_autoptr(SpStreamOptions) saved = NULL;
-  g_autofree char *headers = NULL;
-  g_autofree char *protocols = NULL;
 
   saved = sp_saved_connection_lookup (self->settings, g_variant_get_string (parameter, NULL));
   if (saved == NULL)
     return;
 
-  headers = g_strjoinv ("\n", saved->headers);
-  protocols = g_strjoinv (", ", saved->protocols);
-  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), saved->url);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->headers_view), headers, -1);
-  gtk_editable_set_text (GTK_EDITABLE (self->price_field_entry),
-                         saved->price_path ? saved->price_path : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->symbol_field_entry),
-                         saved->symbol_path ? saved->symbol_path : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->protocols_entry), protocols);
+  show_options (self, saved);
   gtk_widget_activate_action (widget, "stream.connect", NULL);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Recent and saved connections                                               */
+
+static GMenu *
+feeds_menu (void)
+{
+  const SpFeedPreset *const *presets = sp_feed_preset_list ();
+  GMenu *feeds = g_menu_new ();
+
+  for (guint i = 0; presets[i] != NULL; i++)
+    {
+      /* Translators: a feed in the menu: "Binance: Spot trades" */
+      g_autofree char *label = g_strdup_printf (_("%s: %s"), presets[i]->name,
+                                                _(presets[i]->description));
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target (item, "stream.use-feed", "s", presets[i]->id);
+      g_menu_append_item (feeds, item);
+    }
+  return feeds;
+}
 
 static void
 rebuild_recent_menu (SpConnectionBar *self)
@@ -187,9 +259,12 @@ rebuild_recent_menu (SpConnectionBar *self)
     g_menu_append_section (urls, _("Saved"), G_MENU_MODEL (saved));
   if (g_menu_model_get_n_items (G_MENU_MODEL (recent)) > 0)
     g_menu_append_section (urls, _("Recent"), G_MENU_MODEL (recent));
+  {
+    g_autoptr(GMenu) feeds = feeds_menu ();
+
+    g_menu_append_section (urls, _("Public Feeds"), G_MENU_MODEL (feeds));
+  }
   gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (urls));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button),
-                            g_menu_model_get_n_items (G_MENU_MODEL (urls)) > 0);
 }
 
 void
@@ -245,8 +320,8 @@ save_connection_action (GtkWidget  *widget,
 
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
                                    _("Save Connection"),
-                                   _("The address, headers, fields and subprotocols are saved "
-                                     "under this name."));
+                                   _("The address, headers, fields, subprotocols and the "
+                                     "messages sent after connecting are saved under this name."));
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"), "save", _("_Save"), NULL);
@@ -255,6 +330,222 @@ save_connection_action (GtkWidget  *widget,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public feeds: their presets, the keys they ask for, the offer             */
+
+static char *
+stored_key (SpConnectionBar *self,
+            const char      *name)
+{
+  g_autoptr(GVariant) keys = g_settings_get_value (self->settings, "feed-keys");
+  char *key = NULL;
+
+  g_variant_lookup (keys, name, "s", &key);
+  return key;
+}
+
+static void
+store_key (SpConnectionBar *self,
+           const char      *name,
+           const char      *key)
+{
+  g_autoptr(GVariant) old = g_settings_get_value (self->settings, "feed-keys");
+  g_auto(GVariantBuilder) keys = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{ss}"));
+  GVariantIter iter;
+  const char *old_name;
+  const char *old_key;
+
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &old_name, &old_key))
+    if (!g_str_equal (old_name, name))
+      g_variant_builder_add (&keys, "{ss}", old_name, old_key);
+  g_variant_builder_add (&keys, "{ss}", name, key);
+  g_settings_set_value (self->settings, "feed-keys", g_variant_builder_end (&keys));
+}
+
+/* Shows @preset's options in the bar (at @url, or its own address) and connects. */
+static void
+use_feed (SpConnectionBar    *self,
+          const SpFeedPreset *preset,
+          const char         *url,
+          const char         *key,
+          const char         *secret)
+{
+  g_autoptr(SpStreamOptions) options = NULL;
+  g_autoptr(GError) error = NULL;
+
+  options = sp_feed_preset_dup_options (preset, url, key, secret, &error);
+  if (options == NULL)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+      return;
+    }
+  self->offered = preset;   /* taken: nothing more to offer for this address */
+  gtk_revealer_set_reveal_child (self->feed_revealer, FALSE);
+  show_options (self, options);
+  gtk_widget_activate_action (GTK_WIDGET (self), "stream.connect", NULL);
+}
+
+static GtkWidget *
+key_entry (const char *label,
+           const char *text)
+{
+  /* Not GtkPasswordEntry: with GTK 4.8 it warned of an invalid cast once the dialog was gone. */
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  g_object_set (entry, "placeholder-text", label, "activates-default", TRUE, NULL);
+  return entry;
+}
+
+static void
+on_key_response (AdwMessageDialog *dialog,
+                 const char       *response,
+                 SpConnectionBar  *self)
+{
+  const SpFeedPreset *preset = g_object_get_data (G_OBJECT (dialog), "preset");
+  const char *url = g_object_get_data (G_OBJECT (dialog), "url");
+  GtkWidget *box = adw_message_dialog_get_extra_child (dialog);
+  GtkWidget *key_widget = gtk_widget_get_first_child (box);
+  GtkWidget *secret_widget = gtk_widget_get_next_sibling (key_widget);
+  g_autofree char *key = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (key_widget))));
+  g_autofree char *secret = NULL;
+  g_autofree char *secret_name = g_strconcat (preset->id, ".secret", NULL);
+
+  if (!g_str_equal (response, "connect"))
+    return;
+  if (secret_widget != NULL)
+    secret = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (secret_widget))));
+  store_key (self, preset->id, key);
+  if (secret != NULL)
+    store_key (self, secret_name, secret);
+  use_feed (self, preset, url, key, secret);
+}
+
+/* Asks for the feed's key (and secret), filled in with those given before. */
+static void
+ask_for_key (SpConnectionBar    *self,
+             const SpFeedPreset *preset,
+             const char         *url)
+{
+  g_autofree char *key = stored_key (self, preset->id);
+  g_autofree char *secret_name = g_strconcat (preset->id, ".secret", NULL);
+  g_autofree char *secret = stored_key (self, secret_name);
+  g_autofree char *body = NULL;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *dialog;
+
+  gtk_box_append (GTK_BOX (box), key_entry (_(preset->key_label), key));
+  if (preset->secret_label != NULL)
+    gtk_box_append (GTK_BOX (box), key_entry (_(preset->secret_label), secret));
+  /* Translators: "Finnhub streams only to its users: give your API key (…)." */
+  body = g_strdup_printf (_("%s streams only to its users: give your %s (%s). StockPush keeps it "
+                            "in your settings and sends it only to %s."),
+                          preset->name, _(preset->key_label), preset->docs, preset->name);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   preset->name, body);
+  adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), FALSE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "connect", _("C_onnect"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "connect",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "connect");
+  g_object_set_data (G_OBJECT (dialog), "preset", (gpointer) preset);
+  g_object_set_data_full (G_OBJECT (dialog), "url", g_strdup (url), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_key_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A feed from the menu (at its own address), or the one offered (at the address typed). */
+static void
+start_feed (SpConnectionBar    *self,
+            const SpFeedPreset *preset,
+            const char         *url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpStreamOptions) options = sp_feed_preset_dup_options (preset, url, NULL, NULL, &error);
+
+  /* Ask only when the key is needed: a typed address may carry it already. */
+  if (options == NULL && sp_feed_preset_needs_key (preset))
+    ask_for_key (self, preset, url);
+  else
+    use_feed (self, preset, url, NULL, NULL);
+}
+
+static void
+use_feed_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  const SpFeedPreset *preset = sp_feed_preset_lookup (g_variant_get_string (parameter, NULL));
+
+  if (preset != NULL)
+    start_feed (SP_CONNECTION_BAR (widget), preset, NULL);
+}
+
+static void
+use_feed_here_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  SpConnectionBar *self = SP_CONNECTION_BAR (widget);
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_entry))));
+
+  if (self->offered != NULL)
+    start_feed (self, self->offered, url);
+}
+
+/* Offers the preset of the feed whose address was typed, unless the bar says
+ * what to send and where the price is already. */
+static void
+on_url_changed (SpConnectionBar *self)
+{
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_entry));
+  const SpFeedPreset *preset = sp_feed_preset_match (url);
+  g_autofree char *host = host_of (url);
+  g_autofree char *send = NULL;
+  g_autofree char *text = NULL;
+  gboolean configured;
+
+  /* A feed's subscription and fields are for that feed, not the next address
+   * (an address being replaced is empty for a moment: not another one). */
+  if (self->options_host != NULL && host != NULL && !g_str_equal (host, self->options_host))
+    {
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->send_view), "", -1);
+      sp_connection_bar_set_fields (self, NULL, NULL);
+      g_clear_pointer (&self->options_host, g_free);
+    }
+
+  send = text_of (self->send_view);
+  configured = *g_strstrip (send) != '\0' ||
+               *gtk_editable_get_text (GTK_EDITABLE (self->price_field_entry)) != '\0';
+  self->offered = preset;
+  if (preset == NULL || preset == self->dismissed || configured)
+    {
+      gtk_revealer_set_reveal_child (self->feed_revealer, FALSE);
+      return;
+    }
+
+  /* Translators: "Known feed: Kraken · Tickers (WebSocket API v2). Its preset subscribes
+   * after connecting and reads the price from data[].last." */
+  text = g_strdup_printf (_("Known feed: %s · %s. Its preset subscribes after connecting and "
+                            "reads the price from %s."),
+                          preset->name, _(preset->description), preset->price_path);
+  gtk_label_set_text (self->feed_label, text);
+  gtk_revealer_set_reveal_child (self->feed_revealer, TRUE);
+}
+
+static void
+on_feed_dismissed (SpConnectionBar *self)
+{
+  self->dismissed = self->offered;
+  gtk_revealer_set_reveal_child (self->feed_revealer, FALSE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -489,6 +780,7 @@ sp_connection_bar_dispose (GObject *object)
   g_clear_object (&self->watch);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->options_host, g_free);
 
   G_OBJECT_CLASS (sp_connection_bar_parent_class)->dispose (object);
 }
@@ -511,6 +803,9 @@ sp_connection_bar_class_init (SpConnectionBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, price_field_entry);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, symbol_field_entry);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, headers_view);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, send_view);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, feed_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, feed_label);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, protocols_entry);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, reconnect_check);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, keepalive_spin);
@@ -519,11 +814,16 @@ sp_connection_bar_class_init (SpConnectionBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, rate_label);
   gtk_widget_class_bind_template_callback (widget_class, on_url_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_feed_dismissed);
 
   gtk_widget_class_install_action (widget_class, "stream.connect-url", "s", connect_url_action);
   gtk_widget_class_install_action (widget_class, "stream.open-saved", "s", open_saved_action);
   gtk_widget_class_install_action (widget_class, "stream.save-connection", NULL,
                                    save_connection_action);
+  gtk_widget_class_install_action (widget_class, "stream.use-feed", "s", use_feed_action);
+  gtk_widget_class_install_action (widget_class, "stream.use-feed-here", NULL,
+                                   use_feed_here_action);
 }
 
 static void

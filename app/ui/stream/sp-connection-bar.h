@@ -23,5 +23,9 @@ SpStreamOptions *sp_connection_bar_dup_options  (SpConnectionBar *self);
 void             sp_connection_bar_set_url      (SpConnectionBar *self,
                                                  const char      *url);
 void             sp_connection_bar_focus_url    (SpConnectionBar *self);
+/* The price and symbol fields the bar shows (NULL or "": detect). */
+void             sp_connection_bar_set_fields   (SpConnectionBar *self,
+                                                 const char      *price_path,
+                                                 const char      *symbol_path);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sp-json-pretty.h"
 #include "sp-log-item.h"
 
 #define SUMMARY_CHARS 160
@@ -157,13 +158,17 @@ hex_dump (const guchar *data,
 }
 
 char *
-sp_log_item_dup_details (SpLogItem *self)
+sp_log_item_dup_details (SpLogItem  *self,
+                         GArray    **spans)
 {
   SpFrame *frame;
   gsize size = 0;
   const char *data = NULL;
 
   g_return_val_if_fail (SP_IS_LOG_ITEM (self), NULL);
+
+  if (spans != NULL)
+    *spans = NULL;
 
   frame = self->frame;
   if (frame->kind == SP_FRAME_CLOSE)
@@ -178,24 +183,9 @@ sp_log_item_dup_details (SpLogItem *self)
 
   if (frame->kind == SP_FRAME_TEXT)
     {
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-      gsize start = 0;
+      char *pretty = sp_json_pretty (data, size, spans);
 
-      while (start < size && g_ascii_isspace (data[start]))
-        start++;
-
-      if (start < size && (data[start] == '{' || data[start] == '[') &&
-          json_parser_load_from_data (parser, data, size, NULL))
-        {
-          g_autoptr(JsonGenerator) generator = json_generator_new ();
-
-          json_generator_set_pretty (generator, TRUE);
-          json_generator_set_indent (generator, 2);
-          json_generator_set_root (generator, json_parser_get_root (parser));
-          return json_generator_to_data (generator, NULL);
-        }
-
-      return g_strndup (data, size);
+      return pretty != NULL ? pretty : g_strndup (data, size);
     }
 
   {

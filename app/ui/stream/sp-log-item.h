@@ -17,7 +17,10 @@ SpFrame    *sp_log_item_get_frame    (SpLogItem *self);
 const char *sp_log_item_get_summary  (SpLogItem *self);
 /* The whole message for the detail view and for copying: JSON pretty-printed,
  * binary as a hex dump, a close as its code and reason. */
-char       *sp_log_item_dup_details  (SpLogItem *self);
+/* What the detail view shows; for JSON laid out, with where each value is
+ * (SpJsonSpan, see sp-json-pretty.h) in *@spans if given, else NULL there. */
+char       *sp_log_item_dup_details  (SpLogItem  *self,
+                                      GArray    **spans);
 char       *sp_log_item_dup_time     (SpLogItem *self);
 gboolean    sp_log_item_matches      (SpLogItem *self,
                                       const char *needle_casefolded);

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-json-pretty.h"
 #include "sp-log-item.h"
 #include "sp-log-row.h"
 #include "sp-log-view.h"
@@ -26,6 +27,10 @@ struct _SpLogView
   GtkListView        *log_view;
   GtkLabel           *detail_title;
   GtkTextView        *detail_view;
+  GtkRevealer        *field_revealer;
+  GtkLabel           *field_label;
+  GtkButton          *use_price_button;
+  GtkButton          *use_symbol_button;
   GtkSingleSelection *selection;
   GtkFilterListModel *filtered;
   SpLogFilter        *filter;
@@ -38,6 +43,9 @@ struct _SpLogView
   gint64              last_log_change; /* monotonic µs */
   gboolean            follow_tail;     /* the log sticks to its newest row until scrolled up */
   gboolean            scrolling;
+
+  char               *detail_text;     /* what the detail view shows, and where its fields are */
+  GArray             *detail_spans;    /* SpJsonSpan */
 };
 
 enum {
@@ -259,6 +267,100 @@ on_log_wheel (SpLogView                *self,
   return GDK_EVENT_PROPAGATE;
 }
 
+/* ------------------------------------------------------------------------ */
+/* A field of the selected message, to read prices or symbols from          */
+
+static void
+show_field (SpLogView        *self,
+            const SpJsonSpan *span)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+  g_autofree char *price_label = NULL;
+  g_autofree char *symbol_label = NULL;
+  g_autoptr(GMenuItem) price = NULL;
+  g_autoptr(GMenuItem) symbol = NULL;
+
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_view);
+  g_autofree char *field = NULL;
+  GtkTextIter start, end;
+
+  /* The field stands out where it is in the message. */
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_remove_tag_by_name (buffer, "field", &start, &end);
+  gtk_revealer_set_reveal_child (self->field_revealer, span != NULL);
+  if (span == NULL)
+    {
+      gtk_text_view_set_extra_menu (self->detail_view, NULL);
+      return;
+    }
+  gtk_text_buffer_get_iter_at_offset (buffer, &start,
+                                      g_utf8_pointer_to_offset (self->detail_text,
+                                                                self->detail_text + span->start));
+  gtk_text_buffer_get_iter_at_offset (buffer, &end,
+                                      g_utf8_pointer_to_offset (self->detail_text,
+                                                                self->detail_text + span->end));
+  gtk_text_buffer_apply_tag_by_name (buffer, "field", &start, &end);
+
+  /* Translators: below a message, the field the cursor is on: "Field data[].p" */
+  field = g_strdup_printf (_("Field %s"), span->path);
+  gtk_label_set_text (self->field_label, field);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->use_price_button), "(ss)", "price",
+                                    span->path);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->use_symbol_button), "(ss)", "symbol",
+                                    span->path);
+
+  /* The same in the detail view's context menu. */
+  price_label = g_strdup_printf (_("Use “%s” as Price"), span->path);
+  symbol_label = g_strdup_printf (_("Use “%s” as Symbol"), span->path);
+  price = g_menu_item_new (price_label, NULL);
+  symbol = g_menu_item_new (symbol_label, NULL);
+  g_menu_item_set_action_and_target (price, "stream.use-field", "(ss)", "price", span->path);
+  g_menu_item_set_action_and_target (symbol, "stream.use-field", "(ss)", "symbol", span->path);
+  g_menu_append_item (section, price);
+  g_menu_append_item (section, symbol);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  gtk_text_view_set_extra_menu (self->detail_view, G_MENU_MODEL (menu));
+}
+
+static void
+show_field_at_cursor (SpLogView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_view);
+  const SpJsonSpan *span = NULL;
+  GtkTextIter cursor;
+
+  gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+  if (self->detail_spans != NULL && self->detail_text != NULL)
+    {
+      const char *at = g_utf8_offset_to_pointer (self->detail_text,
+                                                 gtk_text_iter_get_offset (&cursor));
+
+      span = sp_json_spans_find (self->detail_spans, at - self->detail_text);
+    }
+  show_field (self, span);
+}
+
+/* A right click on a field offers it in the context menu, as a left click
+ * (which moves the cursor) offers it below. */
+static void
+on_detail_pressed (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   SpLogView       *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_view);
+  GtkTextIter iter;
+  int bx, by;
+
+  gtk_text_view_window_to_buffer_coords (self->detail_view, GTK_TEXT_WINDOW_WIDGET, (int) x,
+                                         (int) y, &bx, &by);
+  if (gtk_text_view_get_iter_at_location (self->detail_view, &iter, bx, by) &&
+      !gtk_text_buffer_get_has_selection (buffer))
+    gtk_text_buffer_place_cursor (buffer, &iter);
+}
+
 static SpLogItem *
 selected_item (SpLogView *self)
 {
@@ -274,9 +376,12 @@ on_selection_changed (SpLogView *self)
   g_autofree char *title = NULL;
   g_autofree char *time = NULL;
   g_autofree char *size = NULL;
+  GArray *spans = NULL;
   SpFrame *frame;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_FRAME]);
+  g_clear_pointer (&self->detail_text, g_free);
+  g_clear_pointer (&self->detail_spans, sp_json_spans_free);
   if (item == NULL)
     {
       gtk_text_buffer_set_text (buffer, "", -1);
@@ -285,7 +390,7 @@ on_selection_changed (SpLogView *self)
     }
 
   frame = sp_log_item_get_frame (item);
-  details = sp_log_item_dup_details (item);
+  details = sp_log_item_dup_details (item, &spans);
   time = sp_log_item_dup_time (item);
   size = g_format_size_full (frame->size, G_FORMAT_SIZE_LONG_FORMAT);
   /* Translators: e.g. "Received text at 12:00:01.250 · 120 bytes" */
@@ -293,7 +398,10 @@ on_selection_changed (SpLogView *self)
                            frame->direction == SP_FRAME_IN ? _("Received") : _("Sent"),
                            sp_frame_kind_to_string (frame->kind), time, size);
   gtk_label_set_text (self->detail_title, title);
+  self->detail_spans = spans;
+  self->detail_text = g_strdup (details);
   gtk_text_buffer_set_text (buffer, details, -1);
+  show_field_at_cursor (self);
 }
 
 void
@@ -308,7 +416,7 @@ sp_log_view_copy_selected (SpLogView *self)
   if (item == NULL)
     return;
 
-  details = sp_log_item_dup_details (item);
+  details = sp_log_item_dup_details (item, NULL);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), details);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Message copied"));
 }
@@ -526,6 +634,8 @@ sp_log_view_finalize (GObject *object)
   SpLogView *self = SP_LOG_VIEW (object);
 
   g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->detail_text, g_free);
+  g_clear_pointer (&self->detail_spans, sp_json_spans_free);
 
   G_OBJECT_CLASS (sp_log_view_parent_class)->finalize (object);
 }
@@ -559,6 +669,10 @@ sp_log_view_class_init (SpLogViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpLogView, log_view);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, detail_title);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, detail_view);
+  gtk_widget_class_bind_template_child (widget_class, SpLogView, field_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SpLogView, field_label);
+  gtk_widget_class_bind_template_child (widget_class, SpLogView, use_price_button);
+  gtk_widget_class_bind_template_child (widget_class, SpLogView, use_symbol_button);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, selection);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, filtered);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, filter);
@@ -586,4 +700,19 @@ sp_log_view_init (SpLogView *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->log_scroller), "value-changed",
                     G_CALLBACK (on_log_scrolled), self);
+
+  {
+    GtkGesture *right_click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (right_click), GDK_BUTTON_SECONDARY);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (right_click),
+                                                GTK_PHASE_CAPTURE);
+    g_signal_connect (right_click, "pressed", G_CALLBACK (on_detail_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->detail_view), GTK_EVENT_CONTROLLER (right_click));
+  }
+  /* Blue as a link, as the accent colour in both light and dark styles. */
+  gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->detail_view), "field",
+                              "underline", PANGO_UNDERLINE_SINGLE, "foreground", "#3584e4", NULL);
+  g_signal_connect_object (gtk_text_view_get_buffer (self->detail_view), "notify::cursor-position",
+                           G_CALLBACK (show_field_at_cursor), self, G_CONNECT_SWAPPED);
 }

@@ -88,6 +88,62 @@ accept_certificate_action (GtkWidget  *widget,
     _sp_stream_page_toast (self, error->message);
 }
 
+/* New price and symbol fields for the stream, from the message view or the chart. */
+static void
+apply_fields (SpStreamPage *self,
+              const char   *price,
+              const char   *symbol)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!sp_watch_set_fields (self->watch, price, symbol, &error))
+    {
+      _sp_stream_page_toast (self, error->message);
+      return;
+    }
+  sp_connection_bar_set_fields (self->connection_bar, price, symbol);
+  if (*price == '\0' && *symbol == '\0')
+    message = g_strdup (_("Finding the price and symbol in the messages again"));
+  else if (*symbol == '\0')
+    message = g_strdup_printf (_("Prices from %s; symbols found in the messages"), price);
+  else if (*price == '\0')
+    message = g_strdup_printf (_("Symbols from %s; prices found in the messages"), symbol);
+  else
+    /* Translators: "Prices from data[].p, symbols from data[].s" */
+    message = g_strdup_printf (_("Prices from %s, symbols from %s"), price, symbol);
+  _sp_stream_page_toast (self, message);
+}
+
+static void
+use_field_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  const SpStreamOptions *options = sp_stream_client_get_options (self->client);
+  const char *which;
+  const char *path;
+
+  g_variant_get (parameter, "(&s&s)", &which, &path);
+  if (g_str_equal (which, "price"))
+    apply_fields (self, path, options && options->symbol_path ? options->symbol_path : "");
+  else
+    apply_fields (self, options && options->price_path ? options->price_path : "", path);
+}
+
+static void
+set_fields_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  g_autofree char *price = NULL;
+  g_autofree char *symbol = NULL;
+
+  g_variant_get (parameter, "(ss)", &price, &symbol);
+  apply_fields (SP_STREAM_PAGE (widget), g_strstrip (price), g_strstrip (symbol));
+}
+
 /* ------------------------------------------------------------------------ */
 /* The log and the chart                                                      */
 
@@ -408,6 +464,8 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   gtk_widget_class_install_action (widget_class, "stream.accept-certificate", "s",
                                    accept_certificate_action);
   gtk_widget_class_install_action (widget_class, "stream.clear-log", NULL, clear_log_action);
+  gtk_widget_class_install_action (widget_class, "stream.use-field", "(ss)", use_field_action);
+  gtk_widget_class_install_action (widget_class, "stream.set-fields", "(ss)", set_fields_action);
   gtk_widget_class_install_action (widget_class, "stream.copy-message", NULL, copy_message_action);
   gtk_widget_class_install_property_action (widget_class, "chart.span", "span");
   gtk_widget_class_install_property_action (widget_class, "chart.mode", "chart-mode");
