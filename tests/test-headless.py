@@ -157,8 +157,8 @@ def test_help():
     check(not missing, f"--help does not mention {missing}: {r.stdout!r:.2000}")
 
 
-def bad_value(option, value):
-    r = run_binary(["--headless", option, value])
+def bad_value(option, value, *extra):
+    r = run_binary(["--headless", *extra, option, value])
     check(r.returncode == 2, f"{option} {value!r}: exit status {r.returncode}, expected 2; "
                              f"stdout {r.stdout!r:.300}; stderr {r.stderr!r:.300}")
     name = option.lstrip("-")
@@ -227,6 +227,12 @@ BAD_VALUES = [
     ("--format", "xml"), ("--on-message", "foo"), ("--symbols", ""),
     ("--bind", "not-an-ip"), ("--seed", "abc"),
 ]
+# The terminal viewer's: nothing is connected to (port 9 is never listened on here).
+VIEWER = ("--connect", "ws://127.0.0.1:9/")
+BAD_VIEWER_VALUES = [
+    ("--price-field", "data["), ("--symbol-field", "channel~("), ("--feed", "nope"),
+    ("--feed-key", ""),
+]
 
 
 async def main(tap):
@@ -255,6 +261,10 @@ async def main(tap):
     for option, value in BAD_VALUES:
         await run_one(tap, f"{option} {value!r} is refused: exit 2, stderr names {option}",
                       lambda o=option, v=value: bad_value(o, v))
+    for option, value in BAD_VIEWER_VALUES:
+        extra = VIEWER + (("--feed", "alpaca") if option == "--feed-key" else ())
+        await run_one(tap, f"--connect with {option} {value!r} is refused: exit 2, stderr names "
+                           f"{option}", lambda o=option, v=value, e=extra: bad_value(o, v, *e))
     await run_one(tap, "a port already in use: non-zero exit, stderr says it is in use",
                   test_port_in_use)
     await run_one(tap, "immediate restart on the same fixed port after SIGTERM works",

@@ -8,6 +8,7 @@
 #include "sp-feed-preset.h"
 #include "sp-headless.h"
 #include "sp-options.h"
+#include "sp-price-extractor.h"
 #include "sp-server-config.h"
 #include "sp-server-overrides.h"
 #include "sp-preferences-window.h"
@@ -69,6 +70,7 @@ watch_from_options (const char   *url,
   g_autoptr(GError) error = NULL;
   SpWatchOptions watch = { 0 };
   const char *count = NULL;
+  const char *wrong = NULL;
   char **send = NULL;
 
   stream = stream_from_options (url, options, &error);
@@ -113,6 +115,16 @@ watch_from_options (const char   *url,
       count = NULL;
     }
 
+  /* Named for the option that holds the mistake. */
+  if (!sp_price_extractor_check_paths (stream->price_path, NULL, &error))
+    wrong = "--price-field";
+  else if (!sp_price_extractor_check_paths (NULL, stream->symbol_path, &error))
+    wrong = "--symbol-field";
+  if (wrong != NULL)
+    {
+      g_printerr ("stockpush: %s: %s\n", wrong, error->message);
+      return 2;
+    }
   if (!sp_stream_options_validate (stream, NULL, &error))
     {
       g_printerr ("stockpush: --connect: %s\n", error->message);
