@@ -14,6 +14,7 @@ packages=(
   libsoup-3.0-dev libjson-glib-dev glib-networking
   desktop-file-utils appstream
   python3 python3-websockets openssl
+  libhiredis-dev redis-server haproxy
   chromium chromium-driver python3-selenium
   xvfb xauth dbus-x11 at-spi2-core fonts-wqy-microhei librsvg2-common
 )

@@ -206,7 +206,10 @@ sp_headless_run (const SpServerConfig *config)
   http_url = sp_server_dup_http_url (server);
   n_symbols = g_strv_length (config->symbols ? config->symbols
                                               : (char **) sp_market_default_symbols ());
-  if (config->replay_file != NULL && config->replay_speed > 0)
+  if (config->role == SP_ROLE_EDGE)
+    printf ("StockPush %s serving the ticks its publisher puts on %s\n", PACKAGE_VERSION,
+            config->broker_url);
+  else if (config->replay_file != NULL && config->replay_speed > 0)
     printf ("StockPush %s replaying %s at %g×, from the start again at its end\n",
             PACKAGE_VERSION, config->replay_file, config->replay_speed);
   else if (config->replay_file != NULL)
@@ -216,6 +219,8 @@ sp_headless_run (const SpServerConfig *config)
     printf ("StockPush %s serving %u symbol%s every %u ms, %s format\n",
             PACKAGE_VERSION, n_symbols, n_symbols == 1 ? "" : "s",
             config->interval_ms, sp_format_to_string (config->format));
+  if (config->role == SP_ROLE_PUBLISHER)
+    printf ("  Publishing every tick on %s\n", config->broker_url);
   printf ("  WebSocket: %s\n", ws_url);
   printf ("  Web page:  %s\n", http_url);
   printf ("Press Ctrl+C to stop.\n");

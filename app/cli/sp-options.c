@@ -72,6 +72,12 @@ static const GOptionEntry entries[] = {
     N_("Close clients silent for the ping interval plus S seconds (default 10)"), N_("S") },
   { "slow-client-timeout-ms", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Close clients that stay unable to take more for MS (default 10000)"), N_("MS") },
+  { "broker", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --role: the broker between the publisher and its edges, redis://HOST:PORT"),
+    N_("URL") },
+  { "role", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("publisher (runs the market and publishes every tick to --broker) or edge (serves "
+       "the publisher's ticks from --broker, no market of its own)"), N_("ROLE") },
   { "connect", 'c', 0, G_OPTION_ARG_STRING, NULL,
     N_("Watch the ws:// or wss:// stream at URL (with --headless: print its prices)"),
     N_("URL") },

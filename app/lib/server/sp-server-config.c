@@ -51,6 +51,7 @@ sp_server_config_copy (const SpServerConfig *self)
   copy->allowed_origins = g_strdupv (self->allowed_origins);
   copy->token = g_strdup (self->token);
   copy->replay_file = g_strdup (self->replay_file);
+  copy->broker_url = g_strdup (self->broker_url);
 
   return copy;
 }
@@ -68,6 +69,7 @@ sp_server_config_free (SpServerConfig *self)
   g_strfreev (self->allowed_origins);
   g_free (self->token);
   g_free (self->replay_file);
+  g_free (self->broker_url);
   g_free (self);
 }
 
@@ -449,6 +451,81 @@ sp_server_config_set_replay (SpServerConfig *self,
 
   g_free (self->replay_file);
   self->replay_file = g_file_get_path (file);
+  return TRUE;
+}
+
+gboolean
+sp_server_config_set_broker (SpServerConfig *self,
+                             const char     *value,
+                             GError        **error)
+{
+  g_autoptr(GUri) uri = value ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "redis") != 0 ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("--broker: “%s” is not a Redis address: write redis://HOST:PORT, "
+                     "e.g. redis://127.0.0.1:6379"), value ? value : "");
+      return FALSE;
+    }
+  g_free (self->broker_url);
+  self->broker_url = g_strdup (value);
+  return TRUE;
+}
+
+gboolean
+sp_server_config_set_role (SpServerConfig *self,
+                           const char     *value,
+                           GError        **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (g_strcmp0 (value, "publisher") == 0)
+    self->role = SP_ROLE_PUBLISHER;
+  else if (g_strcmp0 (value, "edge") == 0)
+    self->role = SP_ROLE_EDGE;
+  else if (g_strcmp0 (value, "standalone") == 0)
+    self->role = SP_ROLE_STANDALONE;
+  else
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("--role: “%s” is not publisher (runs the market and publishes it), edge "
+                     "(serves a publisher's ticks) or standalone"), value ? value : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sp_server_config_check_broker (SpServerConfig *self,
+                               GError        **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->role != SP_ROLE_STANDALONE && self->broker_url == NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           _("--role: a publisher or an edge needs a broker: add --broker "
+                             "redis://HOST:PORT"));
+      return FALSE;
+    }
+  if (self->role == SP_ROLE_STANDALONE && self->broker_url != NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           _("--broker: say what this server is there: --role publisher or "
+                             "--role edge"));
+      return FALSE;
+    }
+  if (self->role == SP_ROLE_EDGE && self->replay_file != NULL)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                           _("--replay: an edge serves the publisher's ticks; give the "
+                             "recording to the publisher"));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -7,6 +7,14 @@
 
 G_BEGIN_DECLS
 
+/* With a broker: the one market that publishes, or a server of its ticks. */
+typedef enum
+{
+  SP_ROLE_STANDALONE,
+  SP_ROLE_PUBLISHER,
+  SP_ROLE_EDGE,
+} SpRole;
+
 #define SP_DEFAULT_PORT        8765
 #define SP_DEFAULT_BIND        "127.0.0.1"
 #define SP_DEFAULT_INTERVAL_MS 250
@@ -49,6 +57,8 @@ typedef struct
   guint       slow_timeout_ms;
 
   char       *replay_file;      /* a recording to serve instead of the market; NULL: none */
+  char       *broker_url;       /* redis://HOST:PORT, with a role other than standalone */
+  SpRole      role;
   double      replay_speed;     /* 1, 10…; 0: as fast as the clients take it */
   int         thread_nice;      /* added to the server thread's niceness: in the app, the
                                  * window's thread goes first when both want the CPU */
@@ -129,6 +139,15 @@ gboolean sp_server_config_set_replay      (SpServerConfig *self,
                                            const char     *path,
                                            GError        **error);
 /* "1", "10" (any factor from 0.01 to 10000) or "max". */
+/* --broker URL and --role publisher|edge, checked together (sp_server_config_check_broker). */
+gboolean         sp_server_config_set_broker         (SpServerConfig  *self,
+                                                      const char      *value,
+                                                      GError         **error);
+gboolean         sp_server_config_set_role           (SpServerConfig  *self,
+                                                      const char      *value,
+                                                      GError         **error);
+gboolean         sp_server_config_check_broker       (SpServerConfig  *self,
+                                                      GError         **error);
 gboolean sp_server_config_set_replay_speed (SpServerConfig *self,
                                            const char     *value,
                                            GError        **error);

@@ -11,8 +11,13 @@
 #include <netinet/tcp.h>
 
 #include "sp-error.h"
+#include "sp-broker-source.h"
 #include "sp-market-source.h"
+#include "sp-redis-broker.h"
 #include "sp-replay-source.h"
+
+/* How long an edge waits, at its start, for the broker to say what the market is. */
+#define BROKER_LOOKUP_MS 5000
 #include "sp-server-private.h"
 
 /* With the engine's lock held (while dispatching): a tick that has waited
@@ -286,11 +291,20 @@ _sp_engine_new (SpServer             *server,
                 GError              **error)
 {
   g_autoptr(SpTickSource) source = NULL;
+  g_autoptr(SpBroker) broker = NULL;
   SpEngine *engine;
   guint64 seed = config->have_seed ? config->seed : ((guint64) g_random_int () << 32 | g_random_int ());
   guint n;
 
-  if (config->replay_file != NULL)
+  if (config->role != SP_ROLE_STANDALONE)
+    {
+      broker = sp_redis_broker_new (config->broker_url, error);
+      if (broker == NULL)
+        return NULL;
+    }
+  if (config->role == SP_ROLE_EDGE)
+    source = sp_broker_source_new (broker, BROKER_LOOKUP_MS, error);
+  else if (config->replay_file != NULL)
     source = sp_replay_source_new (config->replay_file, config->replay_speed,
                                    (const char * const *) config->symbols, error);
   else
@@ -307,6 +321,16 @@ _sp_engine_new (SpServer             *server,
   engine->config->seed = seed;
   engine->config->have_seed = TRUE;
   engine->source = g_steal_pointer (&source);
+  if (config->role == SP_ROLE_EDGE)
+    /* The publisher's pace: the welcome says it, the flush groups plan on it. */
+    engine->config->interval_ms =
+      (guint) MAX (1, sp_broker_source_get_step_us (SP_BROKER_SOURCE (engine->source)) / 1000);
+  else if (broker != NULL)
+    {
+      engine->broker = g_steal_pointer (&broker);
+      sp_broker_set_market (engine->broker, sp_tick_source_get_symbols (engine->source),
+                            (gint64) config->interval_ms * G_TIME_SPAN_MILLISECOND);
+    }
   engine->context = g_main_context_new ();
   engine->tick_context = g_main_context_new ();
   g_mutex_init (&engine->lock);
@@ -330,6 +354,10 @@ void
 _sp_engine_free (SpEngine *engine)
 {
   g_clear_pointer (&engine->config, sp_server_config_free);
+  /* The threads are gone: nothing runs the tick context the brokers live on. */
+  if (engine->broker != NULL)
+    sp_broker_stop (engine->broker);
+  g_clear_object (&engine->broker);
   g_clear_object (&engine->source);
   g_clear_pointer (&engine->context, g_main_context_unref);
   g_clear_pointer (&engine->tick_context, g_main_context_unref);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "sp-broker-tick.h"
 #include "sp-error.h"
 #include "sp-protocol.h"
 #include "sp-server-private.h"
@@ -245,7 +246,7 @@ deliver_quotes (SpEngine          *engine,
   g_autoptr(GPtrArray) split = NULL;   /* --split: each tick's frame, made once */
   guint64 first_new = engine->step;
   guint groups, frames = 0, receivers = 0;
-  gint64 ts = g_get_real_time (), started, round_us;
+  gint64 ts = batch->ts_us, started, round_us;
 
   /* Only the server thread mutates conns, while it dispatches: under the
    * engine's lock, which this holds; so no need of the server's lock. */
@@ -329,12 +330,36 @@ deliver_message (SpEngine *engine,
   return taken;
 }
 
+/* A publisher's steps to the broker, with the times its own clients get. */
+static void
+publish_steps (SpEngine          *engine,
+               const SpTickBatch *batch)
+{
+  guint n = engine->all_symbols;
+
+  for (guint k = 0; k < batch->n_steps; k++)
+    {
+      g_string_truncate (engine->scratch, 0);
+      sp_broker_tick_encode (engine->scratch, &batch->quotes[k * n], n,
+                             batch->ts_us - (gint64) (batch->n_steps - 1 - k) * batch->step_us,
+                             batch->step_us);
+      sp_broker_publish (engine->broker, engine->scratch->str, engine->scratch->len,
+                         !engine->published);
+      engine->published = TRUE;
+    }
+}
+
 static guint
-deliver (SpEngine          *engine,
-         const SpTickBatch *batch)
+deliver (SpEngine    *engine,
+         SpTickBatch *batch)
 {
   if (batch->message != NULL)
     return deliver_message (engine, batch->message);
+  /* One time for this round: the publisher's, or now. */
+  if (batch->ts_us == 0)
+    batch->ts_us = g_get_real_time ();
+  if (engine->broker != NULL)
+    publish_steps (engine, batch);
   if (engine->config->format == SP_FORMAT_TEXT)
     return deliver_text (engine, batch);
   return deliver_quotes (engine, batch);
@@ -409,5 +434,7 @@ _sp_fanout_clear (SpEngine *engine)
 void
 _sp_fanout_start (SpEngine *engine)
 {
+  if (engine->broker != NULL)
+    sp_broker_start (engine->broker, engine->tick_context);
   sp_tick_source_start (engine->source, engine->tick_context, on_due, engine);
 }

@@ -29,6 +29,8 @@ static const struct
   { "pong-timeout", sp_server_config_set_pong_timeout },
   { "slow-client-timeout-ms", sp_server_config_set_slow_timeout },
   { "replay-speed", sp_server_config_set_replay_speed },
+  { "broker", sp_server_config_set_broker },
+  { "role", sp_server_config_set_role },
 };
 
 struct _SpServerOverrides
@@ -164,6 +166,10 @@ sp_server_overrides_apply (const SpServerOverrides *self,
     config->test_send_delay_us = self->send_delay_us;
   if (self->replay != NULL)
     FAIL_ON ("replay", sp_server_config_set_replay (config, self->replay, error));
+
+  if (sp_server_overrides_has (self, "broker") || sp_server_overrides_has (self, "role"))
+    FAIL_ON (config->role == SP_ROLE_STANDALONE ? "broker" : "role",
+             sp_server_config_check_broker (config, error));
 
   if (self->no_token && !sp_server_overrides_has (self, "token"))
     g_clear_pointer (&config->token, g_free);

@@ -12,6 +12,7 @@
 #include "sp-flush-groups.h"
 #include "sp-send-pool.h"
 #include "sp-server.h"
+#include "sp-broker.h"
 #include "sp-tick-source.h"
 
 G_BEGIN_DECLS
@@ -109,7 +110,9 @@ struct _SpEngine
   GSocket        *listener;
   GSource        *accept_source;
   GTlsCertificate *certificate;  /* wss: each accepted socket is wrapped in TLS */
-  SpTickSource   *source;        /* the market, or a recording */
+  SpTickSource   *source;        /* the market, a recording, or a broker's ticks (an edge) */
+  SpBroker       *broker;        /* a publisher's: every step goes there too; else NULL */
+  gboolean        published;     /* the first step went to the broker (a new epoch) */
   GSource        *stop_poll;
   char          **symbols;       /* names, in market order */
   guint64         all_mask;

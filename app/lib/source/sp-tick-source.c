@@ -1,6 +1,8 @@
 /* The abstract tick source (see sp-tick-source.h). */
 #include "config.h"
 
+#include <string.h>
+
 #include "sp-tick-source-private.h"
 
 typedef struct
@@ -101,6 +103,8 @@ sp_tick_source_start (SpTickSource  *self,
   priv->user_data = user_data;
   priv->pacer = SP_TICK_SOURCE_GET_CLASS (self)->create_pacer (self);
   g_source_attach (priv->pacer, context);
+  if (SP_TICK_SOURCE_GET_CLASS (self)->started != NULL)
+    SP_TICK_SOURCE_GET_CLASS (self)->started (self, context);
 }
 
 void
@@ -130,6 +134,7 @@ sp_tick_source_next (SpTickSource *self,
   g_return_val_if_fail (SP_IS_TICK_SOURCE (self), FALSE);
   g_return_val_if_fail (batch != NULL, FALSE);
 
+  memset (batch, 0, sizeof *batch);
   return SP_TICK_SOURCE_GET_CLASS (self)->next (self, batch);
 }
 

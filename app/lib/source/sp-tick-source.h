@@ -26,6 +26,8 @@ typedef struct
   guint          n_steps;   /* steps of quotes, oldest first, one interval apart */
   const SpQuote *quotes;    /* n_steps × the source's symbols, step after step */
   gint64         step_us;   /* the interval between steps */
+  gint64         ts_us;     /* when the last step was told (µs since the epoch), as a
+                             * publisher told it its clients; 0: now */
   SpFrame       *message;   /* or a recorded message (then no quotes) */
 } SpTickBatch;
 
@@ -42,6 +44,9 @@ struct _SpTickSourceClass
   void      (*taken)        (SpTickSource *self,
                              guint         receivers,
                              guint         clients);
+  /* Optional: the pacer runs on @context from now on. */
+  void      (*started)      (SpTickSource *self,
+                             GMainContext *context);
 };
 
 /* Something is due: call sp_tick_source_next() until it returns FALSE.

@@ -1,0 +1,451 @@
+/* The edge's tick source (see sp-broker-source.h). Publications arrive on the
+ * tick thread's context, where the broker lives; the fan-out takes the steps
+ * they hold there too, under its lock. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sp-broker-source.h"
+#include "sp-broker-tick.h"
+#include "sp-tick-source-private.h"
+
+/* Publications held past a gap while the history is fetched. */
+#define MAX_AHEAD 4096
+#define LOOKUP_RETRY_US (100 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct
+{
+  gint64   ts_us;
+  SpQuote *quotes;
+} Step;
+
+struct _SpBrokerSource
+{
+  SpTickSource  parent_instance;
+
+  SpBroker     *broker;
+  guint         n;            /* symbols */
+  const char *const *symbols; /* the parent's */
+  gint64        step_us;
+  char         *epoch;        /* of the last step applied; NULL before the first */
+  guint64       offset;       /* …and its offset */
+  GQueue        ready;        /* Step, due, oldest first */
+  GTree        *ahead;        /* offset → GBytes: arrived past a gap */
+  gboolean      filling;
+  GSource      *pacer;        /* not a reference: the parent's */
+  SpQuote      *quotes;       /* the batch handed out last */
+  guint         resyncs;
+  guint64       repeats;
+  guint64       filled;
+};
+
+G_DEFINE_FINAL_TYPE (SpBrokerSource, sp_broker_source, SP_TYPE_TICK_SOURCE)
+
+static void
+step_free (Step *step)
+{
+  g_free (step->quotes);
+  g_free (step);
+}
+
+static gint
+compare_offsets (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Decodes and queues the step; one that cannot be read is skipped (it was
+ * numbered, so the order goes on). */
+static void
+apply (SpBrokerSource *self,
+       guint64         offset,
+       const char     *payload,
+       gsize           length)
+{
+  g_autoptr(GError) error = NULL;
+  Step *step = g_new0 (Step, 1);
+  gint64 step_us;
+
+  self->offset = offset;
+  step->quotes = g_new0 (SpQuote, self->n);
+  if (!sp_broker_tick_decode (payload, length, step->quotes, self->n, &step->ts_us, &step_us, &error))
+    {
+      g_warning ("Publication %" G_GUINT64_FORMAT " skipped: %s", offset, error->message);
+      step_free (step);
+      return;
+    }
+  for (guint i = 0; i < self->n; i++)
+    step->quotes[i].symbol = self->symbols[i];
+  g_queue_push_tail (&self->ready, step);
+  if (self->pacer != NULL)
+    g_source_set_ready_time (self->pacer, 0);
+}
+
+/* Those held past the gap that now follow on. */
+static void
+apply_ahead (SpBrokerSource *self)
+{
+  for (;;)
+    {
+      guint64 next = self->offset + 1;
+      GBytes *bytes = g_tree_lookup (self->ahead, &next);
+      gsize length;
+      const char *data;
+
+      if (bytes == NULL)
+        break;
+      data = g_bytes_get_data (bytes, &length);
+      apply (self, next, data, length);
+      g_tree_remove (self->ahead, &next);
+    }
+}
+
+/* Held ones the history brought already. */
+static void
+forget_ahead_upto (SpBrokerSource *self,
+                   guint64         offset)
+{
+  GTreeNode *node;
+
+  while ((node = g_tree_node_first (self->ahead)) != NULL &&
+         *(const guint64 *) g_tree_node_key (node) <= offset)
+    g_tree_remove (self->ahead, g_tree_node_key (node));
+}
+
+static void
+on_filled_one (const char *epoch,
+               guint64     offset,
+               const char *payload,
+               gsize       length,
+               gpointer    user_data)
+{
+  SpBrokerSource *self = user_data;
+
+  if (g_strcmp0 (epoch, self->epoch) != 0 || offset <= self->offset)
+    return;   /* an older numbering, or had already */
+  if (offset != self->offset + 1)
+    {
+      /* Trimmed from the history: start again from the oldest it has. */
+      self->resyncs++;
+      forget_ahead_upto (self, offset);
+    }
+  self->filled++;
+  apply (self, offset, payload, length);
+}
+
+static void
+on_filled (const SpBrokerInfo *info,
+           const GError       *error,
+           gpointer            user_data)
+{
+  SpBrokerSource *self = user_data;
+
+  self->filling = FALSE;
+  forget_ahead_upto (self, self->offset);   /* the history brought them */
+  apply_ahead (self);
+  /* Still a gap (nothing kept, or the fetch failed): go on from what came live. */
+  if (g_tree_nnodes (self->ahead) > 0)
+    {
+      GTreeNode *first = g_tree_node_first (self->ahead);
+      guint64 offset = *(guint64 *) g_tree_node_key (first);
+
+      self->resyncs++;
+      self->offset = offset - 1;
+      apply_ahead (self);
+    }
+  g_object_unref (self);
+}
+
+static void
+hold (SpBrokerSource *self,
+      guint64         offset,
+      const char     *payload,
+      gsize           length)
+{
+  guint64 *key = g_new (guint64, 1);
+
+  *key = offset;
+  if (g_tree_nnodes (self->ahead) < MAX_AHEAD)
+    g_tree_insert (self->ahead, key, g_bytes_new (payload, length));
+  else
+    g_free (key);
+  if (!self->filling)
+    {
+      self->filling = TRUE;
+      sp_broker_fetch_since (self->broker, self->offset, on_filled_one, on_filled,
+                             g_object_ref (self));
+    }
+}
+
+static void
+on_publication (SpBroker       *broker,
+                const char     *epoch,
+                guint64         offset,
+                const char     *payload,
+                guint64         length,
+                SpBrokerSource *self)
+{
+  if (self->filling)
+    {
+      hold (self, offset, payload, length);
+      return;
+    }
+  if (g_strcmp0 (epoch, self->epoch) != 0)
+    {
+      /* The first, or a numbering begun again: this step holds every symbol. */
+      if (self->epoch != NULL)
+        self->resyncs++;
+      g_free (self->epoch);
+      self->epoch = g_strdup (epoch);
+      g_tree_remove_all (self->ahead);
+      apply (self, offset, payload, length);
+      return;
+    }
+  if (offset <= self->offset)
+    {
+      self->repeats++;
+      return;
+    }
+  if (offset == self->offset + 1)
+    {
+      apply (self, offset, payload, length);
+      apply_ahead (self);
+      return;
+    }
+  hold (self, offset, payload, length);
+}
+
+static void
+ignore_one (const char *epoch,
+            guint64     offset,
+            const char *payload,
+            gsize       length,
+            gpointer    user_data)
+{
+}
+
+/* Subscribed (again): what was published without the subscription comes
+ * from the history; a new numbering from its start. */
+static void
+on_recovery_point (const SpBrokerInfo *info,
+                   const GError       *error,
+                   gpointer            user_data)
+{
+  SpBrokerSource *self = user_data;
+  guint64 from;
+
+  if (info == NULL || self->filling)
+    {
+      g_object_unref (self);
+      return;
+    }
+  if (self->epoch == NULL)
+    {
+      /* The first subscription: from now on, as a late joiner. */
+      self->epoch = g_strdup (info->epoch);
+      self->offset = info->offset;
+      g_object_unref (self);
+      return;
+    }
+  if (!g_str_equal (info->epoch, self->epoch))
+    {
+      self->resyncs++;
+      g_free (self->epoch);
+      self->epoch = g_strdup (info->epoch);
+      self->offset = 0;
+      g_tree_remove_all (self->ahead);
+    }
+  else if (info->offset <= self->offset)
+    {
+      g_object_unref (self);
+      return;
+    }
+  from = self->offset;
+  self->filling = TRUE;
+  /* The reference goes on to on_filled. */
+  sp_broker_fetch_since (self->broker, from, on_filled_one, on_filled, self);
+}
+
+static void
+on_subscribed (SpBroker       *broker,
+               SpBrokerSource *self)
+{
+  sp_broker_fetch_last (self->broker, ignore_one, on_recovery_point, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------------ */
+
+static gboolean
+pacer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return _sp_tick_source_due (SP_TICK_SOURCE (user_data));
+}
+
+static GSourceFuncs pacer_funcs = { NULL, NULL, pacer_dispatch, NULL, NULL, NULL };
+
+static GSource *
+sp_broker_source_create_pacer (SpTickSource *source)
+{
+  SpBrokerSource *self = SP_BROKER_SOURCE (source);
+
+  self->pacer = g_source_new (&pacer_funcs, sizeof (GSource));
+  g_source_set_callback (self->pacer, NULL, self, NULL);
+  g_source_set_static_name (self->pacer, "[stockpush] broker ticks");
+  return self->pacer;
+}
+
+static void
+sp_broker_source_started (SpTickSource *source,
+                          GMainContext *context)
+{
+  SpBrokerSource *self = SP_BROKER_SOURCE (source);
+
+  g_signal_connect (self->broker, "publication", G_CALLBACK (on_publication), self);
+  g_signal_connect (self->broker, "subscribed", G_CALLBACK (on_subscribed), self);
+  sp_broker_subscribe (self->broker);
+  sp_broker_start (self->broker, context);
+}
+
+static gboolean
+sp_broker_source_next (SpTickSource *source,
+                       SpTickBatch  *batch)
+{
+  SpBrokerSource *self = SP_BROKER_SOURCE (source);
+  Step *step = g_queue_pop_head (&self->ready);
+
+  if (step == NULL)
+    return FALSE;
+  g_free (self->quotes);
+  self->quotes = g_steal_pointer (&step->quotes);
+  batch->n_steps = 1;
+  batch->quotes = self->quotes;
+  batch->step_us = self->step_us;
+  batch->ts_us = step->ts_us;
+  step_free (step);
+  return TRUE;
+}
+
+static void
+sp_broker_source_dispose (GObject *object)
+{
+  SpBrokerSource *self = SP_BROKER_SOURCE (object);
+
+  /* After the tick thread is gone: nothing runs the broker's context now. */
+  if (self->broker != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->broker, self);
+      sp_broker_stop (self->broker);
+    }
+  g_clear_object (&self->broker);
+
+  G_OBJECT_CLASS (sp_broker_source_parent_class)->dispose (object);
+}
+
+static void
+sp_broker_source_finalize (GObject *object)
+{
+  SpBrokerSource *self = SP_BROKER_SOURCE (object);
+
+  g_queue_clear_full (&self->ready, (GDestroyNotify) step_free);
+  g_tree_unref (self->ahead);
+  g_free (self->epoch);
+  g_free (self->quotes);
+
+  G_OBJECT_CLASS (sp_broker_source_parent_class)->finalize (object);
+}
+
+static void
+sp_broker_source_class_init (SpBrokerSourceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  SpTickSourceClass *source_class = SP_TICK_SOURCE_CLASS (klass);
+
+  object_class->dispose = sp_broker_source_dispose;
+  object_class->finalize = sp_broker_source_finalize;
+  source_class->create_pacer = sp_broker_source_create_pacer;
+  source_class->started = sp_broker_source_started;
+  source_class->next = sp_broker_source_next;
+}
+
+static void
+sp_broker_source_init (SpBrokerSource *self)
+{
+  g_queue_init (&self->ready);
+  self->ahead = g_tree_new_full (compare_offsets, NULL, g_free, (GDestroyNotify) g_bytes_unref);
+}
+
+SpTickSource *
+sp_broker_source_new (SpBroker  *broker,
+                      guint      timeout_ms,
+                      GError   **error)
+{
+  g_autoptr(SpBrokerInfo) info = NULL;
+  SpBrokerSource *self;
+  gint64 deadline;
+
+  g_return_val_if_fail (SP_IS_BROKER (broker), NULL);
+
+  /* An edge started with (or before) its publisher waits for it a little. */
+  deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      info = sp_broker_lookup_market (broker, MIN (timeout_ms, 1000), &local_error);
+      if (info != NULL)
+        break;
+      if (g_get_monotonic_time () + LOOKUP_RETRY_US >= deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_usleep (LOOKUP_RETRY_US);
+    }
+
+  self = g_object_new (SP_TYPE_BROKER_SOURCE, NULL);
+  self->broker = g_object_ref (broker);
+  self->n = g_strv_length (info->symbols);
+  self->step_us = info->step_us;
+  _sp_tick_source_set_symbols (SP_TICK_SOURCE (self), g_steal_pointer (&info->symbols));
+  self->symbols = sp_tick_source_get_symbols (SP_TICK_SOURCE (self));
+  return SP_TICK_SOURCE (self);
+}
+
+gint64
+sp_broker_source_get_step_us (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), 0);
+
+  return self->step_us;
+}
+
+guint
+sp_broker_source_get_resyncs (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), 0);
+
+  return self->resyncs;
+}
+
+guint64
+sp_broker_source_get_repeats (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), 0);
+
+  return self->repeats;
+}
+
+guint64
+sp_broker_source_get_filled (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), 0);
+
+  return self->filled;
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""One market on several StockPush servers: a publisher and two edges on a real redis-server
+(started here on a free loopback port, no persistence), with Python `websockets` clients on
+each. Every client sees the same ticks (seq, price, ts) in order; the edges' subscriptions
+cut (CLIENT KILL TYPE pubsub): the ticks published meanwhile come from the broker's history,
+none missing; the broker killed and started again: the clients stay connected and the ticks
+go on, in order. Loopback only; bounded."""
+import asyncio
+import json
+import os
+import shutil
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import websockets  # noqa: E402
+from sptest import Tap, Fail, Server, check, free_port, port_open, run_one  # noqa: E402
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+
+    async def start(self):
+        self.proc = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL)
+        for _ in range(100):
+            if port_open(self.port):
+                return
+            await asyncio.sleep(0.05)
+        raise Fail("redis-server did not start")
+
+    async def kill(self):
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def command(self, *words):
+        """One command in RESP; the first line of the answer."""
+        request = b"*%d\r\n" % len(words) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(w), w.encode()) for w in words)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(request)
+            return s.recv(4096).split(b"\r\n")[0].decode()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+
+class Collector:
+    """A client of one server: every tick it gets, by symbol: (seq, price, ts)."""
+
+    def __init__(self, url):
+        self.url = url
+        self.ticks = {}
+        self.closed = None
+        self.task = None
+
+    async def start(self):
+        self.ws = await websockets.connect(self.url, max_size=None, ping_interval=None)
+        self.welcome = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self):
+        try:
+            async for message in self.ws:
+                m = json.loads(message)
+                for t in m.get("ticks", [m]):
+                    if t.get("type") == "tick":
+                        self.ticks.setdefault(t["symbol"], []).append(
+                            (t["seq"], t["price"], t["ts"]))
+        except websockets.ConnectionClosed as e:
+            self.closed = e
+
+    def seqs(self, symbol="ACME"):
+        return [t[0] for t in self.ticks.get(symbol, [])]
+
+    async def stop(self):
+        await self.ws.close()
+        await asyncio.wait_for(self.task, 5)
+
+
+def consecutive(seqs):
+    return all(b == a + 1 for a, b in zip(seqs, seqs[1:]))
+
+
+async def wait_for(predicate, timeout, what):
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise Fail(f"{what}: not within {timeout} s")
+
+
+class Cluster:
+    def __init__(self):
+        self.redis = Redis()
+        self.servers = []
+        self.clients = []
+
+    async def start(self):
+        await self.redis.start()
+        publisher = Server("--broker", self.redis.url, "--role", "publisher", "--interval-ms", "50")
+        await publisher.start()
+        self.servers.append(publisher)
+        for _ in range(2):
+            edge = Server("--broker", self.redis.url, "--role", "edge")
+            await edge.start()
+            self.servers.append(edge)
+        for role, server in zip(["publisher", "edge 1", "edge 2"], self.servers):
+            client = Collector(server.url)
+            client.role = role
+            await client.start()
+            self.clients.append(client)
+
+    async def stop(self):
+        for client in self.clients:
+            try:
+                await client.stop()
+            except Exception:
+                pass
+        for server in self.servers:
+            await server.stop()
+        await self.redis.kill()
+
+
+async def same_ticks(cluster):
+    check(len(cluster.clients) == 3, "the cluster did not start")
+    await wait_for(lambda: all(len(c.seqs()) >= 20 for c in cluster.clients), 20,
+                   "20 ticks on every server")
+    welcomes = [c.welcome for c in cluster.clients]
+    check(all(w == welcomes[0] for w in welcomes), f"the welcomes differ: {welcomes}")
+    first = {}
+    for c in cluster.clients:
+        for symbol, ticks in c.ticks.items():
+            for seq, price, ts in ticks:
+                other = first.setdefault((symbol, seq), (price, ts))
+                check(other == (price, ts), f"{symbol} #{seq}: {price} at {ts} here, {other} "
+                                            f"on another server")
+    for c in cluster.clients:
+        check(consecutive(c.seqs()), f"{c.url}: ACME's seqs not in order: {c.seqs()[:40]}")
+
+
+async def subscription_cut(cluster):
+    check(len(cluster.clients) == 3, "the cluster did not start")
+    before = [len(c.seqs()) for c in cluster.clients]
+    answer = cluster.redis.command("CLIENT", "KILL", "TYPE", "pubsub")
+    check(answer.startswith(":"), f"CLIENT KILL answered {answer!r}")
+    await asyncio.sleep(1.0)
+    await wait_for(lambda: all(len(c.seqs()) >= b + 30 for c, b in zip(cluster.clients, before)),
+                   20, "ticks after the subscriptions were cut")
+    for c in cluster.clients:
+        check(consecutive(c.seqs()), f"{c.url} ({c.role}): a tick is missing or twice after the "
+                                     f"cut: {c.ticks['ACME']}")
+        check(c.closed is None, f"{c.url}: the client was closed: {c.closed}")
+
+
+async def broker_restart(cluster):
+    check(len(cluster.clients) == 3, "the cluster did not start")
+    await cluster.redis.kill()
+    await asyncio.sleep(1.0)
+    stalled = [max(c.seqs()) for c in cluster.clients]
+    await cluster.redis.start()
+    try:
+        await wait_for(lambda: all(max(c.seqs()) >= s + 20
+                                   for c, s in zip(cluster.clients, stalled)),
+                       30, "ticks again after the broker's restart")
+    except Fail as e:
+        raise Fail(f"{e}: " + "; ".join(
+            f"{c.role} from #{s} to #{max(c.seqs())}, stderr {srv.stderr_text()[-300:]!r}"
+            for c, s, srv in zip(cluster.clients, stalled, cluster.servers)))
+    for c in cluster.clients:
+        seqs = c.seqs()
+        check(all(b > a for a, b in zip(seqs, seqs[1:])),
+              f"{c.url}: ticks out of order or twice after the restart: {seqs}")
+        check(c.closed is None, f"{c.url}: the client was closed: {c.closed}")
+
+
+async def main():
+    tap = Tap()
+    if shutil.which("redis-server") is None:
+        print("1..0 # SKIP redis-server is not installed")
+        return 0
+    cluster = Cluster()
+    try:
+        await run_one(tap, "a publisher and two edges: every client the same ticks, in order",
+                      lambda: start_and(cluster, same_ticks), limit=60)
+        await run_one(tap, "the edges' subscriptions cut: the ticks meanwhile come from the "
+                           "history, none missing", lambda: subscription_cut(cluster), limit=60)
+        await run_one(tap, "the broker killed and started again: clients stay, ticks go on in "
+                           "order", lambda: broker_restart(cluster), limit=60)
+    finally:
+        await cluster.stop()
+    return tap.finish()
+
+
+async def start_and(cluster, test):
+    await cluster.start()
+    await test(cluster)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
