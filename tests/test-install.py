@@ -231,7 +231,9 @@ def reaped(pid):
 
 
 def check_launch(tap, root, where, catalogue):
-    home = tempfile.mkdtemp(prefix="stockpush-install-home-")
+    # The app's home lives in the staging root, so it goes when the root goes.
+    home = os.path.join(root, "stockpush-test-home")
+    os.makedirs(home)
     env = launch_env(root, where, home)
     found, detail = icon_found(env)
     tap.add(found, "GTK finds the app's icon and its symbolic icon (the About dialog's)", detail)
@@ -281,7 +283,6 @@ def check_launch(tap, root, where, catalogue):
                     if re.search(r"CRITICAL|WARNING|AddressSanitizer|runtime error", line)]
         tap.add(not warnings, "the app logged no warnings or criticals", "\n".join(warnings[:5]))
         log.close()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def missing_tools():
