@@ -6,6 +6,17 @@
 
 #include "sp-application.h"
 
+/* The configured locale dir, where `meson install` puts the translations; a copy
+ * installed under a staging root (meson install --destdir, as tests/test-install.py
+ * does) is told where its own are with STOCKPUSH_LOCALEDIR. */
+static const char *
+locale_dir (void)
+{
+  const char *dir = g_getenv ("STOCKPUSH_LOCALEDIR");
+
+  return dir != NULL && *dir != '\0' ? dir : LOCALEDIR;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -14,7 +25,7 @@ main (int   argc,
 
   /* GTK sets the locale in window mode; the headless modes speak it too. */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
