@@ -69,10 +69,12 @@ add_span (Layout     *self,
           const char *path,
           gsize       start)
 {
-  SpJsonSpan span = { start, self->out->len, g_strdup (path) };
+  SpJsonSpan span = { start, self->out->len, NULL };
 
-  if (self->spans != NULL && path != NULL)
-    g_array_append_val (self->spans, span);
+  if (self->spans == NULL || path == NULL)
+    return;
+  span.path = g_strdup (path);
+  g_array_append_val (self->spans, span);
 }
 
 /* A path step for a member name the path syntax can say, else NULL. */
