@@ -339,13 +339,28 @@ def in_session(script):
     import shutil
     import subprocess
     if "--inside" in sys.argv:
+        # The TAP stream comes back on the descriptor the outer run kept for it.
+        tap_fd = os.environ.pop("SPTEST_TAP_FD", None)
+        if tap_fd is not None:
+            sys.stdout.flush()
+            os.dup2(int(tap_fd), 1)
+            os.close(int(tap_fd))
         return None
     if not shutil.which("dbus-run-session") or not shutil.which("Xvfb"):
         print("1..0 # SKIP dbus-run-session or Xvfb is missing")
         return 0
     with_xvfb = os.path.join(os.path.dirname(os.path.abspath(__file__)), "with-xvfb.py")
-    return subprocess.call(["dbus-run-session", "--", sys.executable, with_xvfb,
-                            sys.executable, script, "--inside"])
+    # What the bus's services print (at-spi's launcher, started for Chromium, announces
+    # itself) goes to stderr; only the script writes to the TAP stream.
+    sys.stdout.flush()
+    tap_fd = os.dup(1)
+    try:
+        return subprocess.call(["dbus-run-session", "--", sys.executable, with_xvfb,
+                                sys.executable, script, "--inside"],
+                               stdout=sys.stderr, pass_fds=(tap_fd,),
+                               env=dict(os.environ, SPTEST_TAP_FD=str(tap_fd)))
+    finally:
+        os.close(tap_fd)
 
 
 class Window:

@@ -33,7 +33,9 @@ def main(argv):
     env = dict(os.environ, DISPLAY=":" + display)
     env.pop("WAYLAND_DISPLAY", None)
     try:
-        return subprocess.call(command, env=env)
+        # A descriptor the caller hands through (sptest's TAP stream) stays open.
+        kept = os.environ.get("SPTEST_TAP_FD")
+        return subprocess.call(command, env=env, pass_fds=(int(kept),) if kept else ())
     finally:
         xvfb.terminate()
         xvfb.wait()
