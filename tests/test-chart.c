@@ -405,6 +405,53 @@ test_empty (void)
   picture_clear (&picture);
 }
 
+/* The crosshair on a candle of a narrow range reads its open, high, low and
+ * close in cents, as the line's readout does, whatever the axis's step. */
+static void
+test_candle_readout (void)
+{
+  g_autoptr(SpSeries) series = sp_series_new (10000);
+  g_autoptr(GRegex) ohlc = g_regex_new ("O (\\d+\\.\\d\\d)  H (\\d+\\.\\d\\d)  L (\\d+\\.\\d\\d)  "
+                                        "C (\\d+\\.\\d\\d)$", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  Picture picture = { 0 };
+  g_auto(GStrv) values = NULL;
+  double middle;
+
+  /* Twenty dollars over the minute: the axis steps in whole dollars; each
+   * five-second candle spans under two. */
+  for (int i = 0; i < 600; i++)
+    sp_series_append (series, T0 + i * 100000, 280 + i / 30.0);
+
+  draw (&picture, series, SP_CHART_CANDLES, T0, T0 + 60 * G_USEC_PER_SEC);
+  middle = x_of (&picture, T0 + 32 * G_USEC_PER_SEC);
+  picture_clear (&picture);
+  picture.view.crosshair = TRUE;
+  picture.view.crosshair_x = middle;
+  picture.view.crosshair_y = picture.geometry.plot.origin.y + picture.geometry.plot.size.height / 2;
+  render (&picture);
+  g_test_message ("readout: %s", picture.geometry.readout);
+  g_assert_true (g_regex_match (ohlc, picture.geometry.readout, 0, &match));
+  values = g_match_info_fetch_all (match);
+  /* The candle of 30–35 s: from 290.00 up to 291.63, each its own price. */
+  g_assert_cmpstr (values[1], ==, "290.00");
+  g_assert_cmpstr (values[2], ==, "291.63");
+  g_assert_cmpstr (values[3], ==, "290.00");
+  g_assert_cmpstr (values[4], ==, "291.63");
+  picture_clear (&picture);
+
+  /* The line's readout, the nearest point, in cents too. */
+  draw (&picture, series, SP_CHART_LINE, T0, T0 + 60 * G_USEC_PER_SEC);
+  picture_clear (&picture);
+  picture.view.crosshair = TRUE;
+  picture.view.crosshair_x = middle;
+  picture.view.crosshair_y = picture.geometry.plot.origin.y + 10;
+  render (&picture);
+  g_test_message ("readout: %s", picture.geometry.readout);
+  g_assert_true (g_str_has_suffix (picture.geometry.readout, "  290.67"));
+  picture_clear (&picture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -418,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/chart/rate-strip-and-marker", test_rate_strip_and_marker);
   g_test_add_func ("/chart/rate-scale-fits", test_rate_scale_fits);
   g_test_add_func ("/chart/empty", test_empty);
+  g_test_add_func ("/chart/candle-readout", test_candle_readout);
 
   return g_test_run ();
 }

@@ -110,6 +110,23 @@ test_csv (void)
   g_assert_nonnull (strstr (csv->str, ",in,binary,7,,base64:AAEC//4KIg==\n"));
   g_assert_nonnull (strstr (csv->str, ",in,close,"));
   g_assert_nonnull (strstr (csv->str, ",1001,\"going \"\"away\"\"\"\n"));
+
+  /* Imported back, a CSV export is told apart, not taken for bad JSON. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("sp-frame-io-XXXXXX", NULL);
+    g_autoptr(GFile) file = g_file_new_build_filename (dir, "log.csv", NULL);
+    g_autoptr(GPtrArray) loaded = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_replace_contents (file, csv->str, csv->len, NULL, FALSE, 0, NULL, NULL, NULL));
+    loaded = sp_frames_load (file, 0, NULL, &error);
+    g_assert_null (loaded);
+    g_assert_error (error, SP_ERROR, SP_ERROR_BAD_JSON);
+    g_assert_nonnull (strstr (error->message, "log.csv is a CSV export"));
+    g_assert_nonnull (strstr (error->message, "JSON Lines"));
+    g_file_delete (file, NULL, NULL);
+    g_rmdir (dir);
+  }
 }
 
 int

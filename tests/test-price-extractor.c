@@ -65,6 +65,17 @@ test_stockpush_frames (void)
 
   check_cases (extractor, cases, G_N_ELEMENTS (cases));
 
+  /* The change a tick says it made since the session open comes with its price. */
+  points = extract (extractor, cases[0].text, -1);
+  g_assert_true (g_array_index (points, SpPricePoint, 0).has_change);
+  g_assert_cmpfloat_with_epsilon (g_array_index (points, SpPricePoint, 0).change, 0.01, 1e-9);
+  g_clear_pointer (&points, g_array_unref);
+  points = extract (extractor, "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":290.47,"
+                               "\"change\":-9.43,\"ts\":5}", -1);
+  g_assert_true (g_array_index (points, SpPricePoint, 0).has_change);
+  g_assert_cmpfloat_with_epsilon (g_array_index (points, SpPricePoint, 0).change, -9.43, 1e-9);
+  g_clear_pointer (&points, g_array_unref);
+
   /* A batch: one point per entry, in order, each with its own time. */
   points = extract (extractor,
                     "{\"type\":\"ticks\",\"ts\":100,\"ticks\":["
@@ -78,6 +89,8 @@ test_stockpush_frames (void)
   g_assert_cmpfloat (g_array_index (points, SpPricePoint, 1).price, ==, 2.0);
   g_assert_cmpint (g_array_index (points, SpPricePoint, 1).ts_us, ==, 100);
   g_assert_cmpfloat (g_array_index (points, SpPricePoint, 2).price, ==, 3.25);
+  /* Ticks without one say so: no change is made up. */
+  g_assert_false (g_array_index (points, SpPricePoint, 0).has_change);
 }
 
 static void
@@ -102,6 +115,13 @@ test_text (void)
   };
 
   check_cases (extractor, cases, G_N_ELEMENTS (cases));
+
+  /* A bare price says nothing of the session's open. */
+  {
+    g_autoptr(GArray) points = extract (extractor, "price = 299.9", -1);
+
+    g_assert_false (g_array_index (points, SpPricePoint, 0).has_change);
+  }
 }
 
 static void
@@ -349,6 +369,12 @@ test_fast_path_agrees (void)
           g_assert_cmpstr (a->symbol, ==, b->symbol);
           g_assert_cmpfloat (a->price, ==, b->price);
           g_assert_cmpint (a->ts_us, ==, b->ts_us);
+          /* The tick's own change against the session open, read both ways. */
+          g_assert_true (a->has_change);
+          g_assert_true (b->has_change);
+          g_assert_cmpfloat (a->change, ==, b->change);
+          g_assert_cmpfloat_with_epsilon (a->change, sp_market_get_quote (market, i)->change_cents / 100.0,
+                                          1e-9);
         }
 
       /* And one tick alone. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <libsoup/soup.h>
 
 #include "sp-error.h"
@@ -837,6 +838,116 @@ test_close_policy (void)
   g_assert_false (listener->closed);
 }
 
+/* A client cut off without a close frame left with 1006 (RFC 6455 7.1.5),
+ * which the Clients page reads as a lost connection, not as code 0. */
+static void
+test_dropped_client_1006 (void)
+{
+  g_autoptr(SpServer) server = start_server (NULL, 50, SP_FORMAT_JSON, SP_ON_MESSAGE_COMMANDS);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_client_info_unref);
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = g_strdup_printf ("GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                              "Sec-WebSocket-Version: 13\r\n\r\n", sp_server_get_port (server));
+  char response[256];
+  gssize got;
+
+  g_signal_connect (server, "client-disconnected", G_CALLBACK (on_disconnected), gone);
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", sp_server_get_port (server),
+                                                NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  got = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), response,
+                             sizeof response - 1, NULL, &error);
+  g_assert_cmpint (got, >, 12);
+  g_assert_cmpmem (response, 12, "HTTP/1.1 101", 12);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  wait_for (array_not_empty, gone, "client-disconnected");
+  g_assert_cmpuint (((SpClientInfo *) g_ptr_array_index (gone, 0))->close_code, ==, 1006);
+}
+
+/* The ticks of @client's messages, from the first. */
+static GPtrArray *
+ticks_of (TestClient *client)
+{
+  GPtrArray *ticks = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; i < client->messages->len; i++)
+    append_message_ticks (client, i, ticks);
+  return ticks;
+}
+
+static gint64
+open_cents (JsonObject *tick)
+{
+  return (gint64) round ((json_object_get_double_member (tick, "price") -
+                          json_object_get_double_member (tick, "change")) * 100);
+}
+
+/* Stopped and started again with the same market settings, the server goes on
+ * with the same market: its sequence continues and the session's open stays.
+ * Other settings start another market. */
+static void
+test_restart_keeps_market (void)
+{
+  g_autoptr(SpServer) server = start_server ("ACME=250", 20, SP_FORMAT_JSON, SP_ON_MESSAGE_COMMANDS);
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 last_seq;
+  gint64 open;
+
+  config->interval_ms = 20;
+  config->have_seed = TRUE;
+  config->seed = 1;
+  g_assert_true (sp_server_config_set_symbols (config, "ACME=250", NULL));
+
+  {
+    g_autoptr(TestClient) client = test_client_connect (sp_server_get_port (server));
+    g_autoptr(GPtrArray) ticks = NULL;
+
+    wait_messages (client, 12);
+    ticks = ticks_of (client);
+    g_assert_cmpuint (ticks->len, >=, 10);
+    last_seq = json_object_get_int_member (g_ptr_array_index (ticks, ticks->len - 1), "seq");
+    open = open_cents (g_ptr_array_index (ticks, ticks->len - 1));
+    g_assert_cmpint (open, ==, 25000);
+  }
+  sp_server_stop (server);
+
+  config->port = 0;
+  g_assert_true (sp_server_start (server, config, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TestClient) client = test_client_connect (sp_server_get_port (server));
+    g_autoptr(GPtrArray) ticks = NULL;
+
+    wait_messages (client, 4);
+    ticks = ticks_of (client);
+    g_assert_cmpuint (ticks->len, >=, 1);
+    g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (ticks, 0), "seq"), >, last_seq);
+    g_assert_cmpint (open_cents (g_ptr_array_index (ticks, 0)), ==, open);
+  }
+  sp_server_stop (server);
+
+  /* Another opening price: another market. */
+  g_assert_true (sp_server_config_set_symbols (config, "ACME=100", NULL));
+  g_assert_true (sp_server_start (server, config, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(TestClient) client = test_client_connect (sp_server_get_port (server));
+    g_autoptr(GPtrArray) ticks = NULL;
+
+    wait_messages (client, 4);
+    ticks = ticks_of (client);
+    g_assert_cmpuint (ticks->len, >=, 1);
+    g_assert_cmpint (open_cents (g_ptr_array_index (ticks, 0)), ==, 10000);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -855,6 +966,8 @@ main (int   argc,
   g_test_add_func ("/server/http-page", test_http_page);
   g_test_add_func ("/server/client-snapshot", test_client_snapshot);
   g_test_add_func ("/server/close-policy", test_close_policy);
+  g_test_add_func ("/server/restart-keeps-market", test_restart_keeps_market);
+  g_test_add_func ("/server/dropped-client-1006", test_dropped_client_1006);
 
   return g_test_run ();
 }

@@ -390,7 +390,15 @@ test_binary_and_keepalive (void)
   wait_for (has_echoing_pong, watch, "the pong to a ping sent by hand");
   watch->want_payload = NULL;
 
+  /* Connected anew, the old round trip is not shown as this connection's. */
+  options->keepalive_s = 0;
+  g_assert_true (sp_stream_client_connect (watch->client, options, NULL));
+  g_assert_cmpint (sp_stream_client_get_ping_rtt (watch->client), ==, -1);
+  wait_for (is_open, watch, "the connection again");
+  g_assert_cmpint (sp_stream_client_get_ping_rtt (watch->client), ==, -1);
+
   sp_stream_client_disconnect (watch->client);
+  g_clear_error (&error);
   g_assert_false (sp_stream_client_send_ping (watch->client, &error));
   g_assert_error (error, SP_ERROR, SP_ERROR_FAILED);
 }
@@ -455,8 +463,9 @@ test_bad_urls (void)
   static const struct { const char *url; const char *mention; } cases[] = {
     { "", "Enter the address" },
     { "127.0.0.1:8765", "ws://127.0.0.1:8765" },
-    { "http://127.0.0.1:8765/", "ws://" },
-    { "https://example.com/", "wss://" },
+    { "localhost:8765/", "has no scheme: write ws://localhost:8765/" },
+    { "htp:/bad url", "Unsupported scheme “htp”" },
+    { "ws:/127.0.0.1:8765/", "two slashes after “ws:”: write ws://127.0.0.1:8765/" },
     { "ftp://127.0.0.1/", "Unsupported scheme" },
     { "ws://", "host" },
     { "ws://[::1/", "not a valid URL" },
@@ -476,6 +485,27 @@ test_bad_urls (void)
       g_assert_nonnull (strstr (error->message, cases[i].mention));
       g_assert_cmpint (sp_stream_client_get_state (watch->client), ==, SP_STREAM_DISCONNECTED);
     }
+
+  /* A web page's address is taken for its WebSocket twin. */
+  {
+    static const char * const pages[][2] = {
+      { " http://127.0.0.1:1/feed ", "ws://127.0.0.1:1/feed" },
+      { "HTTPS://example.com/", "wss://example.com/" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autoptr(SpStreamOptions) options = sp_stream_options_new (pages[i][0]);
+        g_autoptr(GError) error = NULL;
+
+        options->auto_reconnect = FALSE;
+        options->connect_timeout_ms = 100;
+        g_assert_true (sp_stream_client_connect (watch->client, options, &error));
+        g_assert_no_error (error);
+        g_assert_cmpstr (sp_stream_client_get_options (watch->client)->url, ==, pages[i][1]);
+        sp_stream_client_disconnect (watch->client);
+      }
+  }
 
   {
     g_autoptr(SpStreamOptions) options = sp_stream_options_new ("ws://127.0.0.1:1/");

@@ -14,6 +14,7 @@
 #include "sp-handshake-page-private.h"
 #include "sp-frame-io.h"
 #include "sp-log-item.h"
+#include "sp-log-view.h"
 #include "sp-send-bar.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
@@ -1019,6 +1020,738 @@ test_translated_viewer_error (void)
   sp_window_connect (window, back);
 }
 
+/* A server that sends @messages, one every 50 ms, the last again and again. */
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  const char * const      *messages;
+  guint                    next;
+} ScriptedClient;
+
+static void
+scripted_client_free (gpointer data)
+{
+  ScriptedClient *client = data;
+
+  g_object_unref (client->conn);
+  g_free (client);
+}
+
+static gboolean
+send_scripted (gpointer data)
+{
+  ScriptedClient *client = data;
+
+  if (soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return G_SOURCE_REMOVE;
+  soup_websocket_connection_send_text (client->conn, client->messages[client->next]);
+  if (client->messages[client->next + 1] != NULL)
+    client->next++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_scripted_client (SoupServer              *server,
+                    SoupServerMessage       *msg,
+                    const char              *path,
+                    SoupWebsocketConnection *conn,
+                    gpointer                 user_data)
+{
+  ScriptedClient *client = g_new0 (ScriptedClient, 1);
+
+  client->conn = g_object_ref (conn);
+  client->messages = user_data;
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, send_scripted, client, scripted_client_free);
+}
+
+/* Listens on a free port of 127.0.0.1; returns its ws:// address. */
+static char *
+scripted_server_listen (SoupServer         *server,
+                        const char * const *messages)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  char *url;
+
+  soup_server_add_websocket_handler (server, NULL, NULL, NULL, on_scripted_client,
+                                     (gpointer) messages, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("ws://127.0.0.1:%d/", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
+/* The change next to the price is the stream's own, against the session's
+ * open, when its ticks carry one; otherwise it says it is since connected. */
+static void
+test_change_since_open (void)
+{
+  static const char * const ticks[] = {
+    "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":292.96,\"change\":-6.94,\"change_pct\":-2.31,"
+    "\"volume\":10,\"seq\":1,\"ts\":0}",
+    "{\"type\":\"tick\",\"symbol\":\"ACME\",\"price\":290.47,\"change\":-9.43,\"change_pct\":-3.14,"
+    "\"volume\":20,\"seq\":2,\"ts\":0}",
+    NULL
+  };
+  static const char * const texts[] = { "price = 300.00", "price = 301.50", NULL };
+  g_autoptr(SoupServer) tick_server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupServer) text_server = soup_server_new (NULL, NULL);
+  g_autofree char *tick_url = scripted_server_listen (tick_server, ticks);
+  g_autofree char *text_url = scripted_server_listen (text_server, texts);
+  g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
+  g_autofree char *since = g_strdup_printf (_("%+.2f (%+.2f %%) since connected"), 1.5, 0.5);
+
+  /* 290.47 is 9.43 below the 299.90 open: not the 2.49 below the first price seen. */
+  sp_window_connect (window, tick_url);
+  g_assert_true (wait_until (window_shows_label, (gpointer) "-9.43 (-3.14 %)"));
+  screenshot ("stream-change-since-open.png");
+
+  sp_window_connect (window, text_url);
+  g_assert_true (wait_until (window_shows_label, since));
+  screenshot ("stream-change-since-connected.png");
+
+  sp_window_connect (window, back);
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+  soup_server_disconnect (tick_server);
+  soup_server_disconnect (text_server);
+}
+
+/* A mapped label under @widget whose text holds @text. */
+static gboolean
+shows_label_containing (GtkWidget  *widget,
+                        const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label_containing (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+window_shows_text (gpointer text)
+{
+  return shows_label_containing (GTK_WIDGET (window), text);
+}
+
+static GtkWidget *preferences_window;
+
+static AdwEntryRow *
+find_row_titled (GtkWidget  *widget,
+                 const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return ADW_ENTRY_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwEntryRow *found = find_row_titled (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+preferences_show_text (gpointer text)
+{
+  return shows_label_containing (preferences_window, text);
+}
+
+/* Toasts show what they say, '<' and '&' too; a CSV export imported back is
+ * told apart (the file name, with its '<' and '&', in the toast). */
+static void
+test_toasts_escaped (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  g_autofree char *dir = g_dir_make_tmp ("stockpush-toast-XXXXXX", NULL);
+  g_autoptr(GFile) csv = g_file_new_build_filename (dir, "log <1> & co.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  AdwEntryRow *origins;
+
+  g_assert_true (wait_until (log_has_items, GUINT_TO_POINTER (2)));
+  g_assert_true (sp_stream_page_export_log (page, csv, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_false (sp_stream_page_import_log (page, csv, &error));
+  g_assert_nonnull (strstr (error->message, "log <1> & co.csv"));
+  /* The page toasts the import's error just so. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "win.toast", "s", error->message);
+  g_assert_true (wait_until (window_shows_text, error->message));
+  screenshot ("toast-csv-import.png");
+  g_file_delete (csv, NULL, NULL);
+  g_rmdir (dir);
+
+  /* Preferences' toasts quote what was typed. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  run_for (300);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (l->data != (gpointer) window)
+      preferences_window = l->data;
+  g_assert_nonnull (preferences_window);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences_window), "security");
+  origins = find_row_titled (preferences_window, _("Also Allow Pages From (e.g. https://example.com)"));
+  g_assert_nonnull (origins);
+  gtk_editable_set_text (GTK_EDITABLE (origins), "<bad&origin>");
+  g_signal_emit_by_name (origins, "apply");
+  g_assert_true (wait_until (preferences_show_text, (gpointer) "<bad&origin>"));
+  screenshot_widget (preferences_window, "preferences-toast.png");
+  gtk_window_destroy (GTK_WINDOW (preferences_window));
+  preferences_window = NULL;
+
+  /* A recent address is listed as it is written: '_' is no mnemonic. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+    g_auto(GStrv) saved = g_settings_get_strv (settings, "recent-urls");
+    const char *recent[] = { "ws://my_feed.example/", NULL };
+    GtkWidget *bar = find_descendant (GTK_WIDGET (page), SP_TYPE_CONNECTION_BAR);
+    /* The first menu button: Recent and Saved Connections. */
+    GtkMenuButton *button = GTK_MENU_BUTTON (find_descendant (bar, GTK_TYPE_MENU_BUTTON));
+
+    g_settings_set_strv (settings, "recent-urls", recent);
+    g_assert_nonnull (button);
+    gtk_menu_button_popup (button);
+    g_assert_true (wait_until (window_shows_text, (gpointer) "ws://my_feed.example/"));
+    gtk_menu_button_popdown (button);
+    g_settings_set_strv (settings, "recent-urls", (const char * const *) saved);
+  }
+}
+
+/* The dropping client while connected (@id 0), or the client @id. */
+static SpClientInfo *
+probe_info (GListModel *clients,
+            guint64     id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(SpClientItem) item = g_list_model_get_item (clients, i);
+      SpClientInfo *info = sp_client_item_get_info (item);
+
+      if (g_strcmp0 (info->user_agent, "window-test-dropped") == 0 &&
+          (id != 0 ? info->id == id : info->left_at == 0))
+        return info;
+    }
+  return NULL;
+}
+
+static guint64 live_probe_id;
+
+static gboolean
+has_dropping_row (gpointer data)
+{
+  return probe_info (data, 0) != NULL;
+}
+
+static gboolean
+probe_left (gpointer data)
+{
+  SpClientInfo *info = probe_info (data, live_probe_id);
+
+  return info != NULL && info->left_at != 0;
+}
+
+/* The disconnect button of client @id, if its row is shown. */
+static GtkWidget *
+find_disconnect_button (GtkWidget *widget,
+                        guint64    id)
+{
+  guint64 *button_id = g_object_get_data (G_OBJECT (widget), "client-id");
+
+  if (GTK_IS_BUTTON (widget) && button_id != NULL && *button_id == id)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_disconnect_button (child, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The text of the mapped label under @widget that holds @text, or NULL. */
+static const char *
+label_containing (GtkWidget  *widget,
+                  const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return gtk_label_get_text (GTK_LABEL (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *found = label_containing (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char *piece;
+  const char *before;
+} Changed;
+
+static gboolean
+label_text_changed (gpointer data)
+{
+  Changed *changed = data;
+  const char *now = label_containing (GTK_WIDGET (window), changed->piece);
+
+  return now != NULL && g_strcmp0 (now, changed->before) != 0;
+}
+
+/* A client whose connection drops: its row says the connection was lost
+ * (1006), its time since leaving goes on, and it can no longer be disconnected. */
+static void
+test_clients_page_live (void)
+{
+  SpClientsPage *page = SP_CLIENTS_PAGE (sp_window_get_page (window, "clients"));
+  GListModel *clients = sp_clients_page_get_clients (page);
+  g_autofree char *lost = g_strdup_printf (_("Left %s ago · connection lost (1006)"), "");
+  const char *piece;
+  Changed changed;
+  GtkWidget *button;
+  guint64 id;
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char response[512];
+  gssize got;
+  const char *request =
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1:8765\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    "User-Agent: window-test-dropped\r\n\r\n";
+
+  sp_window_show_page (window, "clients");
+  /* A client by hand, so that it can vanish without a close frame. */
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", 8765, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  got = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                             response, sizeof response - 1, NULL, &error);
+  g_assert_cmpint (got, >, 0);
+  response[got] = '\0';
+  g_assert_true (g_str_has_prefix (response, "HTTP/1.1 101"));
+  g_assert_true (wait_until (has_dropping_row, clients));
+  id = live_probe_id = probe_info (clients, 0)->id;
+  run_for (300);
+  button = find_disconnect_button (GTK_WIDGET (page), id);
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  /* Cut off: no close frame. */
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  g_assert_true (wait_until (probe_left, clients));
+  g_assert_cmpuint (probe_info (clients, id)->close_code, ==, 1006);
+  /* What follows the number of seconds, in the window's language. */
+  piece = strstr (lost, " ago") != NULL ? strstr (lost, " ago") : strrchr (lost, ' ');
+  g_assert_true (wait_until (window_shows_text, (gpointer) piece));
+  screenshot ("clients-lost.png");
+  button = find_disconnect_button (GTK_WIDGET (page), id);
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  /* "Left 1 second ago" becomes "Left 2 seconds ago" while the page is shown. */
+  changed.piece = piece;
+  changed.before = g_strdup (label_containing (GTK_WIDGET (window), piece));
+  g_assert_true (wait_until (label_text_changed, &changed));
+  g_free ((char *) changed.before);
+
+  sp_window_show_page (window, "stream");
+}
+
+/* A mistake in the address shows under the bar, precise, until the address
+ * changes; the red state of an older connection gives way to it; a web
+ * page's http:// address is taken as ws://. */
+static void
+test_address_errors (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  SpConnectionBar *bar = SP_CONNECTION_BAR (find_descendant (GTK_WIDGET (page), SP_TYPE_CONNECTION_BAR));
+  GtkEditable *entry = GTK_EDITABLE (find_descendant (GTK_WIDGET (bar), GTK_TYPE_ENTRY));
+  g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
+  g_autofree char *as_page = NULL;
+  g_autofree char *refused_url = g_strdup_printf ("ws://127.0.0.1:%u/", sp_test_free_port ());
+  GtkLabel *shown;
+
+  /* An older connection's error first: refused, in red. */
+  sp_window_connect (window, refused_url);
+  g_assert_true (wait_until (error_label_shown, NULL));
+
+  gtk_editable_set_text (entry, "htp:/bad url");
+  gtk_widget_activate_action (GTK_WIDGET (bar), "stream.connect", NULL);
+  g_assert_nonnull (sp_connection_bar_get_error (bar));
+  g_assert_nonnull (strstr (sp_connection_bar_get_error (bar), "“htp”"));
+  g_assert_null (strstr (sp_connection_bar_get_error (bar), "no scheme"));
+  run_for (200);
+  /* The one red line in the window is the address's. */
+  shown = find_error_label (GTK_WIDGET (window));
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (gtk_label_get_text (shown), ==, sp_connection_bar_get_error (bar));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  screenshot ("address-error.png");
+
+  /* It stays while nothing changes, and goes with the first keystroke. */
+  run_for (600);
+  g_assert_nonnull (sp_connection_bar_get_error (bar));
+  gtk_editable_set_text (entry, "ws:/127.0.0.1/");
+  g_assert_null (sp_connection_bar_get_error (bar));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  gtk_widget_activate_action (GTK_WIDGET (bar), "stream.connect", NULL);
+  g_assert_nonnull (strstr (sp_connection_bar_get_error (bar), "ws://127.0.0.1/"));
+
+  /* An empty box asks for an address; its hint does not look like one. */
+  gtk_editable_set_text (entry, "");
+  g_assert_true (g_str_has_prefix (gtk_entry_get_placeholder_text (GTK_ENTRY (entry)),
+                                   _("Server address, e.g. ws://127.0.0.1:8765/")));
+  gtk_widget_activate_action (GTK_WIDGET (bar), "stream.connect", NULL);
+  g_assert_cmpstr (sp_connection_bar_get_error (bar), ==,
+                   g_dgettext (GETTEXT_PACKAGE, "Enter the address of a WebSocket server, e.g. ws://127.0.0.1:8765/"));
+
+  /* The built-in server's address as a browser has it. */
+  g_assert_true (g_str_has_prefix (back, "ws://"));
+  as_page = g_strconcat ("http://", back + 5, NULL);
+  gtk_editable_set_text (entry, as_page);
+  gtk_widget_activate_action (GTK_WIDGET (bar), "stream.connect", NULL);
+  g_assert_null (sp_connection_bar_get_error (bar));
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, back);
+  g_assert_true (wait_until (viewer_watches, back));
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+}
+
+/* The highest "seq" of the ticks a probe received. */
+static void
+on_probe_message (SoupWebsocketConnection *conn,
+                  gint                     type,
+                  GBytes                  *message,
+                  gpointer                 data)
+{
+  guint64 *last_seq = data;
+  const char *text = g_bytes_get_data (message, NULL);
+
+  for (const char *seq = strstr (text, "\"seq\":"); seq != NULL; seq = strstr (seq + 6, "\"seq\":"))
+    *last_seq = MAX (*last_seq, g_ascii_strtoull (seq + 6, NULL, 10));
+}
+
+static gboolean
+seq_seen (gpointer data)
+{
+  return *(guint64 *) data > 0;
+}
+
+/* Switched off and on, the built-in server goes on with the same market: the
+ * ticks' sequence continues, it does not start again at the opening prices. */
+static void
+test_server_switch_keeps_market (void)
+{
+  guint64 before = 0;
+  guint64 after = 0;
+  Probe probe;
+
+  probe_connect (&probe);
+  g_assert_no_error (probe.error);
+  g_signal_connect (probe.conn, "message", G_CALLBACK (on_probe_message), &before);
+  g_assert_true (wait_until (seq_seen, &before));
+  run_for (1000);
+  g_signal_handlers_disconnect_by_func (probe.conn, on_probe_message, &before);
+  probe_clear (&probe);
+
+  restart_server ();
+  probe_connect (&probe);
+  g_assert_no_error (probe.error);
+  g_signal_connect (probe.conn, "message", G_CALLBACK (on_probe_message), &after);
+  g_assert_true (wait_until (seq_seen, &after));
+  g_test_message ("seq before the switch %" G_GUINT64_FORMAT ", after %" G_GUINT64_FORMAT, before, after);
+  g_assert_cmpuint (after, >, before);
+  g_signal_handlers_disconnect_by_func (probe.conn, on_probe_message, &after);
+  probe_clear (&probe);
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+}
+
+static void
+on_client_left (SpServer     *server,
+                SpClientInfo *info,
+                gpointer      data)
+{
+  g_array_append_val ((GArray *) data, info->close_code);
+}
+
+static gboolean
+array_not_empty (gpointer data)
+{
+  return ((GArray *) data)->len > 0;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+other_viewer_open (gpointer data)
+{
+  return sp_stream_client_get_state (sp_window_get_client (data)) == SP_STREAM_OPEN;
+}
+
+static gboolean
+keep_open (GtkWindow *closing,
+           gpointer   data)
+{
+  *(gboolean *) data = TRUE;
+  return TRUE;
+}
+
+/* Quitting closes the windows, and a window that closes says goodbye: its
+ * viewer's stream ends with a close frame (1000), not a dropped connection;
+ * the window then goes. */
+static void
+test_close_says_goodbye (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autoptr(GArray) codes = g_array_new (FALSE, FALSE, sizeof (gushort));
+  SpWindow *other = sp_window_new (app);
+  g_autoptr(SpServer) server = NULL;
+  g_autofree char *url = NULL;
+  gboolean asked = FALSE;
+  gulong handler;
+  gulong blocker;
+
+  /* A window as the application makes it: its own server, its viewer on it. */
+  gtk_window_present (GTK_WINDOW (other));
+  g_settings_set_uint (settings, "server-port", sp_test_free_port ());
+  g_assert_true (sp_window_start_server (other));
+  g_settings_reset (settings, "server-port");
+  server = g_object_ref (sp_window_get_server (other));
+  url = sp_server_dup_ws_url (server);
+  sp_window_connect (other, url);
+  g_assert_true (wait_until (other_viewer_open, other));
+  handler = g_signal_connect (server, "client-disconnected", G_CALLBACK (on_client_left), codes);
+  g_object_add_weak_pointer (G_OBJECT (other), (gpointer *) &other);
+
+  /* Quit, as Ctrl+Q does; this test's main window stays for the tests after it. */
+  blocker = g_signal_connect (window, "close-request", G_CALLBACK (keep_open), &asked);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  g_assert_true (asked);
+  g_signal_handler_disconnect (window, blocker);
+  g_assert_true (wait_until (array_not_empty, codes));
+  g_assert_cmpuint (g_array_index (codes, gushort, 0), ==, 1000);
+  g_assert_true (wait_until (pointer_cleared, &other));
+  g_signal_handler_disconnect (server, handler);
+}
+
+/* Connected from the bar with the subprotocols box empty, the viewer offers
+ * none: no Sec-WebSocket-Protocol header, not an empty one. */
+static void
+test_bar_offers_no_empty_protocol (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  GtkWidget *bar = find_descendant (GTK_WIDGET (page), SP_TYPE_CONNECTION_BAR);
+  SpStreamClient *client = sp_window_get_client (window);
+  g_autofree char *url = sp_server_dup_ws_url (sp_window_get_server (window));
+  g_autoptr(SpStreamOptions) options = sp_connection_bar_dup_options (SP_CONNECTION_BAR (bar));
+  const SpHandshakeRecord *record;
+
+  g_assert_nonnull (options->protocols);
+  g_assert_null (options->protocols[0]);
+  sp_connection_bar_set_url (SP_CONNECTION_BAR (bar), url);
+  gtk_widget_activate_action (bar, "stream.connect", NULL);
+  g_assert_true (wait_until (viewer_has_prices, NULL));
+  record = sp_stream_client_get_handshake (client);
+  g_assert_nonnull (record);
+  g_assert_nonnull (strstr (record->request_text, "Sec-WebSocket-Key:"));
+  g_assert_null (strstr (record->request_text, "Sec-WebSocket-Protocol"));
+}
+
+static void
+collect_of_type (GtkWidget *widget,
+                 GType      type,
+                 GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_of_type (child, type, found);
+}
+
+static GtkWidget *
+find_button_labelled (GtkWidget  *widget,
+                      const char *label)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect_of_type (widget, GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
+      return buttons->pdata[i];
+  return NULL;
+}
+
+/* The chart's toolbar holds still: choosing candles moves nothing under the
+ * pointer; no drop-down's tooltip covers the list it opens. */
+static void
+test_toolbar_steady (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  GtkWidget *candles = find_button_labelled (GTK_WIDGET (page), _("Candles"));
+  g_autoptr(GPtrArray) dropdowns = g_ptr_array_new ();
+  graphene_point_t before, after;
+
+  sp_window_show_page (window, "stream");
+  g_assert_nonnull (candles);
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.mode", "s", "line");
+  run_for (200);
+  g_assert_true (gtk_widget_compute_point (candles, GTK_WIDGET (window), &GRAPHENE_POINT_INIT (0, 0), &before));
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.mode", "s", "candles");
+  run_for (200);
+  g_assert_true (gtk_widget_compute_point (candles, GTK_WIDGET (window), &GRAPHENE_POINT_INIT (0, 0), &after));
+  g_assert_cmpfloat (after.x, ==, before.x);
+  g_assert_cmpfloat (after.y, ==, before.y);
+  screenshot ("stream-candles-toolbar.png");
+  gtk_widget_activate_action (GTK_WIDGET (page), "chart.mode", "s", "line");
+
+  collect_of_type (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, dropdowns);
+  g_assert_cmpuint (dropdowns->len, >=, 5);
+  for (guint i = 0; i < dropdowns->len; i++)
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (dropdowns->pdata[i]);
+
+      g_assert_null (tooltip);
+    }
+}
+
+static GtkAdjustment *
+log_adjustment (SpStreamPage *page)
+{
+  g_autoptr(GPtrArray) scrollers = g_ptr_array_new ();
+
+  collect_of_type (find_descendant (GTK_WIDGET (page), SP_TYPE_LOG_VIEW), GTK_TYPE_SCROLLED_WINDOW,
+                   scrollers);
+  for (guint i = 0; i < scrollers->len; i++)
+    if (GTK_IS_LIST_VIEW (gtk_scrolled_window_get_child (scrollers->pdata[i])) &&
+        gtk_widget_get_mapped (scrollers->pdata[i]))
+      return gtk_scrolled_window_get_vadjustment (scrollers->pdata[i]);
+  return NULL;
+}
+
+static gboolean
+log_at_live_end (gpointer data)
+{
+  SpStreamPage *page = data;
+  GtkAdjustment *adjustment = log_adjustment (page);
+  GListModel *log = sp_stream_page_get_log (page);
+  g_autoptr(SpLogItem) last = NULL;
+  guint n = g_list_model_get_n_items (log);
+
+  g_assert_nonnull (adjustment);
+  if (n == 0)
+    return FALSE;
+  last = g_list_model_get_item (log, n - 1);
+  /* A live message at the end, and the view there. */
+  return sp_log_item_get_frame (last)->time_us > G_GINT64_CONSTANT (1795521601000000) &&
+         gtk_adjustment_get_upper (adjustment) > gtk_adjustment_get_page_size (adjustment) &&
+         gtk_adjustment_get_value (adjustment) >=
+           gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) - 4;
+}
+
+/* After an import: a binary message's hexdump keeps each row on one line,
+ * its ASCII column beside the bytes; Resume goes back to live messages. */
+static void
+test_log_after_import (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  GtkWidget *log_view = find_descendant (GTK_WIDGET (page), SP_TYPE_LOG_VIEW);
+  GtkTextView *detail = GTK_TEXT_VIEW (find_descendant (log_view, GTK_TYPE_TEXT_VIEW));
+  g_autofree char *dir = g_dir_make_tmp ("stockpush-import-XXXXXX", NULL);
+  g_autoptr(GFile) file = g_file_new_build_filename (dir, "binary.jsonl", NULL);
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GtkTextIter iter;
+  int y, row_height, empty_height;
+
+  /* Forty messages, the last binary: 40 bytes, three rows of hexdump. */
+  for (guint i = 0; i < 39; i++)
+    g_string_append_printf (lines, "{\"t\":%" G_GINT64_FORMAT ",\"dir\":\"in\",\"kind\":\"text\",\"size\":5,"
+                            "\"text\":\"hello\"}\n", G_GINT64_CONSTANT (1795521600000000) + i * 1000);
+  g_string_append (lines, "{\"t\":1795521600900000,\"dir\":\"in\",\"kind\":\"binary\",\"size\":40,"
+                          "\"base64\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\"}\n");
+  g_assert_true (g_file_replace_contents (file, lines->str, lines->len, NULL, FALSE, 0, NULL, NULL, NULL));
+  g_assert_true (sp_stream_page_import_log (page, file, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sp_stream_page_select_message (page, G_GINT64_CONSTANT (1795521600900000)));
+  run_for (300);
+  screenshot ("log-hexdump.png");
+  gtk_text_buffer_get_iter_at_line (gtk_text_view_get_buffer (detail), &iter, 0);
+  gtk_text_view_get_line_yrange (detail, &iter, &y, &row_height);
+  gtk_text_buffer_get_iter_at_line (gtk_text_view_get_buffer (detail), &iter, 3);
+  g_assert_true (gtk_text_iter_ends_line (&iter));   /* the empty line after the rows */
+  gtk_text_view_get_line_yrange (detail, &iter, &y, &empty_height);
+  g_assert_cmpint (row_height, ==, empty_height);
+
+  /* Read from the top, then Resume: the live stream, at its newest. */
+  gtk_adjustment_set_value (log_adjustment (page), 0);
+  run_for (300);
+  sp_stream_page_set_log_paused (page, FALSE);
+  g_assert_true (wait_until (log_at_live_end, page));
+
+  g_file_delete (file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+/* A saved chart says what it shows: the symbol as its heading and title,
+ * the time range and the stream under it. */
+static void
+test_chart_picture_titled (void)
+{
+  SpStreamPage *page = SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
+  SpChart *chart = sp_stream_page_get_chart (page);
+  const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
+  g_autofree char *tmp = g_dir_make_tmp ("stockpush-png-XXXXXX", NULL);
+  g_autoptr(GFile) png = g_file_new_build_filename (dir != NULL ? dir : tmp, "chart-saved.png", NULL);
+  g_autofree char *url = g_strdup (sp_stream_client_get_options (sp_window_get_client (window))->url);
+  g_autoptr(GdkPixbuf) picture = NULL;
+  g_autoptr(GError) error = NULL;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (chart));
+  const guint8 *pixels;
+  guint drawn = 0;
+  int stride;
+
+  g_assert_true (wait_until (chart_has_points, GUINT_TO_POINTER (2)));
+  g_assert_true (sp_stream_page_save_chart (page, png, &error));
+  g_assert_no_error (error);
+  picture = gdk_pixbuf_new_from_file (g_file_peek_path (png), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gdk_pixbuf_get_option (picture, "tEXt::Title"), ==, "ACME");
+  g_assert_nonnull (strstr (gdk_pixbuf_get_option (picture, "tEXt::Description"), url));
+  g_assert_cmpint (gdk_pixbuf_get_width (picture), ==, gtk_widget_get_width (GTK_WIDGET (chart)) * scale);
+  g_assert_cmpint (gdk_pixbuf_get_height (picture), >, gtk_widget_get_height (GTK_WIDGET (chart)) * scale);
+
+  /* The heading is drawn: above the chart, pixels other than the background. */
+  pixels = gdk_pixbuf_read_pixels (picture);
+  stride = gdk_pixbuf_get_rowstride (picture);
+  for (int y = 0; y < gdk_pixbuf_get_height (picture) - gtk_widget_get_height (GTK_WIDGET (chart)) * scale; y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (picture); x++)
+      drawn += memcmp (pixels + y * stride + x * gdk_pixbuf_get_n_channels (picture), pixels, 3) != 0;
+  g_assert_cmpuint (drawn, >, 100);
+
+  if (dir == NULL)
+    g_file_delete (png, NULL, NULL);
+  g_rmdir (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1059,6 +1792,16 @@ main (int   argc,
       g_test_add_func ("/window/translated-core-error", test_translated_core_error);
       g_test_add_func ("/window/translated-viewer-error", test_translated_viewer_error);
     }
+  g_test_add_func ("/window/change-since-open", test_change_since_open);
+  g_test_add_func ("/window/toasts-escaped", test_toasts_escaped);
+  g_test_add_func ("/window/clients-page-live", test_clients_page_live);
+  g_test_add_func ("/window/address-errors", test_address_errors);
+  g_test_add_func ("/window/server-switch-keeps-market", test_server_switch_keeps_market);
+  g_test_add_func ("/window/close-says-goodbye", test_close_says_goodbye);
+  g_test_add_func ("/window/bar-offers-no-empty-protocol", test_bar_offers_no_empty_protocol);
+  g_test_add_func ("/window/toolbar-steady", test_toolbar_steady);
+  g_test_add_func ("/window/log-after-import", test_log_after_import);
+  g_test_add_func ("/window/chart-picture-titled", test_chart_picture_titled);
 
   status = g_test_run ();
 

@@ -27,7 +27,11 @@ struct _SpWindow
   SpStreamClient      *client;
   char                *server_error;
   char                *builtin_url; /* where the built-in server served when it last started */
+  guint                goodbye_id;  /* closing: the most the viewer's close handshake may take */
 };
+
+/* The viewer's close handshake may take this long when the window closes. */
+#define GOODBYE_MS 1000
 
 G_DEFINE_FINAL_TYPE (SpWindow, sp_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -311,14 +315,13 @@ sp_window_connect (SpWindow   *self,
                    const char *url)
 {
   g_autoptr(SpStreamOptions) options = NULL;
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (SP_IS_WINDOW (self));
   g_return_if_fail (url != NULL);
 
+  /* A mistake in @url shows under the address bar. */
   options = sp_stream_options_new (url);
-  if (!sp_stream_page_connect (self->stream_page, options, &error))
-    toast (self, error->message);
+  sp_stream_page_connect (self->stream_page, options, NULL);
 }
 
 /* First launch: the server runs and the viewer watches it, with no clicks. */
@@ -398,9 +401,47 @@ save_window_state (SpWindow *self)
 }
 
 static gboolean
+say_goodbye_done (gpointer data)
+{
+  SpWindow *self = data;
+
+  self->goodbye_id = 0;
+  gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_goodbye_state (SpWindow *self)
+{
+  SpStreamState state = sp_stream_client_get_state (self->client);
+
+  if (state != SP_STREAM_OPEN && state != SP_STREAM_CLOSING && self->goodbye_id != 0)
+    {
+      g_clear_handle_id (&self->goodbye_id, g_source_remove);
+      gtk_window_destroy (GTK_WINDOW (self));
+    }
+}
+
+static gboolean
 sp_window_close_request (GtkWindow *window)
 {
-  save_window_state (SP_WINDOW (window));
+  SpWindow *self = SP_WINDOW (window);
+
+  if (self->goodbye_id != 0)
+    return TRUE;
+  save_window_state (self);
+
+  /* The stream hears a close frame before the window goes, not a dropped
+   * connection: hidden at once, the window waits for the server's answer. */
+  if (self->client != NULL && sp_stream_client_get_state (self->client) == SP_STREAM_OPEN)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_goodbye_state), self,
+                               G_CONNECT_SWAPPED);
+      self->goodbye_id = g_timeout_add (GOODBYE_MS, say_goodbye_done, self);
+      sp_stream_client_disconnect (self->client);
+      return TRUE;
+    }
 
   return GTK_WINDOW_CLASS (sp_window_parent_class)->close_request (window);
 }
@@ -410,6 +451,7 @@ sp_window_dispose (GObject *object)
 {
   SpWindow *self = SP_WINDOW (object);
 
+  g_clear_handle_id (&self->goodbye_id, g_source_remove);
   if (self->client != NULL)
     sp_stream_client_disconnect (self->client);
   if (self->server != NULL)

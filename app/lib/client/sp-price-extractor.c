@@ -339,9 +339,21 @@ add_point (SpPriceExtractor *self,
            double            price,
            gint64            ts_us)
 {
-  SpPricePoint point = { pool_symbol (self, symbol), price, ts_us };
+  SpPricePoint point = { pool_symbol (self, symbol), price, ts_us, FALSE, 0 };
 
   g_array_append_val (points, point);
+}
+
+/* A StockPush tick's own change against the session open, on the point just added. */
+static void
+add_change (GArray     *points,
+            JsonObject *tick)
+{
+  SpPricePoint *point = &g_array_index (points, SpPricePoint, points->len - 1);
+
+  point->has_change = _sp_price_node_number (json_object_get_member (tick, "change"), &point->change);
+  if (!point->has_change)
+    point->change = 0;
 }
 
 /* StockPush's own tick objects: exact field names, ts in µs. */
@@ -360,6 +372,7 @@ extract_stockpush (SpPriceExtractor *self,
         return TRUE;
       add_point (self, points, sp_json_member_string (object, "symbol", ""),
                  price, sp_json_member_int (object, "ts", 0));
+      add_change (points, object);
       return TRUE;
     }
 
@@ -385,6 +398,7 @@ extract_stockpush (SpPriceExtractor *self,
           add_point (self, points,
                      sp_json_member_string (tick, "symbol", ""), price,
                      sp_json_member_int (tick, "ts", batch_ts));
+          add_change (points, tick);
         }
       return TRUE;
     }
@@ -535,10 +549,13 @@ fast_tick (SpPriceExtractor *self,
 {
   static const char head[] = "{\"type\":\"tick\",\"symbol\":\"";
   static const char price_key[] = "\",\"price\":";
+  static const char change_key[] = ",\"change\":";
   const char *symbol, *symbol_end, *ts;
   char *number_end;
   char symbol_buffer[64];
   double price;
+  double change = 0;
+  gboolean has_change = FALSE;
   gint64 ts_us;
 
   if ((gsize) (end - p) < sizeof head || memcmp (p, head, sizeof head - 1) != 0)
@@ -554,6 +571,17 @@ fast_tick (SpPriceExtractor *self,
   price = g_ascii_strtod (symbol_end + sizeof price_key - 1, &number_end);
   if (number_end == symbol_end + sizeof price_key - 1 || number_end >= end || !isfinite (price))
     return FALSE;
+  /* The change against the session open follows the price, when it is there. */
+  if ((gsize) (end - number_end) > sizeof change_key &&
+      memcmp (number_end, change_key, sizeof change_key - 1) == 0)
+    {
+      const char *start = number_end + sizeof change_key - 1;
+
+      change = g_ascii_strtod (start, &number_end);
+      if (number_end == start || number_end >= end || !isfinite (change))
+        return FALSE;
+      has_change = TRUE;
+    }
 
   /* The last member is "ts", then this object closes (its other members are
    * numbers, so the first '}' is its end; if not, the parser decides). */
@@ -573,7 +601,7 @@ fast_tick (SpPriceExtractor *self,
   memcpy (symbol_buffer, symbol, symbol_end - symbol);
   symbol_buffer[symbol_end - symbol] = '\0';
   {
-    SpPricePoint point = { pool_symbol (self, symbol_buffer), price, ts_us };
+    SpPricePoint point = { pool_symbol (self, symbol_buffer), price, ts_us, has_change, change };
 
     g_array_append_val (points, point);
   }

@@ -12,6 +12,9 @@ typedef struct
   const char *symbol;  /* owned by the extractor, valid for its lifetime; "" when the message names none */
   double      price;
   gint64      ts_us;   /* the sender's time (µs since the epoch) when the message says it, else 0 */
+  gboolean    has_change;
+  double      change;  /* price − the session's open, when the message says it (StockPush
+                        * ticks' "change"); else has_change is FALSE and this 0 */
 } SpPricePoint;
 
 typedef struct _SpPriceExtractor SpPriceExtractor;

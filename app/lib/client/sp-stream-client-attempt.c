@@ -463,6 +463,12 @@ _sp_stream_client_start_attempt (SpStreamClient *self)
   _sp_stream_client_clear_attempt (self);
   self->close_code = 0;
   g_clear_pointer (&self->close_reason, g_free);
+  /* The last round trip was the last connection's: none yet on this one. */
+  if (self->ping_rtt_us != -1)
+    {
+      self->ping_rtt_us = -1;
+      _sp_stream_client_notify (self, PROP_PING_RTT);
+    }
   attempt = g_new (Attempt, 1);
   attempt->self = g_object_ref (self);
   attempt->serial = ++self->serial;

@@ -226,6 +226,8 @@ sp_stream_client_connect (SpStreamClient        *self,
 
   g_clear_pointer (&self->options, sp_stream_options_free);
   self->options = sp_stream_options_copy (options);
+  g_free (self->options->url);
+  self->options->url = sp_stream_options_normalize_url (options->url);
   if (self->options->max_message_size == 0)
     self->options->max_message_size = SP_STREAM_DEFAULT_MAX_MESSAGE;
   g_clear_pointer (&self->uri, g_uri_unref);

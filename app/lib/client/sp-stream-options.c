@@ -80,6 +80,60 @@ header_is_valid (const char *line)
   return TRUE;
 }
 
+char *
+sp_stream_options_normalize_url (const char *url)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (url ? url : ""));
+
+  /* A browser's address of the same server: the WebSocket twin is meant. */
+  if (g_ascii_strncasecmp (stripped, "http://", 7) == 0)
+    return g_strconcat ("ws://", stripped + 7, NULL);
+  if (g_ascii_strncasecmp (stripped, "https://", 8) == 0)
+    return g_strconcat ("wss://", stripped + 8, NULL);
+
+  return g_steal_pointer (&stripped);
+}
+
+/* "localhost:8765/": a host and port, not a scheme called localhost. */
+static gboolean
+starts_with_port (const char *after_colon)
+{
+  return g_ascii_isdigit (*after_colon);
+}
+
+/* The scheme and what must follow it; FALSE with an error naming the mistake. */
+static gboolean
+check_scheme (const char  *url,
+              GError     **error)
+{
+  const char *scheme = g_uri_peek_scheme (url);
+  const char *after;
+
+  if (scheme == NULL || starts_with_port (url + strlen (scheme) + 1))
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("“%s” has no scheme: write ws://%s (or wss:// for a secure server)"), url, url);
+      return FALSE;
+    }
+  if (!g_str_equal (scheme, "ws") && !g_str_equal (scheme, "wss"))
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("Unsupported scheme “%s”: use ws:// or wss://"), scheme);
+      return FALSE;
+    }
+  after = url + strlen (scheme) + 1;
+  if (!g_str_has_prefix (after, "//"))
+    {
+      while (*after == '/')
+        after++;
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("“%s” needs two slashes after “%s:”: write %s://%s"), url, scheme, scheme, after);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 gboolean
 sp_stream_options_validate (const SpStreamOptions  *self,
                             GUri                  **uri_out,
@@ -88,11 +142,10 @@ sp_stream_options_validate (const SpStreamOptions  *self,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *url = NULL;
-  const char *scheme;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  url = g_strstrip (g_strdup (self->url ? self->url : ""));
+  url = sp_stream_options_normalize_url (self->url);
   if (*url == '\0')
     {
       g_set_error_literal (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
@@ -100,12 +153,8 @@ sp_stream_options_validate (const SpStreamOptions  *self,
       return FALSE;
     }
 
-  if (strstr (url, "://") == NULL)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   _("“%s” has no scheme: write ws://%s (or wss:// for a secure server)"), url, url);
-      return FALSE;
-    }
+  if (!check_scheme (url, error))
+    return FALSE;
 
   for (const char *p = url; *p; p++)
     if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
@@ -121,21 +170,6 @@ sp_stream_options_validate (const SpStreamOptions  *self,
     {
       g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
                    _("“%s” is not a valid URL (%s)"), url, local_error->message);
-      return FALSE;
-    }
-
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   _("%s:// is for web pages; a WebSocket address starts with %s://"),
-                   scheme, g_ascii_strcasecmp (scheme, "https") == 0 ? "wss" : "ws");
-      return FALSE;
-    }
-  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
-    {
-      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
-                   _("Unsupported scheme “%s”: use ws:// or wss://"), scheme);
       return FALSE;
     }
 

@@ -31,7 +31,11 @@ GType              sp_stream_options_get_type     (void) G_GNUC_CONST;
 SpStreamOptions   *sp_stream_options_new          (const char               *url);
 SpStreamOptions   *sp_stream_options_copy         (const SpStreamOptions    *self);
 void               sp_stream_options_free         (SpStreamOptions          *self);
-/* Checks the URL and headers; on success *@uri (if given) is the parsed URL. */
+/* The address as it is connected to: without surrounding spaces, and a web
+ * page's http:// or https:// taken as ws:// or wss://. */
+char              *sp_stream_options_normalize_url (const char            *url);
+/* Checks the URL (normalized) and headers; on success *@uri (if given) is the
+ * parsed URL. Each mistake gets its own message. */
 gboolean           sp_stream_options_validate     (const SpStreamOptions    *self,
                                                    GUri                    **uri,
                                                    GError                  **error);

@@ -21,7 +21,7 @@ typedef struct
   guint64 bytes_sent;      /* payload bytes */
   guint64 frames_received;
   guint64 bytes_received;
-  gushort close_code;      /* 0 while connected */
+  gushort close_code;      /* 0 while connected; 1006 when it left without a close frame */
   char   *close_reason;
   gint64  last_pong_at;    /* g_get_real_time() of its last pong; 0: none yet */
   gint64  ping_rtt_us;     /* round trip of the last answered ping; -1: none yet */

@@ -356,6 +356,9 @@ on_conn_closed (SoupWebsocketConnection *conn,
       g_free (info->close_reason);
       info->close_reason = g_strdup (c->close_reason);
     }
+  /* No close frame came (the peer was cut off): RFC 6455 7.1.5 calls that 1006. */
+  if (info->close_code == 0)
+    info->close_code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
   g_ptr_array_remove (server->conns, c);
   _sp_server_push_event_locked (server, EVENT_DISCONNECTED, info);
   g_mutex_unlock (&server->lock);

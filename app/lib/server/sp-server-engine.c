@@ -288,13 +288,17 @@ raise_fd_limit (void)
 SpEngine *
 _sp_engine_new (SpServer             *server,
                 const SpServerConfig *config,
+                SpTickSource         *market,
+                guint64               seed,
                 GError              **error)
 {
   g_autoptr(SpTickSource) source = NULL;
   g_autoptr(SpBroker) broker = NULL;
   SpEngine *engine;
-  guint64 seed = config->have_seed ? config->seed : ((guint64) g_random_int () << 32 | g_random_int ());
   guint n;
+
+  if (market == NULL)
+    seed = config->have_seed ? config->seed : ((guint64) g_random_int () << 32 | g_random_int ());
 
   if (config->role != SP_ROLE_STANDALONE)
     {
@@ -304,6 +308,8 @@ _sp_engine_new (SpServer             *server,
     }
   if (config->role == SP_ROLE_EDGE)
     source = sp_broker_source_new (broker, BROKER_LOOKUP_MS, error);
+  else if (market != NULL)
+    source = g_object_ref (market);
   else if (config->replay_file != NULL)
     source = sp_replay_source_new (config->replay_file, config->replay_speed,
                                    (const char * const *) config->symbols, error);

@@ -179,11 +179,18 @@ struct _SpServer
   GArray       *events;
   guint         pending_refusals;
   GSource      *event_source;
+
+  /* The market of the last run, for the next one that asks for the same (owner thread). */
+  SpTickSource   *kept_source;
+  SpServerConfig *kept_config;
 };
 
 /* engine (sp-server-engine.c) */
+/* @market: a stopped market source to go on with (its seed @seed), or NULL. */
 SpEngine *_sp_engine_new               (SpServer             *server,
                                         const SpServerConfig *config,
+                                        SpTickSource         *market,
+                                        guint64               seed,
                                         GError              **error);
 void      _sp_engine_free              (SpEngine             *engine);
 gpointer  _sp_engine_thread            (gpointer              data);

@@ -181,6 +181,43 @@ _sp_server_push_refusal (SpServer  *self,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The market across runs                                                     */
+
+/* Switching the server off and on keeps the market going: the prices go on
+ * from where they were and the session's open stays. */
+static void
+keep_market (SpServer *self,
+             SpEngine *engine)
+{
+  /* An edge's ticks are the publisher's: nothing of its own to keep. */
+  if (engine->config->replay_file != NULL || engine->config->role == SP_ROLE_EDGE)
+    return;
+  g_clear_object (&self->kept_source);
+  g_clear_pointer (&self->kept_config, sp_server_config_free);
+  self->kept_source = g_steal_pointer (&engine->source);
+  self->kept_config = sp_server_config_copy (engine->config);
+}
+
+/* The kept market when @config asks for the same one (symbols, interval and,
+ * if it names one, seed); NULL otherwise. */
+static SpTickSource *
+market_for (SpServer             *self,
+            const SpServerConfig *config)
+{
+  const SpServerConfig *kept = self->kept_config;
+  const char *defaults[] = { NULL };
+
+  if (self->kept_source == NULL || config->replay_file != NULL || config->role == SP_ROLE_EDGE ||
+      config->interval_ms != kept->interval_ms ||
+      (config->have_seed && config->seed != kept->seed) ||
+      !g_strv_equal ((const char * const *) (config->symbols ? config->symbols : (char **) defaults),
+                     (const char * const *) (kept->symbols ? kept->symbols : (char **) defaults)))
+    return NULL;
+
+  return self->kept_source;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Public API (owner thread)                                                  */
 
 SpServer *
@@ -194,6 +231,7 @@ sp_server_start (SpServer             *self,
                  const SpServerConfig *config,
                  GError              **error)
 {
+  SpTickSource *market;
   SpEngine *engine;
 
   g_return_val_if_fail (SP_IS_SERVER (self), FALSE);
@@ -208,13 +246,18 @@ sp_server_start (SpServer             *self,
       return FALSE;
     }
 
-  engine = _sp_engine_new (self, config, error);
+  market = market_for (self, config);
+  engine = _sp_engine_new (self, config, market, market ? self->kept_config->seed : 0, error);
   if (engine == NULL)
     return FALSE;
+  /* The engine has it now; it comes back when the engine stops. */
+  g_clear_object (&self->kept_source);
+  g_clear_pointer (&self->kept_config, sp_server_config_free);
 
   self->thread = g_thread_try_new ("sp-server", _sp_engine_thread, engine, error);
   if (self->thread == NULL)
     {
+      keep_market (self, engine);
       _sp_engine_free (engine);
       return FALSE;
     }
@@ -228,6 +271,8 @@ sp_server_start (SpServer             *self,
     {
       g_propagate_error (error, g_steal_pointer (&engine->start_error));
       g_thread_join (g_steal_pointer (&self->thread));
+      /* A taken port does not cost the market. */
+      keep_market (self, engine);
       _sp_engine_free (engine);
       return FALSE;
     }
@@ -250,6 +295,7 @@ static void
 finish_stop (SpServer *self,
              SpEngine *engine)
 {
+  keep_market (self, engine);
   _sp_engine_free (engine);
   self->stopping = FALSE;
 
@@ -639,6 +685,8 @@ sp_server_finalize (GObject *object)
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->bind_address, g_free);
   g_clear_pointer (&self->token, g_free);
+  g_clear_object (&self->kept_source);
+  g_clear_pointer (&self->kept_config, sp_server_config_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sp_server_parent_class)->finalize (object);

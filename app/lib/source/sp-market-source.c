@@ -37,6 +37,10 @@ sp_market_source_create_pacer (SpTickSource *source)
   GSource *pacer = sp_ticker_source_new ((gint64) self->interval_ms * G_TIME_SPAN_MILLISECOND,
                                          on_grid_point, self, NULL);
 
+  /* A new start (the market itself goes on): nothing is due from before. */
+  self->due = FALSE;
+  self->missed = 0;
+
   g_source_set_static_name (pacer, "[stockpush] market ticks");
   return pacer;
 }

@@ -96,9 +96,11 @@ sp_tick_source_start (SpTickSource  *self,
   SpTickSourcePrivate *priv = sp_tick_source_get_instance_private (self);
 
   g_return_if_fail (SP_IS_TICK_SOURCE (self));
-  g_return_if_fail (priv->pacer == NULL);
+  g_return_if_fail (priv->pacer == NULL || g_source_is_destroyed (priv->pacer));
   g_return_if_fail (func != NULL);
 
+  /* Started again after a stop: the market goes on from where it was. */
+  g_clear_pointer (&priv->pacer, g_source_unref);
   priv->func = func;
   priv->user_data = user_data;
   priv->pacer = SP_TICK_SOURCE_GET_CLASS (self)->create_pacer (self);

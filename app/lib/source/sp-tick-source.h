@@ -3,7 +3,9 @@
  * own lock, then takes what is due batch by batch. Implementations: the
  * simulated market (sp-market-source.h) and a recording (sp-replay-source.h).
  * Made and started on one thread; paced and read on the context it was
- * started on; sp_tick_source_stop() from any thread. */
+ * started on; sp_tick_source_stop() from any thread. Once stopped and its
+ * receiver done with it, it may be started again, on another context: the
+ * same market goes on. */
 #pragma once
 
 #include <glib-object.h>
@@ -59,7 +61,8 @@ guint               sp_tick_source_get_n_symbols   (SpTickSource  *self);
 /* The symbol's index, or -1. */
 int                 sp_tick_source_find_symbol     (SpTickSource  *self,
                                                     const char    *name);
-/* Attaches the source to @context; @func runs there whenever something is due. */
+/* Attaches the source to @context; @func runs there whenever something is due.
+ * A stopped source may start again (after its last due call returned). */
 void                sp_tick_source_start           (SpTickSource  *self,
                                                     GMainContext  *context,
                                                     SpTickDueFunc  func,

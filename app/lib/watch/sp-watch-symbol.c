@@ -11,6 +11,8 @@ struct _SpWatchSymbol
   SpSeries *series;
   double    first_price;
   double    last_price;
+  gboolean  has_change;  /* the stream said its change since the session open */
+  double    change;
   guint     n_gaps;      /* as last notified */
 };
 
@@ -125,16 +127,22 @@ void
 _sp_watch_symbol_add_price (SpWatchSymbol *self,
                             gint64         t_us,
                             double         price,
-                            gint64         ref)
+                            gint64         ref,
+                            gboolean       has_change,
+                            double         change)
 {
+  gboolean changed;
+
   g_assert (SP_IS_WATCH_SYMBOL (self));
 
   sp_series_append_full (self->series, t_us, price, ref);
-  if (price != self->last_price)
-    {
-      self->last_price = price;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_PRICE]);
-    }
+  changed = price != self->last_price || has_change != self->has_change ||
+            (has_change && change != self->change);
+  self->last_price = price;
+  self->has_change = has_change;
+  self->change = has_change ? change : 0;
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_PRICE]);
 }
 
 void
@@ -181,6 +189,17 @@ sp_watch_symbol_get_last_price (SpWatchSymbol *self)
   g_return_val_if_fail (SP_IS_WATCH_SYMBOL (self), 0);
 
   return self->last_price;
+}
+
+gboolean
+sp_watch_symbol_get_session_change (SpWatchSymbol *self,
+                                    double        *change)
+{
+  g_return_val_if_fail (SP_IS_WATCH_SYMBOL (self), FALSE);
+  g_return_val_if_fail (change != NULL, FALSE);
+
+  *change = self->change;
+  return self->has_change;
 }
 
 guint

@@ -1,5 +1,6 @@
 /* One symbol the viewer has seen: its price history, its first and last price
- * since the connection, and the gaps where the stream was down. Main thread only. */
+ * since the connection, the change since the session open when the stream says
+ * it, and the gaps where the stream was down. Main thread only. */
 #pragma once
 
 #include <glib-object.h>
@@ -18,6 +19,11 @@ SpSeries   *sp_watch_symbol_get_series      (SpWatchSymbol *self);
 /* The first price since the connection began, and the latest. */
 double      sp_watch_symbol_get_first_price (SpWatchSymbol *self);
 double      sp_watch_symbol_get_last_price  (SpWatchSymbol *self);
+/* The change since the session's open as the stream's last price said it
+ * (StockPush ticks carry it): TRUE with *@change set; FALSE when the stream
+ * never said, and only the change since the first price is known. */
+gboolean    sp_watch_symbol_get_session_change (SpWatchSymbol *self,
+                                                double        *change);
 guint       sp_watch_symbol_get_n_gaps      (SpWatchSymbol *self);
 
 G_END_DECLS

@@ -164,7 +164,7 @@ on_prices (SpStreamClient *client,
 
       /* The point remembers its message (by arrival time) for the chart ↔ log link. */
       _sp_watch_symbol_add_price (symbol_for (self, name, point->price), t, point->price,
-                                  frame->time_us);
+                                  frame->time_us, point->has_change, point->change);
     }
 }
 
@@ -213,6 +213,8 @@ sp_watch_connect (SpWatch               *self,
                   const SpStreamOptions *options,
                   GError               **error)
 {
+  const char *url;
+
   g_return_val_if_fail (SP_IS_WATCH (self), FALSE);
   g_return_val_if_fail (options != NULL, FALSE);
   g_return_val_if_fail (self->client != NULL, FALSE);
@@ -220,13 +222,15 @@ sp_watch_connect (SpWatch               *self,
   if (!sp_stream_client_connect (self->client, options, error))
     return FALSE;
 
-  /* The same stream again keeps its chart history; the gap shows the pause. */
-  if (g_strcmp0 (options->url, self->url) != 0)
+  /* The same stream again keeps its chart history; the gap shows the pause
+   * (the address as the client took it: http://… is the same as ws://…). */
+  url = sp_stream_client_get_options (self->client)->url;
+  if (g_strcmp0 (url, self->url) != 0)
     {
       g_hash_table_remove_all (self->series);
       sp_series_clear (self->rate);
       g_free (self->url);
-      self->url = g_strdup (options->url);
+      self->url = g_strdup (url);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
     }
   clear_symbols (self);

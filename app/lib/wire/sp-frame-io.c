@@ -262,6 +262,18 @@ sp_frames_load (GFile        *file,
       if (length == 0 || g_strstrip (line)[0] == '\0')
         continue;
 
+      /* The CSV export reads well in a spreadsheet but leaves out what a frame needs again. */
+      if (number == 1 && strlen (line) == strlen (SP_FRAME_CSV_HEADER) - 1 &&
+          g_str_has_prefix (SP_FRAME_CSV_HEADER, line))
+        {
+          g_autofree char *name = g_file_get_basename (file);
+
+          g_set_error (error, SP_ERROR, SP_ERROR_BAD_JSON,
+                       _("%s is a CSV export, which cannot be imported: import a log exported "
+                         "as JSON Lines (.jsonl)"), name);
+          return NULL;
+        }
+
       frame = sp_frame_parse_json_line (line, strlen (line), &local_error);
       if (frame == NULL)
         {

@@ -27,7 +27,8 @@ void     sp_frame_append_csv_row   (GString     *out,
 #define SP_FRAME_CSV_HEADER "time,direction,kind,size,code,content\n"
 
 /* Reads a whole JSON Lines file into an array of SpFrame (blank lines skipped).
- * Fails on the first bad line, saying which. At most @max_frames are kept (the last ones). */
+ * Fails on the first bad line, saying which, and on a CSV export, saying so.
+ * At most @max_frames are kept (the last ones). */
 GPtrArray *sp_frames_load          (GFile       *file,
                                     guint        max_frames,
                                     GCancellable *cancellable,

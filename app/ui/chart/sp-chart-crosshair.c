@@ -57,10 +57,11 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
       x = round (x_of (p, start + candle / 2)) + 0.5;
       y = round (y_of (p, s.last)) + 0.5;
       time = _sp_chart_format_time (start, candle);
-      o = format_price (s.first, p->decimals);
-      h = format_price (s.max, p->decimals);
-      l = format_price (s.min, p->decimals);
-      c = format_price (s.last, p->decimals);
+      /* In cents at least, as the line's readout: a narrow range must not read as one price. */
+      o = format_price (s.first, MAX (p->decimals, 2));
+      h = format_price (s.max, MAX (p->decimals, 2));
+      l = format_price (s.min, MAX (p->decimals, 2));
+      c = format_price (s.last, MAX (p->decimals, 2));
       /* Translators: open, high, low, close of a candle on the chart */
       text = g_strdup_printf (_("%s  O %s  H %s  L %s  C %s"), time, o, h, l, c);
     }
@@ -90,4 +91,5 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
     draw_ring (p, x, y, 4.5, 2);
 
   draw_readout (p, text);
+  g_strlcpy (p->readout, text, sizeof p->readout);
 }

@@ -34,6 +34,7 @@ typedef struct
   /* What the layers tell SpChartGeometry. */
   gint64               candle_us;    /* the candle width used; 0 for the line */
   guint                n_drawn;
+  char                 readout[160]; /* the crosshair's words */
 } SpChartPainter;
 
 /* One layer of the picture: draws its part, or nothing when the view has none. */

@@ -187,7 +187,7 @@ lay_out (SpChartPainter        *p,
 static SpChartGeometry
 geometry_of (const SpChartPainter *p)
 {
-  return (SpChartGeometry) {
+  SpChartGeometry geo = {
     .plot = p->plot,
     .y_min = p->y_min,
     .y_max = p->y_max,
@@ -196,6 +196,9 @@ geometry_of (const SpChartPainter *p)
     .strip = p->strip,
     .rate_max = p->rate_max,
   };
+
+  g_strlcpy (geo.readout, p->readout, sizeof geo.readout);
+  return geo;
 }
 
 void

@@ -56,6 +56,7 @@ typedef struct
   guint           n_drawn;     /* points or candles that went into the picture */
   graphene_rect_t strip;       /* the message-rate strip (empty without one) */
   double          rate_max;    /* the strip's full height, in messages a second */
+  char            readout[160]; /* what the crosshair's box says; "" without one */
 } SpChartGeometry;
 
 void sp_chart_render (cairo_t             *cr,

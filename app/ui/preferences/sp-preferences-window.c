@@ -63,6 +63,16 @@ selected_to_enum (const GValue       *value,
   return g_variant_new_string (nicks[selected]);
 }
 
+/* A toast's title is markup; an error quotes what was typed, which is not. */
+static void
+add_error_toast (SpPreferencesWindow *self,
+                 const GError        *error)
+{
+  g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
+}
+
 static void
 on_symbols_apply (SpPreferencesWindow *self)
 {
@@ -72,7 +82,7 @@ on_symbols_apply (SpPreferencesWindow *self)
 
   if (symbols == NULL)
     {
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      add_error_toast (self, error);
       gtk_widget_add_css_class (GTK_WIDGET (self->symbols_row), "error");
       return;
     }
@@ -138,8 +148,7 @@ on_origins_apply (SpPreferencesWindow *self)
   for (guint i = 0; parts[i] != NULL; i++)
     if (*parts[i] != '\0' && !sp_server_config_add_origin (config, parts[i], &error))
       {
-        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                          adw_toast_new (error->message));
+        add_error_toast (self, error);
         gtk_widget_add_css_class (GTK_WIDGET (self->origins_row), "error");
         return;
       }
@@ -156,6 +165,7 @@ show_token (SpPreferencesWindow *self)
 {
   g_autofree char *token = g_settings_get_string (self->settings, "access-token");
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->token_row), FALSE);
   adw_action_row_set_subtitle (self->token_row,
                                *token ? token : _("Made up when the server first needs it"));
 }

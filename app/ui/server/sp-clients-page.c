@@ -78,6 +78,10 @@ text_health (const SpClientInfo *info)
     {
       g_autofree char *ago = seconds_ago (info->left_at);
 
+      if (info->close_code == 1006 &&
+          (info->close_reason == NULL || *info->close_reason == '\0'))
+        /* Translators: a client whose connection dropped without a close frame */
+        return g_strdup_printf (_("Left %s ago · connection lost (1006)"), ago);
       /* Translators: a client that left: "Left 12 seconds ago · 1001 going away" */
       return g_strdup_printf (_("Left %s ago · %u%s%s"), ago, info->close_code,
                               info->close_reason && *info->close_reason ? " " : "",
@@ -257,16 +261,45 @@ setup_button (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, button);
 }
 
+/* A client that left cannot be disconnected: its button goes grey with it. */
+static void
+update_button (GtkWidget    *button,
+               SpClientItem *item)
+{
+  SpClientInfo *info = sp_client_item_get_info (item);
+
+  g_object_set_data_full (G_OBJECT (button), "client-id",
+                          g_memdup2 (&info->id, sizeof info->id), g_free);
+  gtk_widget_set_sensitive (button, info->left_at == 0);
+}
+
+static void
+on_button_item_info (SpClientItem *item,
+                     GParamSpec   *pspec,
+                     GtkWidget    *button)
+{
+  update_button (button, item);
+}
+
 static void
 bind_button (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              gpointer                  user_data)
 {
-  SpClientInfo *info = sp_client_item_get_info (gtk_list_item_get_item (list_item));
+  SpClientItem *item = gtk_list_item_get_item (list_item);
 
-  g_object_set_data_full (G_OBJECT (gtk_list_item_get_child (list_item)), "client-id",
-                          g_memdup2 (&info->id, sizeof info->id), g_free);
-  gtk_widget_set_sensitive (gtk_list_item_get_child (list_item), info->left_at == 0);
+  update_button (gtk_list_item_get_child (list_item), item);
+  g_signal_connect_object (item, "notify::info", G_CALLBACK (on_button_item_info),
+                           gtk_list_item_get_child (list_item), 0);
+}
+
+static void
+unbind_button (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), on_button_item_info,
+                                        gtk_list_item_get_child (list_item));
 }
 
 static void
@@ -289,6 +322,7 @@ add_column (SpClientsPage *self,
     {
       g_signal_connect (factory, "setup", G_CALLBACK (setup_button), self);
       g_signal_connect (factory, "bind", G_CALLBACK (bind_button), self);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_button), self);
     }
 
   column = gtk_column_view_column_new (title, g_object_ref (factory));
@@ -408,7 +442,12 @@ refresh (SpClientsPage *self)
 
       if (item_id == info_id)
         {
-          sp_client_item_set_info (item, info);
+          /* The same snapshot still reads differently a second later ("left
+           * 3 seconds ago"): its cells are told to look again. */
+          if (sp_client_item_get_info (item) == info)
+            g_object_notify (G_OBJECT (item), "info");
+          else
+            sp_client_item_set_info (item, info);
           i++, j++;
         }
       else if (item_id < info_id)
@@ -472,6 +511,9 @@ refresh_tick (gpointer data)
 static void
 on_server_changed (SpClientsPage *self)
 {
+  /* A new run numbers its clients from 1 again: those of the last run go. */
+  if (self->server != NULL && sp_server_get_running (self->server))
+    g_ptr_array_set_size (self->departed, 0);
   rebuild_urls (self);
   refresh (self);
 }

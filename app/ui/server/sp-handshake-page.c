@@ -71,6 +71,8 @@ static void
 set_row (AdwActionRow *row,
          const char   *value)
 {
+  /* What a peer sent is text, not markup (a row's subtitle would parse it). */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (row, value && *value ? value : "—");
 }
 

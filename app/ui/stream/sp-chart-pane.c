@@ -36,23 +36,42 @@ G_DEFINE_FINAL_TYPE (SpChartPane, sp_chart_pane, GTK_TYPE_WIDGET)
 /* Candle widths offered in the chart's tools; Preferences may hold another. */
 static const guint candle_choices[] = { 1, 5, 60 };
 
+/* The change since the session's open when the stream says it; otherwise
+ * since the first price seen, and the label says so. */
+static char *
+describe_change (SpWatchSymbol *symbol,
+                 double        *delta)
+{
+  double last = sp_watch_symbol_get_last_price (symbol);
+  double base;
+
+  if (sp_watch_symbol_get_session_change (symbol, delta))
+    {
+      base = last - *delta;
+      return g_strdup_printf ("%+.2f (%+.2f %%)", *delta, base != 0 ? *delta / base * 100.0 : 0.0);
+    }
+
+  base = sp_watch_symbol_get_first_price (symbol);
+  *delta = last - base;
+  /* Translators: the change of the price since the viewer connected, e.g. "+1.32 (+0.44 %) since connected" */
+  return g_strdup_printf (_("%+.2f (%+.2f %%) since connected"), *delta,
+                          base != 0 ? *delta / base * 100.0 : 0.0);
+}
+
 static void
 show_price (SpChartPane *self)
 {
   g_autofree char *price = NULL;
   g_autofree char *change = NULL;
-  double first;
   double last;
   double delta;
 
   if (self->symbol == NULL)
     return;
 
-  first = sp_watch_symbol_get_first_price (self->symbol);
   last = sp_watch_symbol_get_last_price (self->symbol);
-  delta = last - first;
   price = g_strdup_printf ("%.2f", last);
-  change = g_strdup_printf ("%+.2f (%+.2f %%)", delta, first != 0 ? delta / first * 100.0 : 0.0);
+  change = describe_change (self->symbol, &delta);
   if (g_strcmp0 (gtk_label_get_text (self->price_label), price) != 0)
     gtk_label_set_text (self->price_label, price);
   if (g_strcmp0 (gtk_label_get_text (self->change_label), change) != 0)
@@ -248,11 +267,13 @@ show_candle_choice (SpChartPane *self)
   g_signal_handlers_unblock_by_func (self->candle_dropdown, on_candle_selected, self);
 }
 
+/* Always there, usable with candles: a control appearing would move the
+ * toolbar under the pointer that just chose candles. */
 static void
 on_chart_mode_changed (SpChartPane *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->candle_dropdown),
-                          sp_chart_get_mode (self->chart) == SP_CHART_CANDLES);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->candle_dropdown),
+                            sp_chart_get_mode (self->chart) == SP_CHART_CANDLES);
 }
 
 static void
@@ -310,13 +331,81 @@ sp_chart_pane_dup_file_name (SpChartPane *self,
   return g_strdelimit (name, "/\\", '_');
 }
 
-static cairo_status_t
-write_png (void                *closure,
-           const unsigned char *data,
-           unsigned int         length)
+static char *
+format_moment (gint64 t_us,
+               gboolean with_date)
 {
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
+  g_autoptr(GDateTime) moment = g_date_time_new_from_unix_local (t_us / G_USEC_PER_SEC);
+
+  return moment != NULL ? g_date_time_format (moment, with_date ? "%x %X" : "%X") : g_strdup ("?");
+}
+
+/* What a saved picture says above the chart: the symbol, then the time range
+ * and where the prices came from. */
+static void
+describe_picture (SpChartPane  *self,
+                  char        **title,
+                  char        **subtitle)
+{
+  const SpStreamOptions *options = self->client != NULL ? sp_stream_client_get_options (self->client) : NULL;
+  const char *symbol = sp_chart_pane_get_symbol (self);
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  gint64 start, end;
+
+  sp_chart_get_range (self->chart, &start, &end);
+  from = format_moment (start, TRUE);
+  to = format_moment (end, start / G_USEC_PER_SEC / 86400 != end / G_USEC_PER_SEC / 86400);
+  *title = g_strdup (symbol != NULL ? symbol : "StockPush");
+  /* Translators: under a saved chart's symbol: "04/12/26 12:00:00 to 12:05:00 · ws://127.0.0.1:8765/ · StockPush" */
+  *subtitle = g_strdup_printf (_("%s to %s · %s · StockPush"), from, to,
+                               options != NULL && options->url != NULL ? options->url : "");
+}
+
+/* @chart (opaque, its own background) under a heading in its colours. */
+static cairo_surface_t *
+add_heading (SpChartPane     *self,
+             cairo_surface_t *chart,
+             const char      *title,
+             const char      *subtitle)
+{
+  double sx, sy;
+  int width = cairo_image_surface_get_width (chart);
+  int height = cairo_image_surface_get_height (chart);
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  g_autofree char *markup = g_markup_printf_escaped ("<b><big>%s</big></b>\n<small>%s</small>", title, subtitle);
+  cairo_surface_t *out;
+  GdkRGBA foreground;
+  guint32 pixel;
+  cairo_t *cr;
+  int text_height;
+
+  cairo_surface_get_device_scale (chart, &sx, &sy);
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_set_width (layout, (int) ((width / sx - 24) * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_size (layout, NULL, &text_height);
+  text_height += 16;
+
+  out = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height + (int) (text_height * sy));
+  cairo_surface_set_device_scale (out, sx, sy);
+  /* The chart's own background (its first pixel, opaque) behind the heading too. */
+  cairo_surface_flush (chart);
+  pixel = *(const guint32 *) cairo_image_surface_get_data (chart);
+  cr = cairo_create (out);
+  cairo_set_source_rgb (cr, ((pixel >> 16) & 0xff) / 255.0, ((pixel >> 8) & 0xff) / 255.0,
+                        (pixel & 0xff) / 255.0);
+  cairo_paint (cr);
+  cairo_set_source_surface (cr, chart, 0, text_height);
+  cairo_paint (cr);
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &foreground);
+  gdk_cairo_set_source_rgba (cr, &foreground);
+  cairo_move_to (cr, 12, 8);
+  pango_cairo_show_layout (cr, layout);
+  cairo_destroy (cr);
+  cairo_surface_flush (out);
+
+  return out;
 }
 
 gboolean
@@ -324,24 +413,36 @@ sp_chart_pane_save_chart (SpChartPane *self,
                           GFile       *file,
                           GError     **error)
 {
-  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *png = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  cairo_surface_t *chart;
   cairo_surface_t *surface;
-  cairo_status_t status;
+  gsize png_size;
 
   g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  surface = sp_chart_render_surface (self->chart, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
-  status = cairo_surface_write_to_png_stream (surface, write_png, png);
+  describe_picture (self, &title, &subtitle);
+  chart = sp_chart_render_surface (self->chart, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  surface = add_heading (self, chart, title, subtitle);
+  cairo_surface_destroy (chart);
+  pixbuf = gdk_pixbuf_get_from_surface (surface, 0, 0, cairo_image_surface_get_width (surface),
+                                        cairo_image_surface_get_height (surface));
   cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
+  /* The same words in the file, for whatever lists pictures. */
+  if (pixbuf == NULL ||
+      !gdk_pixbuf_save_to_buffer (pixbuf, &png, &png_size, "png", error,
+                                  "tEXt::Title", title, "tEXt::Description", subtitle,
+                                  "tEXt::Software", "StockPush", NULL))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not draw the chart: %s"),
-                   cairo_status_to_string (status));
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not draw the chart"));
       return FALSE;
     }
 
-  return g_file_replace_contents (file, (const char *) png->data, png->len, NULL, FALSE,
+  return g_file_replace_contents (file, png, png_size, NULL, FALSE,
                                   G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
 }
 

@@ -24,6 +24,7 @@ struct _SpConnectionBar
   GtkCheckButton *reconnect_check;
   GtkSpinButton  *keepalive_spin;
   GtkButton      *connect_button;
+  GtkLabel       *address_error_label;
   GtkLabel       *state_label;
   GtkLabel       *rate_label;
   GtkRevealer    *feed_revealer;
@@ -122,6 +123,33 @@ sp_connection_bar_focus_url (SpConnectionBar *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
 }
 
+void
+sp_connection_bar_show_error (SpConnectionBar *self,
+                              const char      *message)
+{
+  gboolean shown = message != NULL;
+
+  g_return_if_fail (SP_IS_CONNECTION_BAR (self));
+
+  /* One red line: the address's mistake, not an older connection's state. */
+  gtk_label_set_text (self->address_error_label, shown ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->address_error_label), shown);
+  gtk_widget_set_visible (GTK_WIDGET (self->state_label), !shown);
+  if (shown)
+    gtk_widget_add_css_class (GTK_WIDGET (self->url_entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->url_entry), "error");
+}
+
+const char *
+sp_connection_bar_get_error (SpConnectionBar *self)
+{
+  g_return_val_if_fail (SP_IS_CONNECTION_BAR (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->address_error_label))
+         ? gtk_label_get_text (self->address_error_label) : NULL;
+}
+
 static void
 on_url_activate (SpConnectionBar *self)
 {
@@ -206,6 +234,16 @@ open_saved_action (GtkWidget  *widget,
 /* ------------------------------------------------------------------------ */
 /* Recent and saved connections                                               */
 
+/* A menu item's label takes '_' as a mnemonic: addresses and names are not. */
+static GMenuItem *
+menu_item_new_literal (const char *label)
+{
+  g_auto(GStrv) parts = g_strsplit (label, "_", -1);
+  g_autofree char *escaped = g_strjoinv ("__", parts);
+
+  return g_menu_item_new (escaped, NULL);
+}
+
 static GMenu *
 feeds_menu (void)
 {
@@ -240,7 +278,7 @@ rebuild_recent_menu (SpConnectionBar *self)
   g_variant_iter_init (&iter, connections);
   while (g_variant_iter_next (&iter, "(&s&s&s&s&s&s)", &name, NULL, NULL, NULL, NULL, NULL))
     {
-      g_autoptr(GMenuItem) item = g_menu_item_new (name, NULL);
+      g_autoptr(GMenuItem) item = menu_item_new_literal (name);
 
       g_menu_item_set_action_and_target (item, "stream.open-saved", "s", name);
       g_menu_append_item (saved, item);
@@ -249,7 +287,7 @@ rebuild_recent_menu (SpConnectionBar *self)
   recent_urls = g_settings_get_strv (self->settings, "recent-urls");
   for (guint i = 0; recent_urls[i] != NULL; i++)
     {
-      g_autoptr(GMenuItem) item = g_menu_item_new (recent_urls[i], NULL);
+      g_autoptr(GMenuItem) item = menu_item_new_literal (recent_urls[i]);
 
       g_menu_item_set_action_and_target (item, "stream.connect-url", "s", recent_urls[i]);
       g_menu_append_item (recent, item);
@@ -512,6 +550,9 @@ on_url_changed (SpConnectionBar *self)
   g_autofree char *send = NULL;
   g_autofree char *text = NULL;
   gboolean configured;
+
+  /* A mistake shown under the bar was about the address before this one. */
+  sp_connection_bar_show_error (self, NULL);
 
   /* A feed's subscription and fields are for that feed, not the next address
    * (an address being replaced is empty for a moment: not another one). */
@@ -810,11 +851,12 @@ sp_connection_bar_class_init (SpConnectionBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, reconnect_check);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, keepalive_spin);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, address_error_label);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, state_label);
   gtk_widget_class_bind_template_child (widget_class, SpConnectionBar, rate_label);
   gtk_widget_class_bind_template_callback (widget_class, on_url_activate);
-  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_url_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_feed_dismissed);
 
   gtk_widget_class_install_action (widget_class, "stream.connect-url", "s", connect_url_action);

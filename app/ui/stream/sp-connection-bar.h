@@ -27,5 +27,10 @@ void             sp_connection_bar_focus_url    (SpConnectionBar *self);
 void             sp_connection_bar_set_fields   (SpConnectionBar *self,
                                                  const char      *price_path,
                                                  const char      *symbol_path);
+/* What is wrong with the address (or the options), under the bar in place of
+ * the state, until the address changes; NULL to take it away. */
+void             sp_connection_bar_show_error   (SpConnectionBar *self,
+                                                 const char      *message);
+const char      *sp_connection_bar_get_error    (SpConnectionBar *self);
 
 G_END_DECLS

@@ -188,8 +188,13 @@ on_pause_toggled (SpLogView *self)
                             paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
                                paused ? _("Resume the Log") : _("Pause the Log"));
+  /* Resume is back to live messages, wherever the log was scrolled (an
+   * imported log is read from its top). */
   if (!paused)
-    queue_flush (self);
+    {
+      self->follow_tail = TRUE;
+      queue_flush (self);
+    }
 }
 
 static void
@@ -400,6 +405,11 @@ on_selection_changed (SpLogView *self)
   gtk_label_set_text (self->detail_title, title);
   self->detail_spans = spans;
   self->detail_text = g_strdup (details);
+  /* A hexdump's rows read across, its ASCII column beside the bytes: they
+   * scroll sideways rather than wrap. */
+  gtk_text_view_set_wrap_mode (self->detail_view,
+                               frame->kind == SP_FRAME_TEXT || frame->kind == SP_FRAME_CLOSE
+                                 ? GTK_WRAP_WORD_CHAR : GTK_WRAP_NONE);
   gtk_text_buffer_set_text (buffer, details, -1);
   show_field_at_cursor (self);
 }

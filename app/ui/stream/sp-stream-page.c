@@ -42,18 +42,30 @@ sp_stream_page_connect (SpStreamPage          *self,
                         const SpStreamOptions *options,
                         GError               **error)
 {
+  g_autoptr(GError) local_error = NULL;
+  const char *url;
+
   g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
   g_return_val_if_fail (options != NULL, FALSE);
 
   if (self->client == NULL)
     return FALSE;
 
-  if (!sp_watch_connect (self->watch, options, error))
-    return FALSE;
+  if (!sp_watch_connect (self->watch, options, &local_error))
+    {
+      /* Under the address it is about, until the address changes. */
+      sp_connection_bar_set_url (self->connection_bar, options->url ? options->url : "");
+      sp_connection_bar_show_error (self->connection_bar, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
-  sp_connection_bar_set_url (self->connection_bar, options->url);
+  /* The address as taken (http:// reads ws://), where the person typed it. */
+  url = sp_stream_client_get_options (self->client)->url;
+  sp_connection_bar_set_url (self->connection_bar, url);
+  sp_connection_bar_show_error (self->connection_bar, NULL);
   if (self->settings != NULL)
-    sp_recent_remember (self->settings, "recent-urls", options->url);
+    sp_recent_remember (self->settings, "recent-urls", url);
 
   return TRUE;
 }
@@ -65,10 +77,9 @@ connect_action (GtkWidget  *widget,
 {
   SpStreamPage *self = SP_STREAM_PAGE (widget);
   g_autoptr(SpStreamOptions) options = sp_connection_bar_dup_options (self->connection_bar);
-  g_autoptr(GError) error = NULL;
 
-  if (!sp_stream_page_connect (self, options, &error))
-    _sp_stream_page_toast (self, error->message);
+  /* A mistake shows under the address bar (sp_stream_page_connect). */
+  sp_stream_page_connect (self, options, NULL);
 }
 
 static void
@@ -78,14 +89,13 @@ accept_certificate_action (GtkWidget  *widget,
 {
   SpStreamPage *self = SP_STREAM_PAGE (widget);
   g_autoptr(SpStreamOptions) options = NULL;
-  g_autoptr(GError) error = NULL;
 
   /* Trust is for this one certificate on this connection, nothing wider. */
   options = sp_stream_options_copy (sp_stream_client_get_options (self->client));
   g_free (options->accepted_certificate);
   options->accepted_certificate = g_variant_dup_string (parameter, NULL);
-  if (!sp_stream_page_connect (self, options, &error))
-    _sp_stream_page_toast (self, error->message);
+  /* A mistake shows under the address bar (sp_stream_page_connect). */
+  sp_stream_page_connect (self, options, NULL);
 }
 
 /* New price and symbol fields for the stream, from the message view or the chart. */

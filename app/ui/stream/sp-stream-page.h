@@ -19,6 +19,8 @@ void          sp_stream_page_set_client    (SpStreamPage          *self,
                                             SpStreamClient        *client);
 void          sp_stream_page_set_settings  (SpStreamPage          *self,
                                             GSettings             *settings);
+/* Connects, the address (as taken) in the bar; a mistake in it or the
+ * options also shows under the bar until the address changes. */
 gboolean      sp_stream_page_connect       (SpStreamPage          *self,
                                             const SpStreamOptions *options,
                                             GError               **error);
