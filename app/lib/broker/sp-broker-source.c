@@ -12,11 +12,36 @@
 /* Publications held past a gap while the history is fetched. */
 #define MAX_AHEAD 4096
 #define LOOKUP_RETRY_US (100 * G_TIME_SPAN_MILLISECOND)
+#define WATCHDOG_MS     250
+
+/* What the clients are told, with a code and words for a person. */
+typedef struct
+{
+  const char *state;
+  const char *reason;
+  const char *text;
+} Sync;
+
+static const Sync SYNC_NEW_EPOCH = { "resync", "new-epoch",
+  "The broker numbers the ticks anew (it or the publisher started again): prices go on from "
+  "the latest of each symbol" };
+static const Sync SYNC_TRIMMED = { "resync", "history-trimmed",
+  "Ticks were missed and are no longer in the broker's history: prices go on from the latest "
+  "of each symbol" };
+static const Sync SYNC_GAP = { "resync", "gap",
+  "Ticks were missed and the broker's history could not be read: prices go on from the latest "
+  "of each symbol" };
+static const Sync SYNC_SILENT = { "lost", "feed-silent",
+  "No tick or heartbeat from the publisher for 2 s: prices may be stale" };
+static const Sync SYNC_AWAY = { "lost", "broker-unreachable",
+  "The broker cannot be reached: prices may be stale" };
+static const Sync SYNC_OK = { "ok", NULL, NULL };
 
 typedef struct
 {
-  gint64   ts_us;
-  SpQuote *quotes;
+  gint64      ts_us;
+  SpQuote    *quotes;   /* NULL: only a word on the feed */
+  const Sync *sync;
 } Step;
 
 struct _SpBrokerSource
@@ -37,6 +62,15 @@ struct _SpBrokerSource
   guint         resyncs;
   guint64       repeats;
   guint64       filled;
+  const Sync   *resync;       /* for the next step applied */
+  gboolean      checking;     /* a heartbeat's look at the broker is under way */
+  gint64        last_heard;   /* monotonic: the last publication or heartbeat */
+  GSource      *watchdog;
+  gboolean      told_lost;    /* the clients were told "lost", not yet "ok" or "resync" */
+
+  GMutex        sync_lock;    /* in_sync and sync_reason, read by other threads */
+  gboolean      in_sync;
+  char         *sync_reason;
 };
 
 G_DEFINE_FINAL_TYPE (SpBrokerSource, sp_broker_source, SP_TYPE_TICK_SOURCE)
@@ -71,10 +105,15 @@ apply (SpBrokerSource *self,
   gint64 step_us;
 
   self->offset = offset;
+  step->sync = self->resync;
+  self->resync = NULL;
+  if (step->sync != NULL)
+    self->told_lost = FALSE;
   step->quotes = g_new0 (SpQuote, self->n);
   if (!sp_broker_tick_decode (payload, length, step->quotes, self->n, &step->ts_us, &step_us, &error))
     {
       g_warning ("Publication %" G_GUINT64_FORMAT " skipped: %s", offset, error->message);
+      self->resync = step->sync;
       step_free (step);
       return;
     }
@@ -131,6 +170,7 @@ on_filled_one (const char *epoch,
     {
       /* Trimmed from the history: start again from the oldest it has. */
       self->resyncs++;
+      self->resync = &SYNC_TRIMMED;
       forget_ahead_upto (self, offset);
     }
   self->filled++;
@@ -154,6 +194,7 @@ on_filled (const SpBrokerInfo *info,
       guint64 offset = *(guint64 *) g_tree_node_key (first);
 
       self->resyncs++;
+      self->resync = &SYNC_GAP;
       self->offset = offset - 1;
       apply_ahead (self);
     }
@@ -189,6 +230,7 @@ on_publication (SpBroker       *broker,
                 guint64         length,
                 SpBrokerSource *self)
 {
+  self->last_heard = g_get_monotonic_time ();
   if (self->filling)
     {
       hold (self, offset, payload, length);
@@ -198,7 +240,10 @@ on_publication (SpBroker       *broker,
     {
       /* The first, or a numbering begun again: this step holds every symbol. */
       if (self->epoch != NULL)
-        self->resyncs++;
+        {
+          self->resyncs++;
+          self->resync = &SYNC_NEW_EPOCH;
+        }
       g_free (self->epoch);
       self->epoch = g_strdup (epoch);
       g_tree_remove_all (self->ahead);
@@ -238,11 +283,13 @@ on_recovery_point (const SpBrokerInfo *info,
   SpBrokerSource *self = user_data;
   guint64 from;
 
+  self->checking = FALSE;
   if (info == NULL || self->filling)
     {
       g_object_unref (self);
       return;
     }
+  self->last_heard = g_get_monotonic_time ();
   if (self->epoch == NULL)
     {
       /* The first subscription: from now on, as a late joiner. */
@@ -254,6 +301,7 @@ on_recovery_point (const SpBrokerInfo *info,
   if (!g_str_equal (info->epoch, self->epoch))
     {
       self->resyncs++;
+      self->resync = &SYNC_NEW_EPOCH;
       g_free (self->epoch);
       self->epoch = g_strdup (info->epoch);
       self->offset = 0;
@@ -274,7 +322,94 @@ static void
 on_subscribed (SpBroker       *broker,
                SpBrokerSource *self)
 {
+  self->checking = TRUE;
   sp_broker_fetch_last (self->broker, ignore_one, on_recovery_point, g_object_ref (self));
+}
+
+/* A quiet market's heartbeat: the feed is there; and when its numbers are
+ * past ours (the last publications missed) or anew, the broker is asked. */
+static void
+on_heartbeat (SpBroker       *broker,
+              const char     *epoch,
+              guint64         offset,
+              SpBrokerSource *self)
+{
+  self->last_heard = g_get_monotonic_time ();
+  if (self->filling || self->checking || self->epoch == NULL)
+    return;
+  if (g_str_equal (epoch, self->epoch) && offset <= self->offset)
+    return;
+  on_subscribed (broker, self);
+}
+
+/* A word for the clients, in its place among the steps. */
+static void
+tell (SpBrokerSource *self,
+      const Sync     *sync)
+{
+  Step *step = g_new0 (Step, 1);
+
+  step->sync = sync;
+  g_queue_push_tail (&self->ready, step);
+  if (self->pacer != NULL)
+    g_source_set_ready_time (self->pacer, 0);
+}
+
+static void
+set_in_sync (SpBrokerSource *self,
+             gboolean        in_sync,
+             const char     *reason)
+{
+  g_mutex_lock (&self->sync_lock);
+  self->in_sync = in_sync;
+  if (g_strcmp0 (self->sync_reason, reason) != 0)
+    {
+      g_free (self->sync_reason);
+      self->sync_reason = g_strdup (reason);
+    }
+  g_mutex_unlock (&self->sync_lock);
+}
+
+/* Four times a second: a broker away or a feed silent for
+ * SP_BROKER_SILENT_MS is a feed lost, and the clients are told. */
+static gboolean
+on_watchdog (gpointer data)
+{
+  SpBrokerSource *self = data;
+  gint64 silent = g_get_monotonic_time () - self->last_heard;
+  const Sync *lost = NULL;
+  g_autofree char *reason = NULL;
+
+  if (sp_broker_get_state (self->broker) != SP_BROKER_CONNECTED)
+    {
+      const char *error = sp_broker_get_error (self->broker);
+
+      lost = &SYNC_AWAY;
+      reason = g_strdup_printf ("the broker is away: %s",
+                                error != NULL ? error : "connecting");
+    }
+  else if (self->epoch == NULL)
+    reason = g_strdup ("waiting for the publisher's first tick");
+  else if (silent > SP_BROKER_SILENT_MS * G_TIME_SPAN_MILLISECOND)
+    {
+      lost = &SYNC_SILENT;
+      reason = g_strdup_printf ("no tick or heartbeat from the publisher for %.1f s",
+                                (double) silent / G_USEC_PER_SEC);
+    }
+
+  set_in_sync (self, reason == NULL, reason);
+  if (lost != NULL && !self->told_lost)
+    {
+      self->told_lost = TRUE;
+      tell (self, lost);
+    }
+  else if (reason == NULL && self->told_lost)
+    {
+      /* Back with nothing missed (what was missed came from the history). */
+      self->told_lost = FALSE;
+      tell (self, &SYNC_OK);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -309,8 +444,17 @@ sp_broker_source_started (SpTickSource *source,
 
   g_signal_connect (self->broker, "publication", G_CALLBACK (on_publication), self);
   g_signal_connect (self->broker, "subscribed", G_CALLBACK (on_subscribed), self);
+  g_signal_connect (self->broker, "heartbeat", G_CALLBACK (on_heartbeat), self);
   sp_broker_subscribe (self->broker);
   sp_broker_start (self->broker, context);
+  self->last_heard = g_get_monotonic_time ();
+  if (self->watchdog != NULL)
+    g_source_destroy (self->watchdog);
+  g_clear_pointer (&self->watchdog, g_source_unref);
+  self->watchdog = g_timeout_source_new (WATCHDOG_MS);
+  g_source_set_callback (self->watchdog, on_watchdog, self, NULL);
+  g_source_set_static_name (self->watchdog, "[stockpush] broker watchdog");
+  g_source_attach (self->watchdog, context);
 }
 
 static gboolean
@@ -322,12 +466,21 @@ sp_broker_source_next (SpTickSource *source,
 
   if (step == NULL)
     return FALSE;
-  g_free (self->quotes);
-  self->quotes = g_steal_pointer (&step->quotes);
-  batch->n_steps = 1;
-  batch->quotes = self->quotes;
+  if (step->sync != NULL)
+    {
+      batch->sync_state = step->sync->state;
+      batch->sync_reason = step->sync->reason;
+      batch->sync_text = step->sync->text;
+    }
   batch->step_us = self->step_us;
-  batch->ts_us = step->ts_us;
+  if (step->quotes != NULL)
+    {
+      g_free (self->quotes);
+      self->quotes = g_steal_pointer (&step->quotes);
+      batch->n_steps = 1;
+      batch->quotes = self->quotes;
+      batch->ts_us = step->ts_us;
+    }
   step_free (step);
   return TRUE;
 }
@@ -338,6 +491,9 @@ sp_broker_source_dispose (GObject *object)
   SpBrokerSource *self = SP_BROKER_SOURCE (object);
 
   /* After the tick thread is gone: nothing runs the broker's context now. */
+  if (self->watchdog != NULL)
+    g_source_destroy (self->watchdog);
+  g_clear_pointer (&self->watchdog, g_source_unref);
   if (self->broker != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->broker, self);
@@ -357,6 +513,8 @@ sp_broker_source_finalize (GObject *object)
   g_tree_unref (self->ahead);
   g_free (self->epoch);
   g_free (self->quotes);
+  g_free (self->sync_reason);
+  g_mutex_clear (&self->sync_lock);
 
   G_OBJECT_CLASS (sp_broker_source_parent_class)->finalize (object);
 }
@@ -378,6 +536,8 @@ static void
 sp_broker_source_init (SpBrokerSource *self)
 {
   g_queue_init (&self->ready);
+  g_mutex_init (&self->sync_lock);
+  self->sync_reason = g_strdup ("not started");
   self->ahead = g_tree_new_full (compare_offsets, NULL, g_free, (GDestroyNotify) g_bytes_unref);
 }
 
@@ -448,4 +608,28 @@ sp_broker_source_get_filled (SpBrokerSource *self)
   g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), 0);
 
   return self->filled;
+}
+
+gboolean
+sp_broker_source_get_in_sync (SpBrokerSource  *self,
+                              char           **reason)
+{
+  gboolean in_sync;
+
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), FALSE);
+
+  g_mutex_lock (&self->sync_lock);
+  in_sync = self->in_sync;
+  if (reason != NULL)
+    *reason = g_strdup (self->sync_reason);
+  g_mutex_unlock (&self->sync_lock);
+  return in_sync;
+}
+
+SpBroker *
+sp_broker_source_get_broker (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), NULL);
+
+  return self->broker;
 }

@@ -5,6 +5,7 @@
 
 typedef struct
 {
+  GMutex         lock;     /* state and error, for sp_broker_dup_status() */
   SpBrokerState  state;
   char          *error;
   char         **symbols;
@@ -23,6 +24,7 @@ enum {
 enum {
   PUBLICATION,
   SUBSCRIBED,
+  HEARTBEAT,
   N_SIGNALS
 };
 
@@ -78,6 +80,23 @@ sp_broker_get_state (SpBroker *self)
   g_return_val_if_fail (SP_IS_BROKER (self), SP_BROKER_DISCONNECTED);
 
   return priv->state;
+}
+
+SpBrokerState
+sp_broker_dup_status (SpBroker  *self,
+                      char     **error)
+{
+  SpBrokerPrivate *priv = sp_broker_get_instance_private (self);
+  SpBrokerState state;
+
+  g_return_val_if_fail (SP_IS_BROKER (self), SP_BROKER_DISCONNECTED);
+
+  g_mutex_lock (&priv->lock);
+  state = priv->state;
+  if (error != NULL)
+    *error = g_strdup (priv->error);
+  g_mutex_unlock (&priv->lock);
+  return state;
 }
 
 const char *
@@ -176,18 +195,22 @@ _sp_broker_set_state (SpBroker      *self,
                       const char    *error)
 {
   SpBrokerPrivate *priv = sp_broker_get_instance_private (self);
+  gboolean error_changed, state_changed;
 
-  if (g_strcmp0 (priv->error, error) != 0)
+  g_mutex_lock (&priv->lock);
+  error_changed = g_strcmp0 (priv->error, error) != 0;
+  if (error_changed)
     {
       g_free (priv->error);
       priv->error = g_strdup (error);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
     }
-  if (priv->state != state)
-    {
-      priv->state = state;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-    }
+  state_changed = priv->state != state;
+  priv->state = state;
+  g_mutex_unlock (&priv->lock);
+  if (error_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  if (state_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
 void
@@ -204,6 +227,14 @@ void
 _sp_broker_emit_subscribed (SpBroker *self)
 {
   g_signal_emit (self, signals[SUBSCRIBED], 0);
+}
+
+void
+_sp_broker_emit_heartbeat (SpBroker   *self,
+                           const char *epoch,
+                           guint64     offset)
+{
+  g_signal_emit (self, signals[HEARTBEAT], 0, epoch, offset);
 }
 
 static void
@@ -234,6 +265,7 @@ sp_broker_finalize (GObject *object)
 
   g_free (priv->error);
   g_strfreev (priv->symbols);
+  g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (sp_broker_parent_class)->finalize (object);
 }
@@ -262,9 +294,16 @@ sp_broker_class_init (SpBrokerClass *klass)
   signals[SUBSCRIBED] =
     g_signal_new ("subscribed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
+  /* (epoch, offset): the publisher is there, and its last publication's numbers. */
+  signals[HEARTBEAT] =
+    g_signal_new ("heartbeat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT64);
 }
 
 static void
 sp_broker_init (SpBroker *self)
 {
+  SpBrokerPrivate *priv = sp_broker_get_instance_private (self);
+
+  g_mutex_init (&priv->lock);
 }

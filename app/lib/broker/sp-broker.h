@@ -83,6 +83,10 @@ SpBrokerInfo  *sp_broker_lookup_market (SpBroker         *self,
                                         GError          **error);
 void           sp_broker_stop         (SpBroker          *self);
 SpBrokerState  sp_broker_get_state    (SpBroker          *self);
+/* Any thread: the state, and (if @error is not NULL) why the last attempt
+ * failed, or NULL. */
+SpBrokerState  sp_broker_dup_status   (SpBroker          *self,
+                                       char             **error);
 /* Why the last attempt or connection failed, or NULL. */
 const char    *sp_broker_get_error    (SpBroker          *self);
 /* The publisher's market, said once at its start and kept with each publication. */
@@ -97,6 +101,14 @@ void           sp_broker_publish      (SpBroker          *self,
                                        const char        *payload,
                                        gsize              length,
                                        gboolean           new_epoch);
+/* While the market is quiet (nothing published for
+ * SP_BROKER_HEARTBEAT_MS), a publisher says it is there: subscribers get
+ * ::heartbeat with its last publication's epoch and offset, so that a
+ * subscriber hearing neither for SP_BROKER_SILENT_MS knows its feed is
+ * lost, and one that missed the last publications knows it. */
+#define SP_BROKER_HEARTBEAT_MS 500
+#define SP_BROKER_SILENT_MS    2000
+
 /* From now on every publication arrives as ::publication; again after a
  * reconnect. ::subscribed says each time the subscription is in place, so
  * that what was published without it can be fetched. */
@@ -123,6 +135,9 @@ void          _sp_broker_emit         (SpBroker          *self,
                                        const char        *payload,
                                        gsize              length);
 void          _sp_broker_emit_subscribed (SpBroker       *self);
+void          _sp_broker_emit_heartbeat (SpBroker        *self,
+                                         const char      *epoch,
+                                         guint64          offset);
 const char *const *_sp_broker_get_symbols (SpBroker      *self);
 gint64        _sp_broker_get_step_us  (SpBroker          *self);
 

@@ -171,6 +171,10 @@ struct _SpRedisBroker
   GQueue        waiting;    /* Publication: not yet numbered by the broker, oldest first */
   guint         inflight;   /* the first of them, sent on this connection */
   char          *sha1;
+  char         *last_epoch; /* the numbers the broker gave the last publication */
+  guint64       last_offset;
+  gint64        last_sent;  /* monotonic: the last publication or heartbeat sent */
+  GSource      *heartbeat;
 };
 
 G_DEFINE_FINAL_TYPE (SpRedisBroker, sp_redis_broker, SP_TYPE_BROKER)
@@ -400,6 +404,36 @@ on_published (redisAsyncContext *ac,
   publication_free (g_queue_pop_head (&self->waiting));
   if (reply->type == REDIS_REPLY_ERROR)
     _sp_broker_set_state (SP_BROKER (self), sp_broker_get_state (SP_BROKER (self)), reply->str);
+  else if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 &&
+           reply->element[0]->type == REDIS_REPLY_STRING &&
+           reply->element[1]->type == REDIS_REPLY_INTEGER)
+    {
+      /* {epoch, offset, sent}: what a heartbeat repeats. */
+      if (g_strcmp0 (self->last_epoch, reply->element[0]->str) != 0)
+        {
+          g_free (self->last_epoch);
+          self->last_epoch = g_strdup (reply->element[0]->str);
+        }
+      self->last_offset = (guint64) reply->element[1]->integer;
+    }
+}
+
+/* A quiet market: the publisher says it is there, with its last numbers. */
+static gboolean
+on_heartbeat (gpointer data)
+{
+  SpRedisBroker *self = data;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *message = NULL;
+
+  if (self->cmd == NULL || !self->cmd->ready || self->last_epoch == NULL ||
+      !g_queue_is_empty (&self->waiting) ||
+      now - self->last_sent < SP_BROKER_HEARTBEAT_MS * G_TIME_SPAN_MILLISECOND * 9 / 10)
+    return G_SOURCE_CONTINUE;
+  message = g_strdup_printf ("hb %s %" G_GUINT64_FORMAT, self->last_epoch, self->last_offset);
+  redisAsyncCommand (self->cmd->ac, NULL, NULL, "PUBLISH %s %s", CHANNEL, message);
+  self->last_sent = now;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -472,6 +506,14 @@ sp_redis_broker_publish (SpBroker   *broker,
   pub->owner = g_strdup (self->owner);
   pub->payload = g_bytes_new (payload, length);
   g_queue_push_tail (&self->waiting, pub);
+  self->last_sent = g_get_monotonic_time ();
+  if (self->heartbeat == NULL && self->started)
+    {
+      self->heartbeat = g_timeout_source_new (SP_BROKER_HEARTBEAT_MS / 2);
+      g_source_set_callback (self->heartbeat, on_heartbeat, self, NULL);
+      g_source_set_static_name (self->heartbeat, "[stockpush] broker heartbeat");
+      g_source_attach (self->heartbeat, self->context);
+    }
 
   /* Away too long: the oldest not yet sent go. */
   while (self->waiting.length > SP_REDIS_BROKER_QUEUE && self->waiting.length > self->inflight)
@@ -514,6 +556,16 @@ on_message (redisAsyncContext *ac,
     }
   if (reply->element[2]->type != REDIS_REPLY_STRING || strcmp (reply->element[0]->str, "message") != 0)
     return;
+  /* "hb EPOCH OFFSET" (a quiet market's heartbeat; an epoch is hexadecimal). */
+  if (g_str_has_prefix (reply->element[2]->str, "hb "))
+    {
+      g_auto(GStrv) words = g_strsplit (reply->element[2]->str + 3, " ", 3);
+
+      if (g_strv_length (words) == 2 && *words[0] != '\0')
+        _sp_broker_emit_heartbeat (SP_BROKER (link->broker), words[0],
+                                   g_ascii_strtoull (words[1], NULL, 10));
+      return;
+    }
   if (!sp_broker_message_parse (reply->element[2]->str, reply->element[2]->len, &epoch,
                                 &epoch_length, &offset, &payload, &payload_length))
     return;
@@ -771,6 +823,11 @@ sp_redis_broker_stop (SpBroker *broker)
   SpRedisBroker *self = SP_REDIS_BROKER (broker);
 
   self->started = FALSE;
+  if (self->heartbeat != NULL)
+    {
+      g_source_destroy (self->heartbeat);
+      g_clear_pointer (&self->heartbeat, g_source_unref);
+    }
   if (self->retry != NULL)
     {
       g_source_destroy (self->retry);
@@ -796,6 +853,7 @@ sp_redis_broker_finalize (GObject *object)
   g_free (self->host);
   g_free (self->owner);
   g_free (self->sha1);
+  g_free (self->last_epoch);
 
   G_OBJECT_CLASS (sp_redis_broker_parent_class)->finalize (object);
 }

@@ -356,6 +356,35 @@ _sp_engine_new (SpServer             *server,
   return engine;
 }
 
+SpServerBrokerState
+_sp_engine_broker_state (SpEngine  *engine,
+                         char     **reason)
+{
+  g_autofree char *why = NULL;
+  SpBrokerState state;
+
+  if (reason != NULL)
+    *reason = NULL;
+  if (engine->config->role == SP_ROLE_EDGE)
+    {
+      SpBrokerSource *source = SP_BROKER_SOURCE (engine->source);
+
+      if (sp_broker_source_get_in_sync (source, reason))
+        return SP_SERVER_BROKER_IN_SYNC;
+      state = sp_broker_dup_status (sp_broker_source_get_broker (source), NULL);
+      return state == SP_BROKER_CONNECTED ? SP_SERVER_BROKER_OUT_OF_SYNC
+                                          : SP_SERVER_BROKER_RECONNECTING;
+    }
+  if (engine->broker == NULL)
+    return SP_SERVER_BROKER_NONE;
+  state = sp_broker_dup_status (engine->broker, &why);
+  if (state == SP_BROKER_CONNECTED)
+    return SP_SERVER_BROKER_IN_SYNC;
+  if (reason != NULL)
+    *reason = g_strdup_printf ("the broker is away: %s", why != NULL ? why : "connecting");
+  return SP_SERVER_BROKER_RECONNECTING;
+}
+
 void
 _sp_engine_free (SpEngine *engine)
 {

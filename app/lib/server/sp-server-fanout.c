@@ -349,12 +349,45 @@ publish_steps (SpEngine          *engine,
     }
 }
 
+/* An edge's word on its feed, to every JSON client, in its place among the
+ * ticks. After a resync a client's next frame starts at the step that
+ * resynchronises (the latest of every symbol), not at older ones. */
+static void
+deliver_sync (SpEngine          *engine,
+              const SpTickBatch *batch)
+{
+  GPtrArray *conns = engine->server->conns;
+  g_autoptr(GBytes) frame = NULL;
+  gboolean resync = g_str_equal (batch->sync_state, "resync");
+
+  if (engine->config->format != SP_FORMAT_JSON || conns->len == 0)
+    return;
+  g_string_truncate (engine->scratch, 0);
+  sp_protocol_append_sync (engine->scratch, batch->sync_state, batch->sync_reason,
+                           batch->sync_text, g_get_real_time ());
+  frame = g_bytes_new (engine->scratch->str, engine->scratch->len);
+  for (guint i = 0; i < conns->len; i++)
+    {
+      SpConn *c = g_ptr_array_index (conns, i);
+
+      if (c->close_requested != 0 || !_sp_conn_is_open (c))
+        continue;
+      _sp_conn_send_bytes (c, frame);
+      if (resync && !c->lagging)
+        c->next_step = engine->step;
+    }
+}
+
 static guint
 deliver (SpEngine    *engine,
          SpTickBatch *batch)
 {
+  if (batch->sync_state != NULL)
+    deliver_sync (engine, batch);
   if (batch->message != NULL)
     return deliver_message (engine, batch->message);
+  if (batch->n_steps == 0)
+    return engine->server->conns->len;
   /* One time for this round: the publisher's, or now. */
   if (batch->ts_us == 0)
     batch->ts_us = g_get_real_time ();

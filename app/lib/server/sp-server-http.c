@@ -9,6 +9,9 @@
 #include "sp-server-private.h"
 #include "sp-web.h"
 
+/* What a load balancer asks (see answer_health). */
+#define HEALTHZ_PATH "/healthz"
+
 /* The socket under a request: the accept loop hangs it on the peer's address,
  * since libsoup does not know it for connections handed to it. */
 GSocket *
@@ -93,6 +96,10 @@ on_early (SoupServer        *soup,
   SpAdmissionVerdict verdict;
 
   g_hash_table_remove (engine->handshakes, msg);
+  /* A health check says no more than whether this server is in sync: no
+   * token asked of the load balancer. */
+  if (g_str_equal (path, HEALTHZ_PATH))
+    rules.token = NULL;
 
   if (sp_admission_check (&rules, soup_server_message_get_request_headers (msg),
                           query != NULL ? g_hash_table_lookup (query, "token") : NULL,
@@ -149,6 +156,48 @@ _sp_http_sweep_handshakes (SpEngine *engine,
       }
 }
 
+/* For a load balancer's health checks: 200 while this server can serve
+ * what its clients should get (an edge: in sync with the broker), 503 with
+ * the reason otherwise. */
+static void
+answer_health (SpEngine          *engine,
+               SoupServerMessage *msg)
+{
+  g_autofree char *reason = NULL;
+  g_autofree char *body = NULL;
+  SpServerBrokerState state = _sp_engine_broker_state (engine, &reason);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  guint status = SOUP_STATUS_OK;
+
+  switch (state)
+    {
+    case SP_SERVER_BROKER_NONE:
+      body = g_strdup ("ok\n");
+      break;
+    case SP_SERVER_BROKER_IN_SYNC:
+      body = g_strdup (engine->config->role == SP_ROLE_EDGE ? "ok: in sync with the broker\n"
+                                                            : "ok: publishing to the broker\n");
+      break;
+    case SP_SERVER_BROKER_RECONNECTING:
+    case SP_SERVER_BROKER_OUT_OF_SYNC:
+    default:
+      status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      body = g_strdup_printf ("out of sync: %s\n", reason != NULL ? reason : "unknown");
+      break;
+    }
+  /* A publisher's own clients get the market whatever the broker does. */
+  if (engine->config->role == SP_ROLE_PUBLISHER && status != SOUP_STATUS_OK)
+    {
+      status = SOUP_STATUS_OK;
+      g_free (body);
+      body = g_strdup_printf ("ok: serving its own market; %s\n", reason != NULL ? reason : "");
+    }
+  soup_message_headers_replace (response, "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
 static void
 on_http (SoupServer        *soup,
          SoupServerMessage *msg,
@@ -166,6 +215,12 @@ on_http (SoupServer        *soup,
   /* An upgrade request is the WebSocket handler's: answering it here would win. */
   if (soup_message_headers_header_contains (request, "Upgrade", "websocket"))
     return;
+
+  if (g_str_equal (path, HEALTHZ_PATH))
+    {
+      answer_health (user_data, msg);
+      return;
+    }
 
   if (!sp_web_lookup (path, &body, &content_type))
     {

@@ -186,6 +186,9 @@ struct _SpServer
 };
 
 /* engine (sp-server-engine.c) */
+/* Any thread while the engine lives. */
+SpServerBrokerState _sp_engine_broker_state (SpEngine        *engine,
+                                             char           **reason);
 /* @market: a stopped market source to go on with (its seed @seed), or NULL. */
 SpEngine *_sp_engine_new               (SpServer             *server,
                                         const SpServerConfig *config,

@@ -430,6 +430,19 @@ sp_server_get_n_clients (SpServer *self)
   return n;
 }
 
+SpServerBrokerState
+sp_server_get_broker_state (SpServer  *self,
+                            char     **reason)
+{
+  g_return_val_if_fail (SP_IS_SERVER (self), SP_SERVER_BROKER_NONE);
+
+  if (reason != NULL)
+    *reason = NULL;
+  if (self->engine == NULL)
+    return SP_SERVER_BROKER_NONE;
+  return _sp_engine_broker_state (self->engine, reason);
+}
+
 static char *
 with_token (SpServer *self,
             char     *url)

@@ -39,6 +39,20 @@ GPtrArray *sp_server_list_clients   (SpServer             *self);
 gboolean   sp_server_kick_client    (SpServer             *self,
                                      guint64               id);
 
+/* With a broker (sp-server-config.h's role): how this server stands with it. */
+typedef enum
+{
+  SP_SERVER_BROKER_NONE,          /* no broker: not running, or standalone */
+  SP_SERVER_BROKER_IN_SYNC,       /* a publisher connected, an edge in sync */
+  SP_SERVER_BROKER_RECONNECTING,  /* the broker is away; connecting again */
+  SP_SERVER_BROKER_OUT_OF_SYNC,   /* an edge: connected, but its feed is silent */
+} SpServerBrokerState;
+
+/* @reason (if not NULL) gets why it is not in
+ * sync, for a person, or NULL. */
+SpServerBrokerState sp_server_get_broker_state (SpServer      *self,
+                                                char         **reason);
+
 /* While running: from the next connection on, browser pages from these
  * origins (as given to sp_server_config_add_origin()) are let in besides the
  * server's own page. */

@@ -31,6 +31,11 @@ typedef struct
   gint64         ts_us;     /* when the last step was told (µs since the epoch), as a
                              * publisher told it its clients; 0: now */
   SpFrame       *message;   /* or a recorded message (then no quotes) */
+  /* An edge's word on its feed (sp-broker-source.h), for its clients before
+   * the steps; with no steps and no message, the batch is only that. */
+  const char    *sync_state;   /* "lost", "resync" or "ok"; NULL: nothing to say */
+  const char    *sync_reason;  /* a code: "new-epoch", "feed-silent"…, or NULL */
+  const char    *sync_text;    /* the same for a person, or NULL */
 } SpTickBatch;
 
 /* For implementations: how a source paces itself and what it has due. */

@@ -214,6 +214,31 @@ sp_protocol_append_pong (GString    *out,
 }
 
 void
+sp_protocol_append_sync (GString    *out,
+                         const char *state,
+                         const char *reason,
+                         const char *text,
+                         gint64      ts_us)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (state != NULL);
+
+  g_string_append (out, "{\"type\":\"sync\",\"state\":");
+  sp_protocol_append_json_string (out, state);
+  if (reason != NULL)
+    {
+      g_string_append (out, ",\"reason\":");
+      sp_protocol_append_json_string (out, reason);
+    }
+  if (text != NULL)
+    {
+      g_string_append (out, ",\"message\":");
+      sp_protocol_append_json_string (out, text);
+    }
+  g_string_append_printf (out, ",\"ts\":%" G_GINT64_FORMAT "}", ts_us);
+}
+
+void
 sp_protocol_append_subscribed (GString            *out,
                                const char * const *symbols,
                                const char         *id_json)

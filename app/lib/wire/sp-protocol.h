@@ -66,6 +66,13 @@ void sp_protocol_append_welcome     (GString            *out,
 void sp_protocol_append_pong        (GString       *out,
                                      const char    *id_json,
                                      gint64         ts_us);
+/* An edge's word on its feed: {"type":"sync","state":"lost"|"resync"|"ok",
+ * "reason":CODE,"message":TEXT,"ts":…}; @reason and @text may be NULL. */
+void sp_protocol_append_sync        (GString       *out,
+                                     const char    *state,
+                                     const char    *reason,
+                                     const char    *text,
+                                     gint64         ts_us);
 void sp_protocol_append_subscribed  (GString            *out,
                                      const char * const *symbols,
                                      const char         *id_json);
