@@ -170,6 +170,79 @@ test_hosts (void)
   g_assert_false (sp_admission_is_local_host_name ("example.com"));
 }
 
+/* Behind a proxy: its word on the client is believed from trusted addresses only. */
+static void
+test_forwarded (void)
+{
+  const char *trusted[] = { "127.0.0.1", "10.0.0.0/8", NULL };
+  SpAdmissionRules rules = { NULL, FALSE, NULL, 100, trusted, "10.1.2.3" };
+  g_autoptr(SoupMessageHeaders) request = upgrade_request ("http://localhost:8080",
+                                                           "edge-1.internal:8766");
+  SpAdmissionVerdict verdict;
+  SpForwarded f;
+
+  soup_message_headers_append (request, "X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.9.9.9");
+  soup_message_headers_append (request, "X-Forwarded-Host", "localhost:8080");
+
+  /* The nearest hop that is not a trusted proxy is the client; what is left
+   * of it the client could have written. */
+  sp_admission_forwarded (&rules, request, &f);
+  g_assert_cmpstr (f.client, ==, "203.0.113.7");
+  g_assert_cmpstr (f.host, ==, "localhost:8080");
+  g_assert_null (f.proto);
+  sp_forwarded_clear (&f);
+  /* The page's own origin, as the proxy was asked. */
+  g_assert_true (sp_admission_check (&rules, request, NULL, 0, &verdict));
+
+  /* From an address that is not a trusted proxy: the headers mean nothing. */
+  rules.peer = "192.168.1.50";
+  sp_admission_forwarded (&rules, request, &f);
+  g_assert_cmpstr (f.client, ==, "192.168.1.50");
+  g_assert_cmpstr (f.host, ==, "edge-1.internal:8766");
+  sp_forwarded_clear (&f);
+  g_assert_false (sp_admission_check (&rules, request, NULL, 0, &verdict));
+  g_assert_cmpuint (verdict.status, ==, 403);
+  sp_admission_verdict_clear (&verdict);
+
+  /* No proxies trusted at all. */
+  rules.peer = "127.0.0.1";
+  rules.trusted_proxies = NULL;
+  sp_admission_forwarded (&rules, request, &f);
+  g_assert_cmpstr (f.client, ==, "127.0.0.1");
+  sp_forwarded_clear (&f);
+}
+
+static void
+test_forwarded_rfc7239 (void)
+{
+  const char *trusted[] = { "::1", "127.0.0.0/8", NULL };
+  SpAdmissionRules rules = { NULL, FALSE, NULL, 100, trusted, "::ffff:127.0.0.1" };
+  g_autoptr(SoupMessageHeaders) request = upgrade_request ("https://prices.example",
+                                                           "127.0.0.1:8766");
+  g_autoptr(SoupMessageHeaders) hidden = upgrade_request (NULL, "127.0.0.1:8766");
+  SpForwarded f;
+
+  soup_message_headers_append (request, "Forwarded",
+                               "for=\"[2001:db8::17]:4711\";proto=https;host=prices.example, "
+                               "for=127.0.0.5");
+  sp_admission_forwarded (&rules, request, &f);
+  g_assert_cmpstr (f.client, ==, "2001:db8::17");
+  g_assert_cmpstr (f.host, ==, "prices.example");
+  g_assert_cmpstr (f.proto, ==, "https");
+  sp_forwarded_clear (&f);
+
+  /* An obfuscated hop stops the walk: the last one known is the client. */
+  soup_message_headers_append (hidden, "Forwarded", "for=_hidden, for=127.0.0.9");
+  sp_admission_forwarded (&rules, hidden, &f);
+  g_assert_cmpstr (f.client, ==, "127.0.0.9");
+  sp_forwarded_clear (&f);
+
+  g_assert_true (sp_admission_address_in (trusted, "[::1]:443"));
+  g_assert_true (sp_admission_address_in (trusted, "127.1.2.3:80"));
+  g_assert_false (sp_admission_address_in (trusted, "128.0.0.1"));
+  g_assert_false (sp_admission_address_in (trusted, "unknown"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -180,5 +253,7 @@ main (int    argc,
   g_test_add_func ("/admission/token", test_token);
   g_test_add_func ("/admission/limits", test_limits);
   g_test_add_func ("/admission/hosts", test_hosts);
+  g_test_add_func ("/admission/forwarded", test_forwarded);
+  g_test_add_func ("/admission/forwarded-rfc7239", test_forwarded_rfc7239);
   return g_test_run ();
 }

@@ -226,6 +226,7 @@ BAD_VALUES = [
     ("--interval-ms", "0"), ("--interval-ms", "3600001"),
     ("--format", "xml"), ("--on-message", "foo"), ("--symbols", ""),
     ("--bind", "not-an-ip"), ("--seed", "abc"),
+    ("--trusted-proxy", "10.0.0.0/33"), ("--trusted-proxy", "proxy.example"),
 ]
 # The terminal viewer's: nothing is connected to (port 9 is never listened on here).
 VIEWER = ("--connect", "ws://127.0.0.1:9/")

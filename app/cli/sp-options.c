@@ -50,6 +50,10 @@ static const GOptionEntry entries[] = {
     N_("Also accept WebSocket clients from pages of ORIGIN, e.g. https://example.com "
        "(repeatable; null for pages opened from files, * for any)"),
     N_("ORIGIN") },
+  { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Believe X-Forwarded-For, X-Forwarded-Host and Forwarded from this proxy, an address "
+       "or a network in CIDR such as 10.0.0.0/8 (repeatable)"),
+    N_("ADDRESS") },
   { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Require this access token (?token= or Authorization: Bearer); one is made up "
        "when listening beyond this machine"),

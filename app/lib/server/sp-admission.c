@@ -76,6 +76,184 @@ sp_admission_origin_allowed (const SpAdmissionRules *rules,
   return FALSE;
 }
 
+/* "[::1]:8765", "10.0.0.1:80", "::1", "10.0.0.1" → the address; NULL when it is none
+ * ("unknown", "_hidden", a name). */
+static GInetAddress *
+parse_address (const char *text)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (text));
+  char *start = copy, *end;
+  GInetAddress *address;
+  const guint8 *bytes;
+
+  if (*start == '"')
+    {
+      start++;
+      if ((end = strchr (start, '"')) != NULL)
+        *end = '\0';
+    }
+  if (*start == '[')
+    {
+      start++;
+      if ((end = strchr (start, ']')) == NULL)
+        return NULL;
+      *end = '\0';
+    }
+  else if ((end = strchr (start, ':')) != NULL && strchr (end + 1, ':') == NULL)
+    *end = '\0';   /* one colon: IPv4 with a port */
+  address = g_inet_address_new_from_string (start);
+  if (address == NULL)
+    return NULL;
+  /* ::ffff:10.0.0.1, as a socket bound to :: sees an IPv4 peer. */
+  bytes = g_inet_address_to_bytes (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+      memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    {
+      GInetAddress *v4 = g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
+
+      g_object_unref (address);
+      address = v4;
+    }
+  return address;
+}
+
+gboolean
+sp_admission_address_in (const char * const *networks,
+                         const char         *address)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+
+  if (networks == NULL || address == NULL || (inet = parse_address (address)) == NULL)
+    return FALSE;
+  for (guint i = 0; networks[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string (networks[i], NULL);
+
+      if (mask != NULL && g_inet_address_get_family (inet) == g_inet_address_mask_get_family (mask) &&
+          g_inet_address_mask_matches (mask, inet))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A Forwarded element's value: token or quoted string. */
+static char *
+forwarded_value (const char *element,
+                 const char *key)
+{
+  g_auto(GStrv) pairs = g_strsplit (element, ";", -1);
+
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      char *pair = g_strstrip (pairs[i]);
+      gsize n = strlen (key);
+
+      if (g_ascii_strncasecmp (pair, key, n) == 0 && pair[n] == '=')
+        {
+          char *value = pair + n + 1;
+          gsize len = strlen (value);
+
+          if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+            return g_strndup (value + 1, len - 2);
+          return g_strdup (value);
+        }
+    }
+  return NULL;
+}
+
+void
+sp_admission_forwarded (const SpAdmissionRules *rules,
+                        SoupMessageHeaders     *request,
+                        SpForwarded            *out)
+{
+  const char *forwarded, *xff;
+  g_autoptr(GPtrArray) hops = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *host = NULL, *proto = NULL;
+
+  g_return_if_fail (rules != NULL && request != NULL && out != NULL);
+
+  memset (out, 0, sizeof *out);
+  out->client = g_strdup (rules->peer);
+  out->host = g_strdup (soup_message_headers_get_one (request, "Host"));
+  if (rules->peer == NULL || !sp_admission_address_in (rules->trusted_proxies, rules->peer))
+    return;
+
+  /* RFC 7239 first; else the X-Forwarded-* headers haproxy and nginx send. */
+  forwarded = soup_message_headers_get_list (request, "Forwarded");
+  if (forwarded != NULL)
+    {
+      g_auto(GStrv) elements = g_strsplit (forwarded, ",", -1);
+
+      for (guint i = 0; elements[i] != NULL; i++)
+        {
+          char *value = forwarded_value (elements[i], "for");
+          char *h = forwarded_value (elements[i], "host");
+          char *p = forwarded_value (elements[i], "proto");
+
+          g_ptr_array_add (hops, value != NULL ? value : g_strdup ("unknown"));
+          /* The nearest proxy's word on what was asked. */
+          if (h != NULL)
+            {
+              g_free (host);
+              host = h;
+            }
+          if (p != NULL)
+            {
+              g_free (proto);
+              proto = p;
+            }
+        }
+    }
+  else
+    {
+      const char *xfh = soup_message_headers_get_list (request, "X-Forwarded-Host");
+      const char *xfp = soup_message_headers_get_list (request, "X-Forwarded-Proto");
+
+      if ((xff = soup_message_headers_get_list (request, "X-Forwarded-For")) != NULL)
+        {
+          g_auto(GStrv) list = g_strsplit (xff, ",", -1);
+
+          for (guint i = 0; list[i] != NULL; i++)
+            g_ptr_array_add (hops, g_strdup (g_strstrip (list[i])));
+        }
+      if (xfh != NULL)
+        host = g_strdup (g_strstrip (strrchr (xfh, ',') ? strrchr (xfh, ',') + 1 : (char *) xfh));
+      if (xfp != NULL)
+        proto = g_strdup (g_strstrip (strrchr (xfp, ',') ? strrchr (xfp, ',') + 1 : (char *) xfp));
+    }
+
+  /* From the nearest hop back: the first that is not a trusted proxy is the
+   * client (anything further left, it could have written itself). */
+  for (guint i = hops->len; i > 0; i--)
+    {
+      const char *hop = g_ptr_array_index (hops, i - 1);
+      g_autoptr(GInetAddress) address = parse_address (hop);
+
+      if (address == NULL)
+        break;   /* "unknown", a name: no further */
+      g_free (out->client);
+      out->client = g_inet_address_to_string (address);
+      if (!sp_admission_address_in (rules->trusted_proxies, out->client))
+        break;
+    }
+  if (host != NULL && *host != '\0')
+    {
+      g_free (out->host);
+      out->host = g_steal_pointer (&host);
+    }
+  if (proto != NULL && (g_ascii_strcasecmp (proto, "https") == 0 ||
+                        g_ascii_strcasecmp (proto, "http") == 0))
+    out->proto = g_ascii_strdown (proto, -1);
+}
+
+void
+sp_forwarded_clear (SpForwarded *forwarded)
+{
+  g_clear_pointer (&forwarded->client, g_free);
+  g_clear_pointer (&forwarded->host, g_free);
+  g_clear_pointer (&forwarded->proto, g_free);
+}
+
 /* Constant time: how long the comparison takes says nothing about the token. */
 static gboolean
 token_equal (const char *given,
@@ -174,11 +352,23 @@ sp_admission_check (const SpAdmissionRules *rules,
         }
     }
 
-  if (upgrade && !sp_admission_origin_allowed (rules,
-                                               soup_message_headers_get_one (request, "Origin"),
-                                               soup_message_headers_get_one (request, "Host"),
-                                               &why))
-    return refuse (verdict, SP_REFUSAL_ORIGIN, SOUP_STATUS_FORBIDDEN, why);
+  if (upgrade)
+    {
+      SpForwarded forwarded;
+      SpAdmissionRules as_asked = *rules;
+      gboolean allowed;
+
+      /* Behind a trusted proxy, the page's own origin is what the proxy was asked for. */
+      sp_admission_forwarded (rules, request, &forwarded);
+      if (forwarded.proto != NULL)
+        as_asked.tls = g_str_equal (forwarded.proto, "https");
+      allowed = sp_admission_origin_allowed (&as_asked,
+                                             soup_message_headers_get_one (request, "Origin"),
+                                             forwarded.host, &why);
+      sp_forwarded_clear (&forwarded);
+      if (!allowed)
+        return refuse (verdict, SP_REFUSAL_ORIGIN, SOUP_STATUS_FORBIDDEN, why);
+    }
 
   if (!sp_admission_token_allowed (rules->token, query_token,
                                    soup_message_headers_get_one (request, "Authorization")))

@@ -19,7 +19,20 @@ typedef struct
   gboolean            tls;              /* the server's own page is https:// */
   const char         *token;            /* NULL: no token asked for */
   guint               max_clients;
+  /* Behind a proxy: the addresses or networks (CIDR) trusted to say who the
+   * client is and what it asked for (X-Forwarded-*, Forwarded), and the
+   * address this request came from; NULL: none. */
+  const char * const *trusted_proxies;
+  const char         *peer;
 } SpAdmissionRules;
+
+/* What a request says of itself, through trusted proxies. */
+typedef struct
+{
+  char *client;  /* the client's address: the peer's, or the nearest untrusted forwarded one */
+  char *host;    /* the Host it asked for: the request's, or the one forwarded */
+  char *proto;   /* "http", "https", or NULL (as the connection is) */
+} SpForwarded;
 
 /* Why a request is refused, and how to answer it. */
 typedef struct
@@ -40,6 +53,18 @@ gboolean  sp_admission_check               (const SpAdmissionRules *rules,
                                             guint                   n_clients,
                                             SpAdmissionVerdict     *verdict);
 void      sp_admission_verdict_clear       (SpAdmissionVerdict     *verdict);
+
+/* Who sent @request, as the rules' trusted proxies say (a peer that is not
+ * one of them is taken at its word only). Clear with sp_forwarded_clear(). */
+void      sp_admission_forwarded           (const SpAdmissionRules *rules,
+                                            SoupMessageHeaders     *request,
+                                            SpForwarded            *out);
+void      sp_forwarded_clear               (SpForwarded            *forwarded);
+/* Whether @address (an IP literal, maybe with brackets or a port) is in one
+ * of @networks (addresses or CIDR, as sp_server_config_add_trusted_proxy()
+ * accepts them). */
+gboolean  sp_admission_address_in          (const char * const     *networks,
+                                            const char             *address);
 
 /* The rules one by one. */
 gboolean  sp_admission_origin_allowed      (const SpAdmissionRules *rules,

@@ -49,6 +49,7 @@ sp_server_config_copy (const SpServerConfig *self)
   copy->tls_cert_file = g_strdup (self->tls_cert_file);
   copy->tls_key_file = g_strdup (self->tls_key_file);
   copy->allowed_origins = g_strdupv (self->allowed_origins);
+  copy->trusted_proxies = g_strdupv (self->trusted_proxies);
   copy->token = g_strdup (self->token);
   copy->replay_file = g_strdup (self->replay_file);
   copy->broker_url = g_strdup (self->broker_url);
@@ -67,6 +68,7 @@ sp_server_config_free (SpServerConfig *self)
   g_free (self->tls_cert_file);
   g_free (self->tls_key_file);
   g_strfreev (self->allowed_origins);
+  g_strfreev (self->trusted_proxies);
   g_free (self->token);
   g_free (self->replay_file);
   g_free (self->broker_url);
@@ -288,6 +290,36 @@ sp_server_config_set_tls (SpServerConfig *self,
   g_free (self->tls_key_file);
   self->tls_key_file = g_strdup (key_file);
 
+  return TRUE;
+}
+
+gboolean
+sp_server_config_add_trusted_proxy (SpServerConfig *self,
+                                    const char     *value,
+                                    GError        **error)
+{
+  g_autofree char *text = g_strstrip (g_strdup (value ? value : ""));
+  g_autoptr(GInetAddressMask) mask = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  mask = g_inet_address_mask_new_from_string (text, NULL);
+  if (mask == NULL)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_INVALID_ARGUMENT,
+                   _("--trusted-proxy: “%s” is not an address or a network; write the "
+                     "proxy's address (10.0.0.5, ::1) or its network in CIDR (10.0.0.0/8, "
+                     "fd00::/8)"),
+                   text);
+      return FALSE;
+    }
+  builder = g_strv_builder_new ();
+  if (self->trusted_proxies != NULL)
+    g_strv_builder_addv (builder, (const char **) self->trusted_proxies);
+  g_strv_builder_add (builder, text);
+  g_strfreev (self->trusted_proxies);
+  self->trusted_proxies = g_strv_builder_end (builder);
   return TRUE;
 }
 

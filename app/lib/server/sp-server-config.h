@@ -48,6 +48,8 @@ typedef struct
   char      **allowed_origins;  /* besides the server's own page and clients that send
                                  * no Origin; "*" allows any */
   char       *token;            /* required as ?token= or Authorization: Bearer; NULL: none */
+  char      **trusted_proxies;  /* addresses or CIDR networks whose X-Forwarded-For,
+                                 * X-Forwarded-Host and Forwarded are believed; NULL: none */
   guint       max_clients;
   guint       max_message_size; /* bytes a client message may have */
   guint       command_rate;     /* client messages a second */
@@ -105,6 +107,11 @@ GTlsCertificate *sp_server_config_load_tls (const SpServerConfig *self,
 
 /* An origin as a browser sends it: scheme://host[:port], or "*" for any. */
 gboolean sp_server_config_add_origin      (SpServerConfig *self,
+                                           const char     *value,
+                                           GError        **error);
+/* A proxy (an address, or a network in CIDR: 10.0.0.0/8, fd00::/8) whose
+ * word on the client's address and Host is believed. */
+gboolean sp_server_config_add_trusted_proxy (SpServerConfig *self,
                                            const char     *value,
                                            GError        **error);
 /* 8 to 256 characters of A–Z a–z 0–9 - _ . ~ (safe in a URL); "" or NULL: none. */

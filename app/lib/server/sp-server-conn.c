@@ -457,6 +457,13 @@ _sp_conn_on_websocket (SoupServer              *soup,
     }
   else
     c->info->address = g_strdup ("?");
+  /* Behind a trusted proxy: the client it speaks for (its port is the proxy's). */
+  if (g_object_get_data (G_OBJECT (msg), "sp-client-address") != NULL &&
+      g_strcmp0 (_sp_http_client_address (msg), soup_server_message_get_remote_host (msg)) != 0)
+    {
+      g_free (c->info->address);
+      c->info->address = g_strdup (_sp_http_client_address (msg));
+    }
   c->info->origin = g_strdup (soup_message_headers_get_one (request, "Origin"));
   c->info->user_agent = g_strdup (soup_message_headers_get_one (request, "User-Agent"));
   c->info->request_text =

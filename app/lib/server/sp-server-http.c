@@ -22,6 +22,15 @@ _sp_http_message_socket (SoupServerMessage *msg)
   return remote != NULL ? g_object_get_data (G_OBJECT (remote), "sp-socket") : NULL;
 }
 
+/* The client's address: the peer's, or what a trusted proxy says it is. */
+const char *
+_sp_http_client_address (SoupServerMessage *msg)
+{
+  const char *forwarded = g_object_get_data (G_OBJECT (msg), "sp-client-address");
+
+  return forwarded != NULL ? forwarded : soup_server_message_get_remote_host (msg);
+}
+
 static void
 refuse (SoupServerMessage *msg,
         guint              status,
@@ -69,7 +78,7 @@ refuse_and_report (SpEngine          *engine,
   refusal->at = g_get_real_time ();
   refusal->status = status;
   refusal->reason = g_strdup (text);
-  refusal->address = g_strdup (soup_server_message_get_remote_host (msg));
+  refusal->address = g_strdup (_sp_http_client_address (msg));
   if (G_IS_INET_SOCKET_ADDRESS (remote))
     refusal->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
   refusal->origin = shown_header (request, "Origin");
@@ -92,14 +101,22 @@ on_early (SoupServer        *soup,
     .tls = config->tls_cert_file != NULL,
     .token = config->token,
     .max_clients = config->max_clients,
+    .trusted_proxies = (const char * const *) config->trusted_proxies,
+    .peer = soup_server_message_get_remote_host (msg),
   };
   SpAdmissionVerdict verdict;
+  SpForwarded forwarded;
 
   g_hash_table_remove (engine->handshakes, msg);
   /* A health check says no more than whether this server is in sync: no
    * token asked of the load balancer. */
   if (g_str_equal (path, HEALTHZ_PATH))
     rules.token = NULL;
+  /* Who the client is, for the log and the Clients page (see _sp_http_client_address). */
+  sp_admission_forwarded (&rules, soup_server_message_get_request_headers (msg), &forwarded);
+  g_object_set_data_full (G_OBJECT (msg), "sp-client-address", g_steal_pointer (&forwarded.client),
+                          g_free);
+  sp_forwarded_clear (&forwarded);
 
   if (sp_admission_check (&rules, soup_server_message_get_request_headers (msg),
                           query != NULL ? g_hash_table_lookup (query, "token") : NULL,

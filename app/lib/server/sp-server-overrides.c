@@ -39,6 +39,7 @@ struct _SpServerOverrides
   char    *tls_cert;
   char    *tls_key;
   char   **origins;
+  char   **proxies;
   char    *replay;
   gboolean split;
   gboolean no_token;
@@ -57,6 +58,7 @@ sp_server_overrides_free (SpServerOverrides *self)
   g_free (self->tls_cert);
   g_free (self->tls_key);
   g_strfreev (self->origins);
+  g_strfreev (self->proxies);
   g_free (self->replay);
   g_ptr_array_unref (self->names);
   g_free (self);
@@ -90,6 +92,8 @@ sp_server_overrides_new_from_options (GVariantDict  *options,
     add_name (self, "tls-key");
   if (g_variant_dict_lookup (options, "allow-origin", "^as", &self->origins))
     add_name (self, "allow-origin");
+  if (g_variant_dict_lookup (options, "trusted-proxy", "^as", &self->proxies))
+    add_name (self, "trusted-proxy");
   if ((self->split = g_variant_dict_contains (options, "split")))
     add_name (self, "split");
   if (g_variant_dict_lookup (options, "test-send-delay-us", "i", &delay_us))
@@ -159,6 +163,9 @@ sp_server_overrides_apply (const SpServerOverrides *self,
   /* Added to the configured origins: the window's “Allow This Origin” keeps working. */
   for (guint i = 0; self->origins != NULL && self->origins[i] != NULL; i++)
     FAIL_ON ("allow-origin", sp_server_config_add_origin (config, self->origins[i], error));
+
+  for (guint i = 0; self->proxies != NULL && self->proxies[i] != NULL; i++)
+    FAIL_ON ("trusted-proxy", sp_server_config_add_trusted_proxy (config, self->proxies[i], error));
 
   if (self->split)
     config->split = TRUE;

@@ -212,6 +212,7 @@ void      _sp_http_setup               (SpEngine             *engine);
 void      _sp_http_sweep_handshakes    (SpEngine             *engine,
                                         gint64                now);
 GSocket  *_sp_http_message_socket      (SoupServerMessage    *msg);
+const char *_sp_http_client_address    (SoupServerMessage    *msg);
 
 /* connections (sp-server-conn.c) */
 void      _sp_conn_on_websocket        (SoupServer              *soup,
