@@ -236,6 +236,17 @@ test_commands (void)
     g_clear_pointer (&command, sp_command_free);
   }
 
+  /* What a reconnecting client last had. */
+  text = "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":120,\"HOOLI\":0}}";
+  command = sp_command_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (command->since_symbols), ==, 2);
+  g_assert_cmpstr (command->since_symbols[0], ==, "ACME");
+  g_assert_cmpuint (command->since_seqs[0], ==, 120);
+  g_assert_cmpstr (command->since_symbols[1], ==, "HOOLI");
+  g_assert_cmpuint (command->since_seqs[1], ==, 0);
+  g_clear_pointer (&command, sp_command_free);
+
   text = "{\"type\":\"unsubscribe\",\"symbols\":[\"GLOBEX\"]}";
   command = sp_command_parse (text, strlen (text), &error);
   g_assert_no_error (error);
@@ -260,6 +271,11 @@ test_bad_commands (void)
     { "{\"type\":\"subscribe\",\"symbols\":[]}", "bad-command", "at least one" },
     { "{\"type\":\"unsubscribe\",\"symbols\":[1]}", "bad-command", "only strings" },
     { "\xff\xfe{}", "bad-json", "UTF-8" },
+    { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":5}", "bad-command", "since" },
+    { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":-1}}", "bad-command",
+      "whole number" },
+    { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":1.5}}", "bad-command",
+      "ACME" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

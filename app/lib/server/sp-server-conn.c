@@ -161,6 +161,41 @@ conn_send_subscribed (SpConn     *c,
   conn_send_scratch (c);
 }
 
+/* A subscribe with "since": what the client missed since the seqs it names
+ * (from the ring of the last steps), after a "subscribed" that says
+ * "recovered": true; or, when the ring no longer holds it, "recovered":
+ * false and the latest tick of every symbol. Ticks it had already may come
+ * again (those sent since it connected): a client drops any seq not above
+ * its last. */
+static void
+conn_recover (SpConn          *c,
+              const SpCommand *command)
+{
+  SpEngine *engine = c->engine;
+  g_auto(GStrv) names = _sp_server_mask_to_strv (engine, c->mask);
+  g_autoptr(GBytes) frame = NULL;
+  guint64 first = engine->step;
+  gboolean recovered;
+
+  recovered = _sp_fanout_recover_from (engine, c->mask, (const char * const *) command->since_symbols,
+                                       command->since_seqs, &first);
+  g_string_truncate (engine->scratch, 0);
+  sp_protocol_append_recovered (engine->scratch, (const char * const *) names, recovered,
+                                command->id_json);
+  conn_send_scratch (c);
+
+  if (!recovered && engine->step > 0)
+    first = engine->step - 1;
+  if (engine->config->format == SP_FORMAT_JSON && first < engine->step &&
+      _sp_fanout_has_step (engine, first))
+    frame = _sp_fanout_frame_for_mask (engine, c->mask, g_get_real_time (), first, FALSE);
+  if (frame != NULL)
+    _sp_conn_send_bytes (c, frame);
+  c->next_step = engine->step;
+  if (!c->lagging)
+    c->pending_mask = 0;
+}
+
 /* Resolves names to a mask, "*" meaning all; fails on the first unknown name. */
 static gboolean
 resolve_symbols (SpEngine           *engine,
@@ -245,7 +280,10 @@ conn_handle_command (SpConn     *c,
       c->implicit_all = FALSE;
       g_mutex_unlock (&server->lock);
 
-      conn_send_subscribed (c, command->id_json);
+      if (command->since_symbols != NULL)
+        conn_recover (c, command);
+      else
+        conn_send_subscribed (c, command->id_json);
       break;
 
     default:

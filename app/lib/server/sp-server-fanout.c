@@ -96,6 +96,64 @@ _sp_fanout_frame_for_mask (SpEngine *engine,
   return frame;
 }
 
+/* Whether @step is in the ring, encoded. */
+gboolean
+_sp_fanout_has_step (SpEngine *engine,
+                     guint64   step)
+{
+  return step < engine->step && step >= engine->ring_from &&
+         (engine->step <= KEPT_STEPS || step >= engine->step - KEPT_STEPS);
+}
+
+/* A client says the last seq it had of some symbols (after a reconnect,
+ * to this server or another with the same feed): the first step it needs
+ * for every one of them in @mask, or FALSE when the ring no longer holds
+ * one (or never had it: another market). Up to date: the next step. */
+gboolean
+_sp_fanout_recover_from (SpEngine           *engine,
+                         guint64             mask,
+                         const char * const *symbols,
+                         const guint64      *seqs,
+                         guint64            *first_step)
+{
+  guint n = engine->all_symbols;
+
+  *first_step = engine->step;
+  for (guint k = 0; symbols[k] != NULL; k++)
+    {
+      int s = sp_tick_source_find_symbol (engine->source, symbols[k]);
+      gboolean found = FALSE;
+
+      if (s < 0 || !(mask & (G_GUINT64_CONSTANT (1) << s)))
+        continue;   /* not asked for now */
+      if (engine->step == 0)
+        return FALSE;
+      /* Newest first: a resync may have numbered a symbol's seqs again. */
+      for (guint64 step = engine->step; step-- > 0 && _sp_fanout_has_step (engine, step);)
+        {
+          guint64 seq = engine->tick_seq[(step % KEPT_STEPS) * n + (guint) s];
+
+          if (seq == seqs[k])
+            {
+              *first_step = MIN (*first_step, step + 1);
+              found = TRUE;
+              break;
+            }
+          if (seq == seqs[k] + 1 && (step == 0 || !_sp_fanout_has_step (engine, step - 1) ||
+                                     engine->tick_seq[((step - 1) % KEPT_STEPS) * n + (guint) s] != seq - 1))
+            {
+              /* The step after its last is the oldest kept: from there. */
+              *first_step = MIN (*first_step, step);
+              found = TRUE;
+              break;
+            }
+        }
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The second pass of a tick: runs on the send pool's threads. */
 static void
 send_round_frame (gpointer item,
@@ -178,8 +236,11 @@ encode_steps (SpEngine          *engine,
           g_string_truncate (tick, 0);
           if (anyone)
             sp_protocol_append_tick (tick, &batch->quotes[k * n + i], step_ts);
+          engine->tick_seq[(engine->step % KEPT_STEPS) * n + i] = batch->quotes[k * n + i].seq;
         }
       engine->step++;
+      if (!anyone)
+        engine->ring_from = engine->step;
     }
 }
 
@@ -250,7 +311,8 @@ deliver_quotes (SpEngine          *engine,
 
   /* Only the server thread mutates conns, while it dispatches: under the
    * engine's lock, which this holds; so no need of the server's lock. */
-  encode_steps (engine, batch, ts, conns->len > 0);
+  /* Encoded even with no client: one that comes back recovers from the ring. */
+  encode_steps (engine, batch, ts, TRUE);
   if (conns->len == 0)
     return 0;
 
@@ -451,12 +513,14 @@ _sp_fanout_init (SpEngine *engine)
   engine->tick_json = g_ptr_array_new_with_free_func (string_free);
   for (guint i = 0; i < engine->all_symbols * KEPT_STEPS; i++)
     g_ptr_array_add (engine->tick_json, g_string_new (NULL));
+  engine->tick_seq = g_new0 (guint64, engine->all_symbols * KEPT_STEPS);
 }
 
 void
 _sp_fanout_clear (SpEngine *engine)
 {
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
+  g_clear_pointer (&engine->tick_seq, g_free);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
   g_clear_pointer (&engine->due, g_ptr_array_unref);
   g_clear_pointer (&engine->parts, g_ptr_array_unref);

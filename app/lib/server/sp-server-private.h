@@ -120,6 +120,8 @@ struct _SpEngine
   gint64          stop_deadline;
   gboolean        stopping;
   GPtrArray      *tick_json;     /* GString per symbol for each of the last KEPT_STEPS steps */
+  guint64        *tick_seq;      /* …and each one's seq, for clients recovering what they missed */
+  guint64         ring_from;     /* the oldest step encoded (steps with no client are not) */
   GPtrArray      *parts;         /* scratch: the ticks of one batch frame */
   guint64         step;          /* market steps taken (the next step's number) */
   guint64         round;         /* ticks sent */
@@ -244,6 +246,13 @@ GBytes   *_sp_fanout_frame_for_mask    (SpEngine             *engine,
                                         guint64               first_step,
                                         gboolean              shared);
 gpointer  _sp_fanout_thread            (gpointer              data);
+gboolean  _sp_fanout_recover_from      (SpEngine             *engine,
+                                        guint64               mask,
+                                        const char * const   *symbols,
+                                        const guint64        *seqs,
+                                        guint64              *first_step);
+gboolean  _sp_fanout_has_step          (SpEngine             *engine,
+                                        guint64               step);
 
 /* events for the owner (sp-server.c) */
 SpClientInfo *_sp_server_snapshot      (SpConn               *c);

@@ -239,6 +239,21 @@ sp_protocol_append_sync (GString    *out,
 }
 
 void
+sp_protocol_append_recovered (GString            *out,
+                              const char * const *symbols,
+                              gboolean            recovered,
+                              const char         *id_json)
+{
+  g_return_if_fail (out != NULL);
+
+  g_string_append (out, "{\"type\":\"subscribed\",\"symbols\":");
+  append_string_array (out, symbols);
+  g_string_append (out, recovered ? ",\"recovered\":true" : ",\"recovered\":false");
+  append_id (out, id_json);
+  g_string_append_c (out, '}');
+}
+
+void
 sp_protocol_append_subscribed (GString            *out,
                                const char * const *symbols,
                                const char         *id_json)
@@ -277,7 +292,59 @@ sp_command_free (SpCommand *command)
 
   g_strfreev (command->symbols);
   g_free (command->id_json);
+  g_strfreev (command->since_symbols);
+  g_free (command->since_seqs);
   g_free (command);
+}
+
+/* "since":{"ACME":120,…}: each symbol's last seq the client had. */
+static gboolean
+parse_since (JsonObject  *object,
+             SpCommand   *command,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, "since");
+  g_autoptr(GList) members = NULL;
+  JsonObject *since;
+  guint n, i = 0;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
+                           "\"since\" must be an object of each symbol's last seq, "
+                           "e.g. {\"ACME\":120}");
+      return FALSE;
+    }
+  since = json_node_get_object (node);
+  members = json_object_get_members (since);
+  n = g_list_length (members);
+  if (n > 1024)
+    {
+      g_set_error_literal (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
+                           "\"since\" names too many symbols");
+      return FALSE;
+    }
+  command->since_symbols = g_new0 (char *, n + 1);
+  command->since_seqs = g_new0 (guint64, MAX (n, 1));
+  for (GList *l = members; l != NULL; l = l->next, i++)
+    {
+      JsonNode *value = json_object_get_member (since, l->data);
+
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64 ||
+          json_node_get_int (value) < 0)
+        {
+          g_autofree char *shown = g_utf8_substring (l->data, 0,
+                                                     MIN (g_utf8_strlen (l->data, -1), 40));
+
+          g_set_error (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
+                       "\"since\": the last seq of \"%s\" must be a whole number of 0 or more",
+                       shown);
+          return FALSE;
+        }
+      command->since_symbols[i] = g_strdup (l->data);
+      command->since_seqs[i] = (guint64) json_node_get_int (value);
+    }
+  return TRUE;
 }
 
 static char **
@@ -543,6 +610,9 @@ sp_command_parse (const char  *text,
                                                       : SP_COMMAND_UNSUBSCRIBE;
       command->symbols = parse_symbols (object, type, error);
       if (command->symbols == NULL)
+        return NULL;
+      if (command->type == SP_COMMAND_SUBSCRIBE && json_object_has_member (object, "since") &&
+          !parse_since (object, command, error))
         return NULL;
     }
   else

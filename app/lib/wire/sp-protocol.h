@@ -33,6 +33,11 @@ typedef struct
   SpCommandType type;
   char        **symbols; /* subscribe/unsubscribe; "*" means every symbol */
   char         *id_json; /* the client's "id" member re-serialised, echoed in replies; may be NULL */
+  /* subscribe: what the client last had, to recover what it missed
+   * ("since":{"ACME":120,…}): @since_symbols and @since_seqs side by side,
+   * NULL when not asked. */
+  char        **since_symbols;
+  guint64      *since_seqs;
 } SpCommand;
 
 gboolean    sp_format_from_string     (const char *str,
@@ -75,6 +80,11 @@ void sp_protocol_append_sync        (GString       *out,
                                      gint64         ts_us);
 void sp_protocol_append_subscribed  (GString            *out,
                                      const char * const *symbols,
+                                     const char         *id_json);
+/* The same, answering a subscribe with "since": whether what was missed follows. */
+void sp_protocol_append_recovered   (GString            *out,
+                                     const char * const *symbols,
+                                     gboolean            recovered,
                                      const char         *id_json);
 void sp_protocol_append_error       (GString       *out,
                                      const char    *code,
