@@ -9,46 +9,13 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import websockets  # noqa: E402
-from sptest import Tap, Fail, Server, check, free_port, port_open, run_one  # noqa: E402
-
-
-class Redis:
-    def __init__(self):
-        self.port = free_port()
-        self.proc = None
-
-    async def start(self):
-        self.proc = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL)
-        for _ in range(100):
-            if port_open(self.port):
-                return
-            await asyncio.sleep(0.05)
-        raise Fail("redis-server did not start")
-
-    async def kill(self):
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-    def command(self, *words):
-        """One command in RESP; the first line of the answer."""
-        request = b"*%d\r\n" % len(words) + b"".join(
-            b"$%d\r\n%s\r\n" % (len(w), w.encode()) for w in words)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(request)
-            return s.recv(4096).split(b"\r\n")[0].decode()
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}"
+from sptest import Tap, Fail, Server, check, run_one  # noqa: E402
+from spcluster import Redis, wait_for  # noqa: E402
 
 
 class Collector:
@@ -86,14 +53,6 @@ class Collector:
 
 def consecutive(seqs):
     return all(b == a + 1 for a, b in zip(seqs, seqs[1:]))
-
-
-async def wait_for(predicate, timeout, what):
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise Fail(f"{what}: not within {timeout} s")
 
 
 class Cluster:
