@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <locale.h>
+#include <signal.h>
 
 #include "sp-application.h"
 #include "sp-client-item.h"
@@ -585,6 +586,104 @@ restart_server (void)
   g_assert_true (wait_until (server_stopped, NULL));
   gtk_switch_set_active (server_switch, TRUE);
   g_assert_true (wait_until (server_running, NULL));
+}
+
+static gboolean
+label_says (gpointer data)
+{
+  const char * const *words = data;
+  const char *text = gtk_label_get_text (sp_window_get_server_label (window));
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (text, words[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static GSubprocess *
+start_redis (guint port)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *redis = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "redis-server",
+                                         "--port", port_text, "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no", NULL);
+
+  g_assert_no_error (error);
+  return redis;
+}
+
+static void
+stop_process (GSubprocess *process)
+{
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+/* Preferences → Server → Several Machines: the built-in server as a publisher,
+ * then as an edge of another publisher, on a real redis-server; the server's
+ * line says which, and how it stands with the broker as the broker goes away
+ * and comes back, and as the publisher falls silent. */
+static void
+test_broker_role (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
+  g_autoptr(GSubprocess) redis = NULL;
+  g_autoptr(GSubprocess) publisher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint port = sp_test_free_port ();
+  const char *connected[] = { "Publisher, broker connected · Serving", NULL };
+  const char *reconnecting[] = { "Publisher, reconnecting to the broker · Serving", NULL };
+  const char *in_sync[] = { "Edge, in sync · Serving", NULL };
+  const char *out_of_sync[] = { "Edge, out of sync · Serving", NULL };
+  const char *bin = g_getenv ("STOCKPUSH_BIN");
+  g_autofree char *redis_server = g_find_program_in_path ("redis-server");
+
+  if (redis_server == NULL || bin == NULL)
+    {
+      g_test_skip ("redis-server is not installed (build-aux/dev.sh installs it)");
+      return;
+    }
+
+  redis = start_redis (port);
+  url = g_strdup_printf ("redis://127.0.0.1:%u", port);
+  g_settings_set_string (settings, "broker-url", url);
+  g_settings_set_string (settings, "server-role", "publisher");
+  run_for (300);
+  restart_server ();
+  g_assert_true (wait_until (label_says, connected));
+
+  stop_process (redis);
+  g_assert_true (wait_until (label_says, reconnecting));
+  g_clear_object (&redis);
+  redis = start_redis (port);
+  g_assert_true (wait_until (label_says, connected));
+
+  /* An edge of a publisher of its own. */
+  publisher = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                &error, bin, "--headless", "--port", "0", "--broker", url,
+                                "--role", "publisher", "--interval-ms", "100", NULL);
+  g_assert_no_error (error);
+  run_for (500);
+  g_settings_set_string (settings, "server-role", "edge");
+  restart_server ();
+  g_assert_true (wait_until (label_says, in_sync));
+  run_for (300);
+  screenshot ("window-edge.png");
+
+  /* The publisher paused: no tick, no heartbeat. */
+  g_subprocess_send_signal (publisher, SIGSTOP);
+  g_assert_true (wait_until (label_says, out_of_sync));
+  g_subprocess_send_signal (publisher, SIGCONT);
+  g_assert_true (wait_until (label_says, in_sync));
+
+  stop_process (publisher);
+  g_settings_reset (settings, "server-role");
+  g_settings_reset (settings, "broker-url");
+  restart_server ();
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (sp_window_get_server_label (window)), "Serving"));
+  stop_process (redis);
 }
 
 /* A port changed in Preferences takes effect at the server's next start, and the
@@ -1786,6 +1885,7 @@ main (int   argc,
   /* Last before the translation check: it restarts the server twice. */
   g_test_add_func ("/window/no-prices", test_no_prices);
   g_test_add_func ("/window/port-follows", test_port_follows);
+  g_test_add_func ("/window/broker-role", test_broker_role);
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
     {
       g_test_add_func ("/window/translated", test_translated);

@@ -27,6 +27,8 @@ struct _SpWindow
   SpStreamClient      *client;
   char                *server_error;
   char                *builtin_url; /* where the built-in server served when it last started */
+  guint                broker_watch_id; /* a publisher's or an edge's: the broker's state, polled */
+  SpServerBrokerState  broker_state;
   guint                goodbye_id;  /* closing: the most the viewer's close handshake may take */
 };
 
@@ -58,11 +60,39 @@ window_overrides (SpWindow *self)
   return sp_application_get_server_overrides (SP_APPLICATION (application));
 }
 
+static const char *
+role_name (SpWindow *self)
+{
+  return g_settings_get_enum (self->settings, "server-role") == SP_ROLE_EDGE ? _("Edge")
+                                                                              : _("Publisher");
+}
+
+static const char *
+broker_state_name (SpServerBrokerState  state,
+                   SpWindow            *self)
+{
+  switch (state)
+    {
+    case SP_SERVER_BROKER_IN_SYNC:
+      /* Translators: the broker's state, after the role: "Edge, in sync" */
+      return g_settings_get_enum (self->settings, "server-role") == SP_ROLE_EDGE
+               ? _("in sync") : _("broker connected");
+    case SP_SERVER_BROKER_RECONNECTING:
+      return _("reconnecting to the broker");
+    case SP_SERVER_BROKER_OUT_OF_SYNC:
+      return _("out of sync");
+    case SP_SERVER_BROKER_NONE:
+    default:
+      return "";
+    }
+}
+
 static void
 update_server_label (SpWindow *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *reason = NULL;
   guint n;
 
   if (sp_server_get_stopping (self->server))
@@ -78,9 +108,25 @@ update_server_label (SpWindow *self)
       /* Translators: "Serving ws://127.0.0.1:8765/ · 3 clients" */
       text = g_strdup_printf (ngettext ("Serving %s · %u client", "Serving %s · %u clients", n),
                               url, n);
+      self->broker_state = sp_server_get_broker_state (self->server, &reason);
+      if (self->broker_state != SP_SERVER_BROKER_NONE)
+        {
+          g_autofree char *serving = g_steal_pointer (&text);
+
+          /* Translators: "Edge, in sync · Serving ws://127.0.0.1:8765/ · 3 clients" */
+          text = g_strdup_printf (_("%s, %s · %s"), role_name (self),
+                                  broker_state_name (self->broker_state, self), serving);
+        }
     }
 
   gtk_label_set_text (self->server_label, text);
+  if (reason != NULL)
+    {
+      g_autofree char *shown = g_strdup_printf ("%s\n%s", text, reason);
+
+      g_free (text);
+      text = g_steal_pointer (&shown);
+    }
   if (window_overrides (self) != NULL)
     {
       g_autofree char *names = g_strjoinv (" ", (char **) sp_server_overrides_get_names (window_overrides (self)));
@@ -141,6 +187,14 @@ sp_window_dup_server_config (SpWindow *self)
   config->ping_interval_s = g_settings_get_uint (self->settings, "ping-interval");
   config->pong_timeout_s = g_settings_get_uint (self->settings, "pong-timeout");
   config->slow_timeout_ms = g_settings_get_uint (self->settings, "slow-client-timeout-ms");
+  config->role = g_settings_get_enum (self->settings, "server-role");
+  if (config->role != SP_ROLE_STANDALONE)
+    {
+      g_autofree char *broker = g_settings_get_string (self->settings, "broker-url");
+
+      /* A bad one is told at the start (sp_window_start_server). */
+      sp_server_config_set_broker (config, broker, NULL);
+    }
   /* While a thousand clients connect, the server thread, the clients and the
    * window all want the CPU; the window should not be the one that waits. */
   config->thread_nice = 5;
@@ -180,6 +234,32 @@ follow_builtin_server (SpWindow *self)
   self->builtin_url = g_steal_pointer (&url);
 }
 
+/* A publisher's or an edge's broker changes state on the server's threads:
+ * its line follows, polled twice a second while the server runs with one. */
+static gboolean
+on_broker_watch (gpointer data)
+{
+  SpWindow *self = data;
+
+  if (!sp_server_get_running (self->server) ||
+      sp_server_get_broker_state (self->server, NULL) == SP_SERVER_BROKER_NONE)
+    {
+      self->broker_watch_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (sp_server_get_broker_state (self->server, NULL) != self->broker_state)
+    update_server_label (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_broker (SpWindow *self)
+{
+  if (self->broker_watch_id == 0 && sp_server_get_running (self->server) &&
+      sp_server_get_broker_state (self->server, NULL) != SP_SERVER_BROKER_NONE)
+    self->broker_watch_id = g_timeout_add (500, on_broker_watch, self);
+}
+
 gboolean
 sp_window_start_server (SpWindow *self)
 {
@@ -187,6 +267,7 @@ sp_window_start_server (SpWindow *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *broker = NULL;
   const SpServerOverrides *overrides;
 
   g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
@@ -195,8 +276,10 @@ sp_window_start_server (SpWindow *self)
   config = sp_window_dup_server_config (self);
   cert = g_settings_get_string (self->settings, "tls-cert-file");
   key = g_settings_get_string (self->settings, "tls-key-file");
+  broker = g_settings_get_string (self->settings, "broker-url");
   overrides = window_overrides (self);
   if (((*cert != '\0' || *key != '\0') && !sp_server_config_set_tls (config, cert, key, &error)) ||
+      (config->role != SP_ROLE_STANDALONE && !sp_server_config_set_broker (config, broker, &error)) ||
       (overrides != NULL && !sp_server_overrides_apply (overrides, config, NULL, &error)))
     {
       self->server_error = g_strdup (error->message);
@@ -210,6 +293,7 @@ sp_window_start_server (SpWindow *self)
   else
     follow_builtin_server (self);
   update_server_label (self);
+  watch_broker (self);
 
   return error == NULL;
 }
@@ -387,6 +471,14 @@ sp_window_get_server_switch (SpWindow *self)
   return self->server_switch;
 }
 
+GtkLabel *
+sp_window_get_server_label (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return self->server_label;
+}
+
 static void
 save_window_state (SpWindow *self)
 {
@@ -457,6 +549,7 @@ sp_window_dispose (GObject *object)
   if (self->server != NULL)
     sp_server_stop (self->server);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_WINDOW);
+  g_clear_handle_id (&self->broker_watch_id, g_source_remove);
   g_clear_object (&self->client);
   g_clear_object (&self->server);
   g_clear_object (&self->settings);

@@ -27,5 +27,7 @@ void            sp_window_show_page         (SpWindow      *self,
 GtkWidget      *sp_window_get_page          (SpWindow      *self,
                                              const char    *name);
 GtkSwitch      *sp_window_get_server_switch (SpWindow      *self);
+/* The server's line beside its switch: its address, clients, role and broker. */
+GtkLabel       *sp_window_get_server_label  (SpWindow      *self);
 
 G_END_DECLS

@@ -18,6 +18,8 @@ struct _SpPreferencesWindow
   AdwEntryRow   *symbols_row;
   AdwComboRow   *format_row;
   AdwComboRow   *on_message_row;
+  AdwComboRow   *role_row;
+  AdwEntryRow   *broker_row;
   GtkSwitch     *connect_switch;
   GtkSpinButton *history_spin;
   GtkSpinButton *log_spin;
@@ -89,6 +91,25 @@ on_symbols_apply (SpPreferencesWindow *self)
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->symbols_row), "error");
   g_settings_set_strv (self->settings, "symbols", (const char * const *) symbols);
+}
+
+/* The broker's address, checked as typed; the role row says whether it is used. */
+static void
+on_broker_apply (SpPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpServerConfig) scratch = sp_server_config_new ();
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->broker_row))));
+
+  if (!sp_server_config_set_broker (scratch, text, &error))
+    {
+      add_error_toast (self, error);
+      gtk_widget_add_css_class (GTK_WIDGET (self->broker_row), "error");
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->broker_row), "error");
+  g_settings_set_string (self->settings, "broker-url", text);
 }
 
 static void
@@ -352,6 +373,8 @@ sp_preferences_window_class_init (SpPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, symbols_row);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, format_row);
+  gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, role_row);
+  gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, broker_row);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, on_message_row);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, connect_switch);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, history_spin);
@@ -359,6 +382,7 @@ sp_preferences_window_class_init (SpPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, tls_cert_row);
   gtk_widget_class_bind_template_child (widget_class, SpPreferencesWindow, tls_key_row);
   gtk_widget_class_bind_template_callback (widget_class, on_symbols_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_broker_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_choose_cert);
   gtk_widget_class_bind_template_callback (widget_class, on_choose_key);
 }
@@ -368,6 +392,8 @@ sp_preferences_window_init (SpPreferencesWindow *self)
 {
   static const char *formats[] = { "json", "text", NULL };
   static const char *policies[] = { "commands", "close", NULL };
+  static const char *roles[] = { "standalone", "publisher", "edge", NULL };
+  g_autofree char *broker = NULL;
   g_auto(GStrv) symbols = NULL;
   g_autofree char *symbols_text = NULL;
 
@@ -396,6 +422,11 @@ sp_preferences_window_init (SpPreferencesWindow *self)
   g_settings_bind_with_mapping (self->settings, "on-client-message", self->on_message_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
                                 (gpointer) policies, NULL);
+  g_settings_bind_with_mapping (self->settings, "server-role", self->role_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
+                                (gpointer) roles, NULL);
+  broker = g_settings_get_string (self->settings, "broker-url");
+  gtk_editable_set_text (GTK_EDITABLE (self->broker_row), broker);
 
   symbols = g_settings_get_strv (self->settings, "symbols");
   symbols_text = g_strjoinv (", ", symbols);
