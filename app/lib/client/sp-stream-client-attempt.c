@@ -436,6 +436,8 @@ on_connected (GObject      *source,
   self->opened_at = g_get_monotonic_time ();
   self->ever_open = TRUE;
   self->close_code = 0;
+  self->stockpush = FALSE;
+  self->recovering = FALSE;
   g_clear_pointer (&self->close_reason, g_free);
   _sp_stream_client_set_error (self, NULL);
   _sp_stream_client_set_state (self, SP_STREAM_OPEN);

@@ -26,6 +26,7 @@ G_DEFINE_FINAL_TYPE (SpStreamClient, sp_stream_client, G_TYPE_OBJECT)
 enum {
   FRAME,
   PRICES,
+  RECOVERED,
   N_SIGNALS
 };
 
@@ -74,6 +75,131 @@ _sp_stream_client_set_error (SpStreamClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
+/* "KEY":"VALUE" or "KEY":NUMBER in [p, end): where the value starts, or NULL. */
+static const char *
+find_member (const char *p,
+             const char *end,
+             const char *key)
+{
+  gsize n = strlen (key);
+
+  for (; p != NULL && p + n < end; p++)
+    {
+      p = memchr (p, '"', (gsize) (end - p));
+      if (p == NULL || p + n + 2 >= end)
+        return NULL;
+      if (memcmp (p + 1, key, n) == 0 && p[n + 1] == '"' && p[n + 2] == ':')
+        return p + n + 3;
+    }
+  return NULL;
+}
+
+/* Each tick's symbol and seq, as StockPush writes them (sp-protocol.c):
+ * {"type":"tick","symbol":"ACME",…,"seq":12,…}, one or in a batch. */
+static void
+note_seqs (SpStreamClient *self,
+           const char     *data,
+           gsize           length)
+{
+  const char *end = data + length, *p = data;
+
+  while ((p = find_member (p, end, "symbol")) != NULL && *p == '"')
+    {
+      const char *name = p + 1;
+      const char *name_end = memchr (name, '"', (gsize) (end - name));
+      const char *close, *seq;
+
+      if (name_end == NULL || (close = memchr (name_end, '}', (gsize) (end - name_end))) == NULL)
+        return;
+      seq = find_member (name_end, close, "seq");
+      if (seq != NULL)
+        g_hash_table_insert (self->last_seq, g_strndup (name, (gsize) (name_end - name)),
+                             GSIZE_TO_POINTER ((gsize) g_ascii_strtoull (seq, NULL, 10)));
+      p = close;
+    }
+}
+
+/* After a reconnect to a StockPush server: the symbols it had, each with its
+ * last seq (README, "Client recovery"). */
+static void
+ask_recovery (SpStreamClient *self)
+{
+  g_autoptr(GString) text = g_string_new ("{\"type\":\"subscribe\",\"symbols\":[");
+  g_autoptr(GString) since = g_string_new ("{");
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer name, seq;
+  gboolean first = TRUE;
+
+  g_hash_table_iter_init (&iter, self->last_seq);
+  while (g_hash_table_iter_next (&iter, &name, &seq))
+    {
+      g_autofree char *quoted = g_strescape (name, NULL);
+
+      g_string_append_printf (text, "%s\"%s\"", first ? "" : ",", quoted);
+      g_string_append_printf (since, "%s\"%s\":%" G_GSIZE_FORMAT, first ? "" : ",", quoted,
+                              GPOINTER_TO_SIZE (seq));
+      first = FALSE;
+    }
+  g_string_append_printf (text, "],\"since\":%s}}", since->str);
+  self->recovering = TRUE;
+  if (!sp_stream_client_send_text (self, text->str, &error))
+    self->recovering = FALSE;
+}
+
+/* StockPush's own messages, read before the prices: its welcome, the answer
+ * to a recovery, an edge's resync. Returns whether the prices of @data are
+ * to be left out (they came before the answer to a recovery: the frame after
+ * it holds them again). */
+static gboolean
+follow_stockpush (SpStreamClient *self,
+                  const char     *data,
+                  gsize           length)
+{
+  const char *end = data + length;
+
+  if (length < 16 || memcmp (data, "{\"type\":\"", 9) != 0)
+    return FALSE;
+  if (memcmp (data + 9, "welcome\"", 8) == 0)
+    {
+      const char *server = find_member (data, end, "server");
+
+      self->stockpush = server != NULL && end - server > 11 && memcmp (server, "\"StockPush\"", 11) == 0;
+      if (self->stockpush && self->n_reconnects > 0 && g_hash_table_size (self->last_seq) > 0)
+        ask_recovery (self);
+      return FALSE;
+    }
+  if (!self->stockpush)
+    return FALSE;
+  if (memcmp (data + 9, "subscribed\"", 11) == 0 && self->recovering)
+    {
+      const char *recovered = find_member (data, end, "recovered");
+
+      if (recovered != NULL)
+        {
+          self->recovering = FALSE;
+          g_signal_emit (self, signals[RECOVERED], 0, end - recovered >= 4 && memcmp (recovered, "true", 4) == 0);
+        }
+      return FALSE;
+    }
+  if (memcmp (data + 9, "sync\"", 5) == 0)
+    {
+      const char *state = find_member (data, end, "state");
+
+      /* An edge could not fill what it missed: what follows is not continuous. */
+      if (state != NULL && end - state >= 8 && memcmp (state, "\"resync\"", 8) == 0)
+        g_signal_emit (self, signals[RECOVERED], 0, FALSE);
+      return FALSE;
+    }
+  if (memcmp (data + 9, "tick", 4) == 0)
+    {
+      if (self->recovering)
+        return TRUE;
+      note_seqs (self, data, length);
+    }
+  return FALSE;
+}
+
 static void
 handle_incoming (SpStreamClient *self,
                  SpFrame        *frame)
@@ -83,6 +209,8 @@ handle_incoming (SpStreamClient *self,
 
   g_signal_emit (self, signals[FRAME], 0, frame);
 
+  if (frame->kind == SP_FRAME_TEXT && data != NULL && follow_stockpush (self, data, length))
+    return;
   if (frame->kind == SP_FRAME_TEXT && data != NULL)
     {
       const char *before = sp_price_extractor_get_description (self->extractor);
@@ -241,6 +369,8 @@ sp_stream_client_connect (SpStreamClient        *self,
   self->opened_at = 0;
   self->ever_open = FALSE;
   self->n_reconnects = 0;
+  /* Another stream, or the same one asked for anew: nothing to recover. */
+  g_hash_table_remove_all (self->last_seq);
   self->close_code = 0;
   g_clear_pointer (&self->close_reason, g_free);
   _sp_stream_client_set_error (self, NULL);
@@ -552,6 +682,7 @@ sp_stream_client_finalize (GObject *object)
   g_clear_pointer (&self->extractor, sp_price_extractor_free);
   g_clear_pointer (&self->points, g_array_unref);
   g_clear_pointer (&self->incoming, g_ptr_array_unref);
+  g_clear_pointer (&self->last_seq, g_hash_table_unref);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->close_reason, g_free);
   g_clear_pointer (&self->local_close_reason, g_free);
@@ -665,6 +796,18 @@ sp_stream_client_class_init (SpStreamClientClass *klass)
     g_signal_new ("prices", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
                   SP_TYPE_FRAME | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * SpStreamClient::recovered:
+   * @recovered: whether nothing was missed
+   *
+   * A StockPush server's word, after a reconnect, on the ticks missed while
+   * away: TRUE when they follow (the history has no hole), FALSE when only
+   * the latest prices do; FALSE too when an edge declares a resync.
+   */
+  signals[RECOVERED] =
+    g_signal_new ("recovered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -675,6 +818,7 @@ sp_stream_client_init (SpStreamClient *self)
                                       soup_get_micro_version ());
   self->points = g_array_new (FALSE, FALSE, sizeof (SpPricePoint));
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_frame_unref);
+  self->last_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->state = SP_STREAM_DISCONNECTED;
   self->ping_rtt_us = -1;
 }

@@ -303,6 +303,19 @@ sp_series_mark_gap (SpSeries *self,
   self->generation++;
 }
 
+gboolean
+sp_series_cancel_gap (SpSeries *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!self->gap_open || self->gaps->len == 0)
+    return FALSE;
+  g_array_set_size (self->gaps, self->gaps->len - 1);
+  self->gap_open = FALSE;
+  self->generation++;
+  return TRUE;
+}
+
 guint
 sp_series_get_length (SpSeries *self)
 {

@@ -57,6 +57,9 @@ int                  sp_series_find_ref      (SpSeries              *self,
  * time between is drawn as a gap. Marking twice without points in between is one gap. */
 void                 sp_series_mark_gap      (SpSeries              *self,
                                               gint64                 t_us);
+/* Nothing was missed after all (the stream recovered what it missed): the
+ * gap still open, with no point after it, is taken back. Whether there was one. */
+gboolean             sp_series_cancel_gap    (SpSeries              *self);
 
 guint                sp_series_get_length    (SpSeries              *self);
 /* @index counts from the oldest point still kept. */

@@ -183,6 +183,30 @@ mark_gaps (SpWatch *self)
     _sp_watch_symbol_gaps_changed (g_ptr_array_index (self->symbols, i));
 }
 
+/* A StockPush server's word after a reconnect: with what was missed
+ * recovered the histories go on without a gap; otherwise the gap stays (and
+ * an edge's resync is one too). */
+static void
+on_recovered (SpStreamClient *client,
+              gboolean        recovered,
+              gpointer        user_data)
+{
+  SpWatch *self = user_data;
+  GHashTableIter iter;
+  gpointer series;
+
+  if (!recovered)
+    {
+      mark_gaps (self);
+      return;
+    }
+  g_hash_table_iter_init (&iter, self->series);
+  while (g_hash_table_iter_next (&iter, NULL, &series))
+    sp_series_cancel_gap (series);
+  for (guint i = 0; i < self->symbols->len; i++)
+    _sp_watch_symbol_gaps_changed (g_ptr_array_index (self->symbols, i));
+}
+
 static void
 on_state (SpStreamClient *client,
           GParamSpec     *pspec,
@@ -407,6 +431,7 @@ sp_watch_set_client (SpWatch        *self,
       g_signal_connect_object (client, "frame", G_CALLBACK (on_frame), self, 0);
       g_signal_connect_object (client, "prices", G_CALLBACK (on_prices), self, 0);
       g_signal_connect_object (client, "notify::state", G_CALLBACK (on_state), self, 0);
+      g_signal_connect_object (client, "recovered", G_CALLBACK (on_recovered), self, 0);
       self->last_state = sp_stream_client_get_state (client);
       self->last_count = sp_stream_client_get_messages_in (client);
       self->last_count_time = 0;
