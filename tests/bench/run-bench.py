@@ -16,6 +16,12 @@ Scenarios (clients, ticks offered):
   loadcheck     the fanout-1k load from sp-trivial-server (one frame per tick, no logic):
                 shows that sp-load keeps up with the highest rates used here
   chart         sp-bench-chart (SpChart off-screen at 1600x400, 1 k to 1 M points), if built
+  cluster       one market on several machines (needs redis-server): a publisher at 50
+                ticks/s of 5 symbols, a redis-server broker, 1, 2 and 3 edges with --cluster-
+                clients spread over them (one sp-load per edge): deliveries/s in all and per
+                edge, end-to-end latency from the publisher's `ts`, each edge's CPU µs per
+                delivery, the broker's CPU and bytes a second, and the time until every edge
+                is in sync again (/healthz 200) after the broker is restarted empty
 
 Each run starts a fresh server, then `sp-load` (tests/bench/sp-load.c) connects the
 clients (reading while it connects; at most --connect-rate new ones a second and
@@ -83,7 +89,7 @@ SMOKE = {
     "idle-10k": dict(clients=300, symbols=1, rate=4),
     "loadcheck": dict(clients=50, symbols=1, rate=100),
 }
-ORDER = ["fanout-1k", "fanout-5k", "multi-symbol", "idle-10k", "loadcheck", "chart"]
+ORDER = ["fanout-1k", "fanout-5k", "multi-symbol", "idle-10k", "loadcheck", "chart", "cluster"]
 SERVERS = ["stockpush", "python", "node"]
 LABELS = {"stockpush": "StockPush", "python": "Python websockets", "node": "Node ws",
           "trivial": "sp-trivial-server"}
@@ -316,6 +322,206 @@ def run_chart(paths, smoke):
     return rows, None
 
 
+# --- cluster ---------------------------------------------------------------------------
+
+CLUSTER_RATE = 50      # ticks a second of the publisher
+CLUSTER_SYMBOLS = 5    # each tick: one batch of every symbol to every client
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_info(port):
+    """INFO stats of the broker: {name: value}."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n")
+        data = b""
+        while b"\r\n" not in data:
+            data += sock.recv(65536)
+        size = int(data[1:data.index(b"\r\n")])
+        body = data[data.index(b"\r\n") + 2:]
+        while len(body) < size:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    return dict(line.split(":", 1) for line in body.decode(errors="replace").splitlines()
+                if ":" in line and not line.startswith("#"))
+
+
+def proc_cpu_s(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def healthz_ok(port):
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def cluster_run(paths, n_edges, clients, args):
+    """One cluster of @n_edges edges with @clients spread over them: its figures."""
+    port = free_port()
+    redis_argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                  "--appendonly", "no"]
+    redis = spawn(redis_argv, stdout=subprocess.DEVNULL)
+    servers = []
+    try:
+        if not wait_until(lambda: command_ok(port), 5):
+            raise RuntimeError("redis-server did not start")
+        broker = f"redis://127.0.0.1:{port}"
+        servers.append(Server([paths["stockpush"], "--headless", "--port", "0", "--ping-interval",
+                               "0", "--broker", broker, "--role", "publisher", "--interval-ms",
+                               str(1000 // CLUSTER_RATE)]))
+        edges = [Server([paths["stockpush"], "--headless", "--port", "0", "--ping-interval", "0",
+                         "--broker", broker, "--role", "edge"]) for _ in range(n_edges)]
+        servers += edges
+        if not wait_until(lambda: all(healthz_ok(e.port) for e in edges), 10):
+            raise RuntimeError("the edges did not get in sync")
+        share = [clients // n_edges + (1 if i < clients % n_edges else 0) for i in range(n_edges)]
+        info0, cpu0 = None, None
+        loads = []
+        for edge, n in zip(edges, share):
+            argv = [paths["sp-load"], "--port", str(edge.port), "--clients", str(n),
+                    "--duration", str(args.duration), "--warmup", str(args.warmup),
+                    "--connect-rate", str(args.connect_rate), "--max-pending",
+                    str(args.max_pending), "--connect-timeout", str(args.connect_timeout),
+                    "--server-pid", str(edge.proc.pid)]
+            loads.append(spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        # The broker's share, over about the measured window (sp-loads connect, warm up, then
+        # measure; the broker's load does not depend on them).
+        time.sleep(args.warmup + 0.5)
+        info0, cpu0, t0 = redis_info(port), proc_cpu_s(redis.pid), time.monotonic()
+        results = []
+        for load in loads:
+            out, err = load.communicate(timeout=args.connect_timeout + args.warmup +
+                                        args.duration + 60)
+            lines = [line for line in out.splitlines() if line.startswith("{")]
+            if load.returncode != 0 or not lines:
+                raise RuntimeError(f"sp-load failed: {err.strip()[-300:]}")
+            results.append(json.loads(lines[-1]))
+        info1, cpu1, t1 = redis_info(port), proc_cpu_s(redis.pid), time.monotonic()
+        # Broker restarted empty, clients connected: until every edge is in sync again.
+        kill_group(redis)
+        wait_until(lambda: not any(healthz_ok(e.port) for e in edges), 10)
+        redis = spawn(redis_argv, stdout=subprocess.DEVNULL)
+        restarted = time.monotonic()
+        resync_s = time.monotonic() - restarted \
+            if wait_until(lambda: all(healthz_ok(e.port) for e in edges), 30) else None
+    finally:
+        for server in servers:
+            server.stop()
+        kill_group(redis)
+
+    seconds = t1 - t0
+    per_edge = [r["updates_per_s"] for r in results]
+    cpu_us = [1e6 * r["server_cpu_s"] / (r["updates_per_s"] * r["seconds"])
+              if r["server_cpu_s"] is not None and r["updates_per_s"] else None for r in results]
+    p99s = [r["latency_ms"]["p99"] for r in results if r["updates"]]
+    out_bytes = int(info1.get("total_net_output_bytes", 0)) - int(info0.get("total_net_output_bytes", 0))
+    in_bytes = int(info1.get("total_net_input_bytes", 0)) - int(info0.get("total_net_input_bytes", 0))
+    return {
+        "edges": n_edges,
+        "clients": clients,
+        "connected": sum(r["connected"] for r in results),
+        "offered_per_s": clients * CLUSTER_SYMBOLS * CLUSTER_RATE,
+        "updates_per_s": sum(per_edge),
+        "per_edge": per_edge,
+        "p99_ms": max(p99s) if p99s else None,
+        "p50_ms": statistics.median(r["latency_ms"]["p50"] for r in results if r["updates"])
+        if p99s else None,
+        "edge_cpu_us_per_delivery": cpu_us,
+        "broker_cpu_pct": 100.0 * (cpu1 - cpu0) / seconds if cpu0 is not None and cpu1 is not None else None,
+        "broker_out_bytes_per_s": out_bytes / seconds,
+        "broker_in_bytes_per_s": in_bytes / seconds,
+        "order_errors": sum(r["out_of_order"] + r["duplicates"] for r in results),
+        "gaps": sum(r["gaps"] for r in results),
+        "lost": sum(r["lost"] + r["failed"] for r in results),
+        "resync_s": resync_s,
+    }
+
+
+def command_ok(port):
+    import socket
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def cluster_table(rows, markdown=False):
+    def cell(value, spec):
+        return "—" if value is None else spec.format(value)
+
+    head = ["edges", "clients", "deliveries/s", "per edge", "p50 / p99 ms",
+            "edge CPU µs/delivery", "broker CPU", "broker out / in", "order, gaps, lost",
+            "resync after broker restart"]
+    lines = []
+    for r in rows:
+        lines.append([
+            str(r["edges"]), f"{r['connected']:,}/{r['clients']:,}",
+            f"{r['updates_per_s']:,.0f} ({100 * r['updates_per_s'] / r['offered_per_s']:.0f} %)",
+            " / ".join(f"{v:,.0f}" for v in r["per_edge"]),
+            f"{cell(r['p50_ms'], '{:.1f}')} / {cell(r['p99_ms'], '{:.1f}')}",
+            " / ".join(cell(v, "{:.2f}") for v in r["edge_cpu_us_per_delivery"]),
+            cell(r["broker_cpu_pct"], "{:.1f} %"),
+            f"{r['broker_out_bytes_per_s'] / 1e3:,.0f} / {r['broker_in_bytes_per_s'] / 1e3:,.0f} kB/s",
+            f"{r['order_errors']}, {r['gaps']}, {r['lost']}",
+            cell(r["resync_s"], "{:.2f} s"),
+        ])
+    title = (f"cluster: a publisher ({CLUSTER_SYMBOLS} symbols x {CLUSTER_RATE} ticks/s), "
+             f"redis-server, 1-3 edges, clients spread over them")
+    if markdown:
+        out = [f"**{title}**", "", "| " + " | ".join(head) + " |",
+               "|" + "|".join("---:" for _ in head) + "|"]
+        out += ["| " + " | ".join(line) + " |" for line in lines]
+    else:
+        out = [title] + ["; ".join(f"{h}: {c}" for h, c in zip(head, line)) for line in lines]
+    return "\n".join(out) + "\n"
+
+
+def run_cluster(paths, args):
+    if shutil.which("redis-server") is None:
+        return None, "redis-server is not installed: cluster skipped"
+    clients = args.cluster_clients if not args.smoke else 30
+    rows = []
+    for n in (1, 2, 3):
+        log(f"cluster: {n} edge(s), {clients} clients ...")
+        try:
+            rows.append(cluster_run(paths, n, clients, args))
+        except RuntimeError as e:
+            return None, f"cluster with {n} edge(s) failed: {e}"
+        r = rows[-1]
+        log(f"  {r['updates_per_s']:,.0f} deliveries/s, p99 {r['p99_ms']} ms, edge CPU "
+            f"{r['edge_cpu_us_per_delivery']} µs/delivery, broker {r['broker_cpu_pct']} %, "
+            f"resync {r['resync_s']} s")
+    return rows, None
+
+
 # --- figures -------------------------------------------------------------------------
 
 METRICS = [
@@ -507,6 +713,8 @@ def parse_args():
     p.add_argument("--connect-rate", type=int, default=5000, help="new connections a second")
     p.add_argument("--max-pending", type=int, default=1000, help="handshakes in flight at once")
     p.add_argument("--out", help="directory for bench.md, bench.csv and runs.csv")
+    p.add_argument("--cluster-clients", type=int, default=1500,
+                   help="clients of the cluster scenario, spread over its edges")
     p.add_argument("--smoke", action="store_true",
                    help="tiny version for CI: StockPush and Python only, TAP output")
     args = p.parse_args()
@@ -600,6 +808,31 @@ def main():
                     all_runs.append({"scenario": "chart", "server": "sp-bench-chart", "run": 1,
                                      "points": r["points"], "mode": r["mode"],
                                      "median_ms": r["median_ms"]})
+                continue
+
+            if scenario == "cluster":
+                if not args.smoke and scenario != args.scenario[0]:
+                    check_quiet("before cluster")
+                rows, why = run_cluster(paths, args)
+                if rows is None:
+                    log(why)
+                    say(why)
+                    if args.smoke and "skipped" not in why:
+                        tap.append((False, "cluster: figures produced", why))
+                    continue
+                texts.append(cluster_table(rows))
+                mds.append(cluster_table(rows, markdown=True))
+                say(texts[-1])
+                for r in rows:
+                    all_runs.append({"scenario": "cluster", "server": f"{r['edges']} edges",
+                                     "run": 1, **r})
+                if args.smoke:
+                    tap.append((all(r["updates_per_s"] > 0 and r["order_errors"] == 0 and
+                                    r["resync_s"] is not None and
+                                    None not in r["edge_cpu_us_per_delivery"] for r in rows),
+                                "cluster: deliveries, edge CPU per delivery, broker load and "
+                                "resync time measured, ticks in order",
+                                json.dumps(rows)))
                 continue
 
             if not args.smoke and scenario != args.scenario[0]:
