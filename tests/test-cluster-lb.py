@@ -372,6 +372,9 @@ async def broker_restarted(cluster):
         states = [(s["state"], s.get("reason")) for s in c.syncs[syncs[i]:]]
         check(("lost", "broker-unreachable") in states and ("resync", "new-epoch") in states,
               f"client {i} was not told of the broker's loss and the resync: {states}")
+        lost, resync = states.index(("lost", "broker-unreachable")), states.index(("resync", "new-epoch"))
+        check(lost < resync and ("ok", None) not in states[lost:resync],
+              f"client {i} was told the feed is back before the resync: {states}")
         check(c.drops == 0, f"client {i} was disconnected")
         seqs = c.seqs["ACME"]
         check(all(b > a for a, b in zip(seqs, seqs[1:])), f"client {i}: ticks out of order")

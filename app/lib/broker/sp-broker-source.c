@@ -403,8 +403,10 @@ on_watchdog (gpointer data)
       self->told_lost = TRUE;
       tell (self, lost);
     }
-  else if (reason == NULL && self->told_lost)
+  else if (reason == NULL && self->told_lost && self->resync == NULL && !self->filling &&
+           !self->checking)
     {
+      /* (A resync to come, or the broker still being asked, tells more.) */
       /* Back with nothing missed (what was missed came from the history). */
       self->told_lost = FALSE;
       tell (self, &SYNC_OK);
