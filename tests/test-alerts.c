@@ -114,6 +114,15 @@ test_levels (void)
   g_assert_cmpuint (fired.fired->len, ==, 4);
   g_assert_true (fired.fired->pdata[3] == other);
 
+  /* What the notification says. */
+  {
+    g_autofree char *body = NULL;
+    g_autofree char *title = sp_alert_describe_event (above, 300.0, 299.9, &body);
+
+    g_assert_cmpstr (title, ==, "ACME rose above 300.00");
+    g_assert_cmpstr (body, ==, "Now 300.00, from 299.90");
+  }
+
   /* Where they fired, for the chart. */
   events = sp_alerts_get_events (alerts, "ACME");
   g_assert_nonnull (events);
@@ -126,6 +135,24 @@ test_levels (void)
   sp_alert_set_enabled (above, FALSE);
   feed (alerts, "ACME", again, G_N_ELEMENTS (again), T0 + 400 * S, S);
   g_assert_cmpuint (fired.fired->len, ==, 4);
+
+  /* A rule added (or switched on) while the price is below its level fires at
+   * the next price over it, not only after a second one. */
+  sp_alerts_check (alerts, "ACME", 309.0, T0 + 500 * S);
+  {
+    g_autoptr(SpAlert) later = sp_alert_new ("ACME", SP_ALERT_ABOVE, 310, 0);
+
+    sp_alerts_add (alerts, later);
+    sp_alerts_check (alerts, "ACME", 310.5, T0 + 501 * S);
+    g_assert_cmpuint (fired.fired->len, ==, 5);
+    g_assert_true (fired.fired->pdata[4] == later);
+    g_assert_cmpfloat (g_array_index (fired.references, double, 4), ==, 309.0);
+  }
+  sp_alerts_check (alerts, "ACME", 299.0, T0 + 600 * S);
+  sp_alert_set_enabled (above, TRUE);
+  sp_alerts_check (alerts, "ACME", 300.5, T0 + 601 * S);
+  g_assert_cmpuint (fired.fired->len, ==, 6);
+  g_assert_true (fired.fired->pdata[5] == above);
   fired_clear (&fired);
 }
 
@@ -155,6 +182,13 @@ test_move (void)
   g_assert_cmpfloat (g_array_index (fired.references, double, 0), >=, 102.4);
   g_assert_cmpfloat (g_array_index (fired.prices, double, 0), <=,
                      g_array_index (fired.references, double, 0) * 0.98);
+  {
+    g_autofree char *body = NULL;
+    g_autofree char *title = sp_alert_describe_event (move, 100.0, 102.5, &body);
+
+    g_assert_cmpstr (title, ==, "ACME moved -2.44 %");
+    g_assert_cmpstr (body, ==, "From 102.50 to 100.00 within 5 minutes");
+  }
 
   /* Measured afresh from there, and quiet for a minute anyway. */
   sp_alerts_check (alerts, "ACME", 100.4, T0 + 740 * S);

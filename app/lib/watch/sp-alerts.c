@@ -249,6 +249,61 @@ sp_alert_describe (SpAlert *self)
     }
 }
 
+/* A price as the stream's own precision would show it, at least cents. */
+static char *
+format_price (double price,
+              double other)
+{
+  int decimals = 2;
+
+  while (decimals < 8 && (fabs (price * pow (10, decimals) - round (price * pow (10, decimals))) > 1e-6 ||
+                          fabs (other * pow (10, decimals) - round (other * pow (10, decimals))) > 1e-6))
+    decimals++;
+  return g_strdup_printf ("%.*f", decimals, price);
+}
+
+char *
+sp_alert_describe_event (SpAlert  *self,
+                         double    price,
+                         double    reference,
+                         char    **body)
+{
+  g_autofree char *level = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *window = NULL;
+  g_autofree char *moved = NULL;
+
+  g_return_val_if_fail (SP_IS_ALERT (self), NULL);
+
+  level = format_value (self);
+  now = format_price (price, reference);
+  from = format_price (reference, price);
+  switch (self->kind)
+    {
+    case SP_ALERT_ABOVE:
+      if (body != NULL)
+        /* Translators: a price alert's notification: "Now 300.12, from 299.90" */
+        *body = g_strdup_printf (_("Now %s, from %s"), now, from);
+      /* Translators: "ACME rose above 300.00" */
+      return g_strdup_printf (_("%s rose above %s"), self->symbol, level);
+    case SP_ALERT_BELOW:
+      if (body != NULL)
+        *body = g_strdup_printf (_("Now %s, from %s"), now, from);
+      /* Translators: "ACME fell below 300.00" */
+      return g_strdup_printf (_("%s fell below %s"), self->symbol, level);
+    case SP_ALERT_MOVE:
+    default:
+      window = format_window (self->window_s);
+      moved = g_strdup_printf ("%+.2f", reference > 0 ? (price / reference - 1) * 100 : 0);
+      if (body != NULL)
+        /* Translators: "From 293.90 to 300.12 within 5 minutes" */
+        *body = g_strdup_printf (_("From %s to %s within %s"), from, now, window);
+      /* Translators: "ACME moved +2.12 %" */
+      return g_strdup_printf (_("%s moved %s %%"), self->symbol, moved);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 
 struct _SpAlerts
@@ -257,7 +312,12 @@ struct _SpAlerts
 
   GPtrArray  *rules;    /* of SpAlert */
   GHashTable *events;   /* symbol → GArray of SpAlertEvent */
+  GHashTable *last;     /* symbol → its last price (a double), for rules added later */
 };
+
+/* The symbols whose last price is kept: a stream with more starts new rules
+ * on the symbols beyond only from their next price. */
+#define MAX_LAST 10000
 
 enum {
   FIRED,
@@ -309,6 +369,7 @@ sp_alerts_finalize (GObject *object)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->rules, i), self);
   g_ptr_array_unref (self->rules);
   g_hash_table_unref (self->events);
+  g_hash_table_unref (self->last);
 
   G_OBJECT_CLASS (sp_alerts_parent_class)->finalize (object);
 }
@@ -338,6 +399,7 @@ sp_alerts_init (SpAlerts *self)
   self->rules = g_ptr_array_new_with_free_func (g_object_unref);
   self->events = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_array_unref);
+  self->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SpAlerts *
@@ -399,9 +461,31 @@ sp_alerts_validate (const char  *symbol,
     }
 }
 
+static void move_range (SpAlert *self, double price, gint64 t_us, double *low, double *high);
+
+/* A rule added (or switched on) while its symbol streams goes on from the
+ * symbol's last price: "above 300" added at 299.50 fires at the next price
+ * over 300. */
 static void
-on_enabled (SpAlerts *self)
+seed (SpAlerts *self,
+      SpAlert  *alert)
 {
+  const double *last = g_hash_table_lookup (self->last, alert->symbol);
+
+  if (last == NULL || alert->has_last)
+    return;
+  alert->has_last = TRUE;
+  alert->last = last[0];
+  if (alert->kind == SP_ALERT_MOVE)
+    move_range (alert, last[0], (gint64) last[1], &(double) { 0 }, &(double) { 0 });
+}
+
+static void
+on_enabled (SpAlerts   *self,
+            GParamSpec *pspec,
+            SpAlert    *alert)
+{
+  seed (self, alert);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -410,6 +494,7 @@ watch_rule (SpAlerts *self,
             SpAlert  *alert)
 {
   g_signal_connect_swapped (alert, "notify::enabled", G_CALLBACK (on_enabled), self);
+  seed (self, alert);
 }
 
 void
@@ -621,6 +706,21 @@ sp_alerts_check (SpAlerts   *self,
   if (!isfinite (price) || price <= 0)
     return;
 
+  {
+    double *last = g_hash_table_lookup (self->last, symbol);
+
+    if (last == NULL && g_hash_table_size (self->last) < MAX_LAST)
+      {
+        last = g_new (double, 2);
+        g_hash_table_insert (self->last, g_strdup (symbol), last);
+      }
+    if (last != NULL)
+      {
+        last[0] = price;
+        last[1] = (double) t_us;
+      }
+  }
+
   for (guint i = 0; i < self->rules->len; i++)
     {
       g_autoptr(SpAlert) alert = g_object_ref (g_ptr_array_index (self->rules, i));
@@ -659,6 +759,7 @@ sp_alerts_reset (SpAlerts *self)
   for (guint i = 0; i < self->rules->len; i++)
     forget (g_ptr_array_index (self->rules, i));
   g_hash_table_remove_all (self->events);
+  g_hash_table_remove_all (self->last);
 }
 
 GArray *

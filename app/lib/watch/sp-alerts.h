@@ -48,6 +48,12 @@ void         sp_alert_set_enabled (SpAlert     *self,
                                    gboolean     enabled);
 /* What the rule says, in words: "ACME rises above 300.00". */
 char        *sp_alert_describe    (SpAlert     *self);
+/* What happened when it fired (as ::fired gives it), as a notification says
+ * it: "ACME rose above 300.00" with @body "Now 300.12, from 299.90". */
+char        *sp_alert_describe_event (SpAlert  *self,
+                                   double       price,
+                                   double       reference,
+                                   char       **body);
 
 #define SP_TYPE_ALERTS (sp_alerts_get_type ())
 G_DECLARE_FINAL_TYPE (SpAlerts, sp_alerts, SP, ALERTS, GObject)

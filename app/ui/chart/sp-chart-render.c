@@ -10,6 +10,7 @@
 
 #include "sp-chart-render.h"
 
+#include "sp-chart-alerts.h"
 #include "sp-chart-axes.h"
 #include "sp-chart-candles.h"
 #include "sp-chart-crosshair.h"
@@ -26,6 +27,7 @@ static const SpChartLayerDraw layers[] = {
   _sp_chart_gaps_draw,
   _sp_chart_candles_draw,
   _sp_chart_line_draw,
+  _sp_chart_alerts_draw,
   _sp_chart_overlay_draw,
   _sp_chart_crosshair_draw,
 };

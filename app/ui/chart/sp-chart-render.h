@@ -31,6 +31,20 @@ typedef struct
   GdkRGBA background;   /* behind the crosshair's label */
 } SpChartColors;
 
+/* A level an alert watches: a line across the plot. */
+typedef struct
+{
+  double   price;
+  gboolean rising;             /* "rises above"; else "falls below" */
+} SpChartLevel;
+
+/* Where an alert fired. */
+typedef struct
+{
+  gint64 t_us;
+  double price;
+} SpChartMark;
+
 typedef struct
 {
   SpSeries   *series;          /* may be NULL */
@@ -44,6 +58,10 @@ typedef struct
   const char *empty_text;      /* shown when there is nothing to draw */
   gint64      marker_ref;      /* the point whose ref this is gets a marker; 0: none */
   SpSeries   *rate;            /* messages a second over time, drawn under the prices; may be NULL */
+  const SpChartLevel *levels;  /* the shown symbol's alert levels */
+  guint       n_levels;
+  const SpChartMark  *marks;   /* where its alerts fired */
+  guint       n_marks;
 } SpChartView;
 
 /* Where the picture put things, for mapping the pointer back to data. */

@@ -34,6 +34,8 @@ struct _SpChart
   gint64          drawn_time;
   SpChartGeometry geometry;
   char           *empty_text;     /* NULL: "Waiting for prices…" */
+  GArray         *levels;         /* SpChartLevel */
+  GArray         *marks;          /* SpChartMark */
 };
 
 /* sp-chart.c: the range shown, and a click on a point. */

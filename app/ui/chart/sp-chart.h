@@ -48,6 +48,13 @@ void        sp_chart_set_rate_series (SpChart    *self,
 void        sp_chart_set_marker     (SpChart     *self,
                                      gint64       ref);
 gint64      sp_chart_get_marker     (SpChart     *self);
+/* The shown symbol's alert levels (SpChartLevel) and where its alerts fired
+ * (SpChartMark), copied; NULL or empty: none. */
+void        sp_chart_set_alerts     (SpChart     *self,
+                                     GArray      *levels,
+                                     GArray      *marks);
+guint       sp_chart_get_n_alert_levels (SpChart *self);
+guint       sp_chart_get_n_alert_marks  (SpChart *self);
 /* The ref of the point at widget x, as a click there activates it; 0 when none. */
 gint64      sp_chart_ref_at         (SpChart     *self,
                                      double       x);

@@ -25,6 +25,7 @@ struct _SpChartPane
   SpChart       *chart;
 
   SpWatch       *watch;
+  SpAlerts      *alerts;          /* whose levels and marks the chart shows; may be NULL */
   GSettings     *settings;
   SpWatchSymbol *symbol;          /* the one shown */
   guint          tick_id;         /* the price labels wait for the next frame */
@@ -109,6 +110,38 @@ on_last_price (SpChartPane *self)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_price, NULL, NULL);
 }
 
+/* The shown symbol's alert levels and where its alerts fired, on the chart. */
+static void
+show_alerts (SpChartPane *self)
+{
+  g_autoptr(GArray) levels = g_array_new (FALSE, FALSE, sizeof (SpChartLevel));
+  g_autoptr(GArray) marks = g_array_new (FALSE, FALSE, sizeof (SpChartMark));
+  const char *name = sp_chart_pane_get_symbol (self);
+  GArray *events;
+
+  if (self->alerts != NULL && name != NULL)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->alerts)); i++)
+        {
+          SpAlert *alert = sp_alerts_get (self->alerts, i);
+          SpChartLevel level = { sp_alert_get_value (alert), sp_alert_get_kind (alert) == SP_ALERT_ABOVE };
+
+          if (sp_alert_get_enabled (alert) && sp_alert_get_kind (alert) != SP_ALERT_MOVE &&
+              g_str_equal (sp_alert_get_symbol (alert), name))
+            g_array_append_val (levels, level);
+        }
+      events = sp_alerts_get_events (self->alerts, name);
+      for (guint i = 0; events != NULL && i < events->len; i++)
+        {
+          const SpAlertEvent *event = &g_array_index (events, SpAlertEvent, i);
+          SpChartMark mark = { event->t_us, event->price };
+
+          g_array_append_val (marks, mark);
+        }
+    }
+  sp_chart_set_alerts (self->chart, levels, marks);
+}
+
 static void
 on_symbol_selected (SpChartPane *self)
 {
@@ -133,6 +166,7 @@ on_symbol_selected (SpChartPane *self)
                            G_CONNECT_SWAPPED);
   sp_chart_set_series (self->chart, sp_watch_symbol_get_series (symbol));
   show_price (self);
+  show_alerts (self);
 }
 
 /* Another stream: its histories start from nothing. */
@@ -144,6 +178,7 @@ on_url_changed (SpChartPane *self)
   sp_chart_set_series (self->chart, NULL);
   self->messages_before = sp_watch_get_n_messages (self->watch);
   show_empty_text (self);
+  show_alerts (self);
 }
 
 /* Says where the prices come from, as the extractor found them. */
@@ -242,6 +277,49 @@ sp_chart_pane_set_watch (SpChartPane *self,
   g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_empty_text), self,
                            G_CONNECT_SWAPPED);
   on_client_changed (self);
+}
+
+void
+sp_chart_pane_set_alerts (SpChartPane *self,
+                          SpAlerts    *alerts)
+{
+  g_return_if_fail (SP_IS_CHART_PANE (self));
+  g_return_if_fail (alerts == NULL || SP_IS_ALERTS (alerts));
+
+  if (self->alerts != NULL)
+    g_signal_handlers_disconnect_by_func (self->alerts, show_alerts, self);
+  g_set_object (&self->alerts, alerts);
+  if (alerts != NULL)
+    {
+      g_signal_connect_object (alerts, "changed", G_CALLBACK (show_alerts), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (alerts, "fired", G_CALLBACK (show_alerts), self, G_CONNECT_SWAPPED);
+    }
+  show_alerts (self);
+}
+
+gboolean
+sp_chart_pane_show_symbol (SpChartPane *self,
+                           const char  *name)
+{
+  GListModel *model;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (self->watch == NULL)
+    return FALSE;
+  model = G_LIST_MODEL (self->watch);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpWatchSymbol) symbol = g_list_model_get_item (model, i);
+
+      if (g_str_equal (sp_watch_symbol_get_name (symbol), name))
+        {
+          gtk_drop_down_set_selected (self->symbol_dropdown, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 static void
@@ -488,6 +566,9 @@ sp_chart_pane_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->watch);
+  if (self->alerts != NULL)
+    g_signal_handlers_disconnect_by_func (self->alerts, show_alerts, self);
+  g_clear_object (&self->alerts);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sp_chart_pane_parent_class)->dispose (object);
