@@ -73,7 +73,8 @@ draw_mark (SpChartPainter    *p,
 void
 _sp_chart_alerts_draw (SpChartPainter *p)
 {
-  if (p->view->n_levels == 0 && p->view->n_marks == 0)
+  /* Levels are prices: compare draws percent changes. */
+  if ((p->view->n_levels == 0 && p->view->n_marks == 0) || p->percent)
     return;
   if (p->view->series == NULL || p->i0 >= p->i1)
     return;
