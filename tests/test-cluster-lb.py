@@ -404,6 +404,7 @@ async def edge_killed(cluster):
 async def publisher_restarted(cluster):
     check(len(cluster.collectors) == COLLECTORS, "the clients did not start")
     syncs = [len(c.syncs) for c in cluster.collectors]
+    had = dict(cluster.collectors[0].last)
     await cluster.publisher.stop()
     await asyncio.sleep(0.5)
     cluster.publisher = Server(*cluster.publisher_args())
@@ -415,6 +416,18 @@ async def publisher_restarted(cluster):
               f"client {i} was not told the market started again: {states}")
         check(c.seqs["ACME"][-1] < 200, f"client {i}: not the new market's seqs")
     cluster.check_no_gaps("the publisher restarted")
+    # A client back with what it had of the old market (still in the edge's ring) is not
+    # told it recovered: the seqs started again.
+    async with websockets.connect(f"ws://127.0.0.1:{cluster.edge_ports[2]}/",
+                                  ping_interval=None) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "symbols": ["*"], "since": had}))
+        for _ in range(20):
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if m["type"] == "subscribed":
+                check(m.get("recovered") is False, f"recovered across a new market: {m}")
+                break
+        else:
+            raise Fail("no answer to subscribe with since")
 
 
 async def trusted_proxy(cluster):

@@ -67,6 +67,7 @@ struct _SpBrokerSource
   gint64        last_heard;   /* monotonic: the last publication or heartbeat */
   GSource      *watchdog;
   gboolean      told_lost;    /* the clients were told "lost", not yet "ok" or "resync" */
+  gboolean      heard;        /* the publisher heard since the broker (re)connected */
 
   GMutex        sync_lock;    /* in_sync and sync_reason, read by other threads */
   gboolean      in_sync;
@@ -231,6 +232,7 @@ on_publication (SpBroker       *broker,
                 SpBrokerSource *self)
 {
   self->last_heard = g_get_monotonic_time ();
+  self->heard = TRUE;
   if (self->filling)
     {
       hold (self, offset, payload, length);
@@ -290,6 +292,7 @@ on_recovery_point (const SpBrokerInfo *info,
       return;
     }
   self->last_heard = g_get_monotonic_time ();
+  self->heard = TRUE;
   if (self->epoch == NULL)
     {
       /* The first subscription: from now on, as a late joiner. */
@@ -335,6 +338,7 @@ on_heartbeat (SpBroker       *broker,
               SpBrokerSource *self)
 {
   self->last_heard = g_get_monotonic_time ();
+  self->heard = TRUE;
   if (self->filling || self->checking || self->epoch == NULL)
     return;
   if (g_str_equal (epoch, self->epoch) && offset <= self->offset)
@@ -387,6 +391,8 @@ on_watchdog (gpointer data)
       lost = &SYNC_AWAY;
       reason = g_strdup_printf ("the broker is away: %s",
                                 error != NULL ? error : "connecting");
+      /* Back, it may be empty (restarted): in sync once the publisher is heard again. */
+      self->heard = FALSE;
     }
   else if (self->epoch == NULL)
     reason = g_strdup ("waiting for the publisher's first tick");
@@ -396,6 +402,8 @@ on_watchdog (gpointer data)
       reason = g_strdup_printf ("no tick or heartbeat from the publisher for %.1f s",
                                 (double) silent / G_USEC_PER_SEC);
     }
+  else if (!self->heard)
+    reason = g_strdup ("the broker is back; waiting for the publisher");
 
   set_in_sync (self, reason == NULL, reason);
   if (lost != NULL && !self->told_lost)

@@ -151,7 +151,9 @@ _sp_fanout_recover_from (SpEngine           *engine,
       if (!found)
         return FALSE;
     }
-  return TRUE;
+  /* Across an edge's resync (and from its very step, which the client was
+   * not told of) the seqs may have started again: no telling. */
+  return engine->resync_step == 0 || *first_step > engine->resync_step;
 }
 
 /* The second pass of a tick: runs on the send pool's threads. */
@@ -422,6 +424,8 @@ deliver_sync (SpEngine          *engine,
   g_autoptr(GBytes) frame = NULL;
   gboolean resync = g_str_equal (batch->sync_state, "resync");
 
+  if (resync)
+    engine->resync_step = engine->step;
   if (engine->config->format != SP_FORMAT_JSON || conns->len == 0)
     return;
   g_string_truncate (engine->scratch, 0);

@@ -122,6 +122,7 @@ struct _SpEngine
   GPtrArray      *tick_json;     /* GString per symbol for each of the last KEPT_STEPS steps */
   guint64        *tick_seq;      /* …and each one's seq, for clients recovering what they missed */
   guint64         ring_from;     /* the oldest step encoded (steps with no client are not) */
+  guint64         resync_step;   /* an edge's last resync: the seqs before it may not go on */
   GPtrArray      *parts;         /* scratch: the ticks of one batch frame */
   guint64         step;          /* market steps taken (the next step's number) */
   guint64         round;         /* ticks sent */
