@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -139,6 +140,49 @@ async def broker_restart(cluster):
         check(c.closed is None, f"{c.url}: the client was closed: {c.closed}")
 
 
+def healthz(server):
+    """The status of GET /healthz on @server."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(server.http_url.split("?")[0].rstrip("/") + "/healthz",
+                                    timeout=2) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+async def quiet_market():
+    """A tick every 3 s: the publisher's heartbeat keeps its edge in sync between ticks;
+    the publisher paused (no tick, no heartbeat), the edge knows it is out of sync."""
+    redis = Redis()
+    servers = []
+    try:
+        await redis.start()
+        publisher = Server("--broker", redis.url, "--role", "publisher", "--interval-ms", "3000")
+        await publisher.start()
+        servers.append(publisher)
+        edge = Server("--broker", redis.url, "--role", "edge")
+        await edge.start()
+        servers.append(edge)
+        await wait_for(lambda: healthz(edge) == 200, 10, "the edge in sync")
+        for _ in range(50):   # 5 s: past the 2 s of silence a watchdog allows
+            check(healthz(edge) == 200, "the edge fell out of sync while its market was quiet")
+            await asyncio.sleep(0.1)
+        publisher.proc.send_signal(signal.SIGSTOP)
+        try:
+            await wait_for(lambda: healthz(edge) == 503, 5, "/healthz 503, the publisher paused")
+        finally:
+            publisher.proc.send_signal(signal.SIGCONT)
+        await wait_for(lambda: healthz(edge) == 200, 5, "/healthz 200 again")
+    finally:
+        for server in servers:
+            await server.stop()
+        await redis.kill()
+
+
 async def main():
     tap = Tap()
     if shutil.which("redis-server") is None:
@@ -154,6 +198,8 @@ async def main():
                            "order", lambda: broker_restart(cluster), limit=60)
     finally:
         await cluster.stop()
+    await run_one(tap, "a quiet market: the publisher's heartbeat keeps the edge in sync; "
+                       "paused, the edge is out of sync", quiet_market, limit=40)
     return tap.finish()
 
 
