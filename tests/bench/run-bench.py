@@ -852,7 +852,10 @@ def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
                 f"(utime + stime) during the measured {args.duration:g} s. \"Latest tick age at "
                 f"end\" is the oldest, over clients and symbols, of the newest tick a client "
                 f"holds when the run ends: the latest price reaching every client, coalesced "
-                f"or not.\n\n")
+                f"or not. \"CPU per frame vs raw blast\" is per frame delivered, not per "
+                f"sendmsg: the raw blast (sp-trivial-server) writes the frames due to a client "
+                f"at a wake-up in one write(), and StockPush puts a client's pending ticks in "
+                f"one frame.\n\n")
         for note in notes:
             f.write(f"**Warning:** {note}.\n\n")
         f.write("\n".join(mds))
