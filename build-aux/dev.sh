@@ -19,6 +19,7 @@ packages=(
   desktop-file-utils appstream
   python3 python3-websockets openssl
   libhiredis-dev redis-server haproxy nginx-light
+  libwebsockets-dev golang-go golang-github-gorilla-websocket-dev
   chromium chromium-driver python3-selenium
   xvfb xauth dbus-x11 at-spi2-core fonts-wqy-microhei librsvg2-common
   libglib2.0-bin gtk-update-icon-cache python3-gi gir1.2-gtk-4.0 x11-utils

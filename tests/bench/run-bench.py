@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""StockPush's benchmark suite: the same workloads against StockPush, a Python
-`websockets` peer and a Node `ws` peer, measured side by side in one run.
+"""StockPush's benchmark suite: the same workload against StockPush and its peers
+(Python websockets, Node ws, Bun, uWebSockets.js, libwebsockets, Go gorilla/websocket),
+measured side by side in one run, with sp-trivial-server's raw blast as the baseline.
 
     tests/bench/run-bench.py [--build _build] [--scenario NAME]… [--server NAME]…
                              [--repeat 3] [--duration 8] [--warmup 2] [--out DIR]
     tests/bench/run-bench.py --smoke      # seconds; TAP; what `meson test` runs
 
+The workload, the same for every server: every symbol ticks R times a second, all
+on the same grid (as StockPush's market ticks: --interval-ms 1000/R); at each step
+every client gets one text frame, the tick alone with one symbol, else a batch
+{"type":"ticks","ts":…,"ticks":[…]} of every symbol's tick (what StockPush sends a
+client subscribed to them all). No compression, no pings.
+
 Scenarios (clients, ticks offered):
-  fanout-1k     1,000 clients, one symbol, 200 ticks/s: 200,000 tick updates/s offered
-  fanout-5k     5,000 clients, one symbol, 40 ticks/s: 200,000/s, the clients connecting
+  fanout-1k     1,000 clients, one symbol, 1,000 ticks/s: 1,000,000 tick updates/s offered
+  fanout-5k     5,000 clients, one symbol, 100 ticks/s: 500,000/s, the clients connecting
                 while the ticks already flow
+  fanout-10k    10,000 clients, one symbol, 20 ticks/s: 200,000/s
   multi-symbol  1,000 clients subscribed to 20 symbols each ticking 10 times/s: 200,000/s
-                (StockPush sends a new client every symbol; the peers broadcast every tick)
+                in 10,000 frames/s of 20 ticks each (about 2.7 KB)
   idle-10k      10,000 clients, one tick a second: the server's RSS per client
-  loadcheck     the fanout-1k load from sp-trivial-server (one frame per tick, no logic):
-                shows that sp-load keeps up with the highest rates used here
+  loadcheck     the fanout-1k load from sp-trivial-server alone
   chart         sp-bench-chart (SpChart off-screen at 1600x400, 1 k to 1 M points), if built
   cluster       one market on several machines (needs redis-server): a publisher at 50
                 ticks/s of 5 symbols, a redis-server broker, 1, 2 and 3 edges with --cluster-
@@ -23,24 +30,32 @@ Scenarios (clients, ticks offered):
                 delivery, the broker's CPU and bytes a second, and the time until every edge
                 is in sync again (/healthz 200) after the broker is restarted empty
 
+Every scenario also runs sp-trivial-server ("raw blast": one write() of the frames due
+to each client, no logic, no queue): its column is the scenario's loadcheck, showing
+whether sp-load keeps up with that load (with sp-load's own CPU in every column), and
+the baseline of the "CPU per frame vs raw blast" row.
+
 Each run starts a fresh server, then `sp-load` (tests/bench/sp-load.c) connects the
 clients (reading while it connects; at most --connect-rate new ones a second and
 --max-pending handshakes at once; whoever is in after --connect-timeout is measured),
-waits --warmup seconds and measures for --duration seconds: frames/s, tick updates/s delivered (and the share of those offered), latency
-from each tick's `ts` to its arrival, clients lost, time to connect them all, ticks out
-of order, duplicated or skipped, and the server's CPU seconds (utime + stime) and memory
-(VmRSS, VmHWM) from /proc. Figures are medians over --repeat runs; the runs of the
-servers alternate so that a noisy moment does not hit one server only. Ratios are
-"that server / StockPush". StockPush runs with its defaults except --ping-interval 0 (the
-peers send no pings); it ticks from its start, so its clients always connect while ticks
-flow. The peers (one frame per tick) start ticking once every client is in, except in
-fanout-5k. The machine should be otherwise idle: the suite checks /proc/stat between
-scenarios and warns (also in bench.md) when something else is using the CPU.
+waits --warmup seconds and measures for --duration seconds: frames/s, tick updates/s
+delivered (and the share of those offered), latency from each tick's `ts` to its
+arrival, clients lost, time to connect them all, ticks out of order, duplicated or
+skipped, and the server's CPU seconds (utime + stime) and memory (VmRSS, VmHWM) from
+/proc. Figures are medians over --repeat runs; the runs of the servers alternate so
+that a noisy moment does not hit one server only. Ratios are "that server / the best
+peer in that row" (StockPush and the raw blast are not peers). StockPush runs with
+its defaults except --ping-interval 0 (the peers send no pings); it ticks from its
+start, so its clients always connect while ticks flow. The peers start ticking once
+every client is in, except in fanout-5k. The machine should be otherwise idle: the
+suite checks /proc/stat between scenarios and warns (also in bench.md) when something
+else is using the CPU.
 
 Output: a table per scenario on stdout, and in --out (default BUILD/tests/bench/results,
 or /tmp/stockpush-bench without a build directory): bench.md, bench.csv (medians) and
-runs.csv (every run). The Node peer needs `npm ci` in tests/bench/peers (pinned ws);
-without node or node_modules it is skipped with a message.
+runs.csv (every run). The JavaScript peers need `npm ci` in tests/bench/peers (pinned
+ws, bun, uws-pack); libwebsockets and Go peers are built by meson when their packages
+are installed. A peer that is missing is skipped with the reason.
 
 Loopback only. Every process runs in its own process group and is stopped at the end,
 also on errors, Ctrl+C and SIGTERM."""
@@ -70,29 +85,40 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.execu
 # start ticking once every client is connected (StockPush has no such switch: it
 # ticks from the start, and its clients always connect while ticks flow).
 SCENARIOS = {
-    "fanout-1k": dict(clients=1000, symbols=1, rate=200, gate=True,
-                      text="1,000 clients, 1 symbol x 200 ticks/s"),
-    "fanout-5k": dict(clients=5000, symbols=1, rate=40,
-                      text="5,000 clients connecting while 1 symbol ticks 40 times/s"),
+    "fanout-1k": dict(clients=1000, symbols=1, rate=1000, gate=True,
+                      text="1,000 clients, 1 symbol x 1,000 ticks/s"),
+    "fanout-5k": dict(clients=5000, symbols=1, rate=100,
+                      text="5,000 clients connecting while 1 symbol ticks 100 times/s"),
+    "fanout-10k": dict(clients=10000, symbols=1, rate=20, gate=True,
+                       text="10,000 clients, 1 symbol x 20 ticks/s"),
     "multi-symbol": dict(clients=1000, symbols=20, rate=10, gate=True,
-                         text="1,000 clients, each subscribed to 20 symbols x 10 ticks/s"),
+                         text="1,000 clients, each subscribed to 20 symbols x 10 ticks/s "
+                              "(one frame of 20 ticks per step)"),
     "idle-10k": dict(clients=10000, symbols=1, rate=1,
                      text="10,000 clients, 1 tick/s"),
-    "loadcheck": dict(clients=1000, symbols=1, rate=200, servers=["trivial"], gate=True,
+    "loadcheck": dict(clients=1000, symbols=1, rate=1000, servers=["trivial"], gate=True,
                       text="sp-load against sp-trivial-server, fanout-1k's load"),
 }
 # The same shapes, small enough for a CI run of a few seconds.
 SMOKE = {
     "fanout-1k": dict(clients=50, symbols=1, rate=100),
     "fanout-5k": dict(clients=200, symbols=1, rate=40),
+    "fanout-10k": dict(clients=300, symbols=1, rate=20),
     "multi-symbol": dict(clients=20, symbols=20, rate=10),
     "idle-10k": dict(clients=300, symbols=1, rate=4),
     "loadcheck": dict(clients=50, symbols=1, rate=100),
 }
-ORDER = ["fanout-1k", "fanout-5k", "multi-symbol", "idle-10k", "loadcheck", "chart", "cluster"]
-SERVERS = ["stockpush", "python", "node"]
+# The scenarios in which the smoke run runs every peer installed (a single tick per
+# frame and a batch); the others run StockPush and Python only.
+SMOKE_ALL_PEERS = ("fanout-1k", "multi-symbol")
+ORDER = ["fanout-1k", "fanout-5k", "fanout-10k", "multi-symbol", "idle-10k", "loadcheck",
+         "chart", "cluster"]
+# "trivial" (the raw blast) runs in every scenario unless --server names the servers.
+PEER_NAMES = ["python", "node", "bun", "uws", "lws", "go"]
+SERVERS = ["stockpush"] + PEER_NAMES + ["trivial"]
 LABELS = {"stockpush": "StockPush", "python": "Python websockets", "node": "Node ws",
-          "trivial": "sp-trivial-server"}
+          "bun": "Bun", "uws": "uWebSockets.js", "lws": "libwebsockets",
+          "go": "Go gorilla", "trivial": "raw blast"}
 
 LIVE = set()  # process groups still running
 
@@ -151,13 +177,66 @@ def raise_fd_limit():
 
 # --- servers -------------------------------------------------------------------
 
-def node_status():
-    node = shutil.which("node")
-    if node is None:
-        return None, "node is not installed"
-    if not os.path.exists(os.path.join(PEERS, "node_modules", "ws", "package.json")):
-        return None, f"no node_modules: run `npm ci` in {os.path.relpath(PEERS)}"
-    return node, None
+def npm_version(package):
+    try:
+        with open(os.path.join(PEERS, "node_modules", package, "package.json")) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def bun_binary():
+    """npm's `bun` puts the binary in bin/bun.exe in its postinstall (install.js);
+    without it (--ignore-scripts) the platform package still has it."""
+    for exe in (os.path.join(PEERS, "node_modules", "bun", "bin", "bun.exe"),
+                os.path.join(PEERS, "node_modules", "@oven", "bun-linux-x64", "bin", "bun"),
+                os.path.join(PEERS, "node_modules", "@oven", "bun-linux-x64-baseline", "bin",
+                             "bun")):
+        if os.access(exe, os.X_OK) and os.path.getsize(exe) > 1 << 20:
+            return exe
+    return None
+
+
+def peer_status(name, paths):
+    """(the command that starts the peer, None) or (None, why it is skipped)."""
+    npm_ci = f"run `npm ci` in {os.path.relpath(PEERS)}"
+    if name == "python":
+        return [PYTHON, os.path.join(PEERS, "python_server.py")], None
+    if name in ("node", "uws"):
+        node = shutil.which("node")
+        if node is None:
+            return None, "node is not installed"
+        package = "ws" if name == "node" else "uws-pack"
+        if npm_version(package) is None:
+            return None, f"no node_modules/{package}: {npm_ci}"
+        script = "node_server.js" if name == "node" else "uws_server.mjs"
+        if name == "uws":
+            # The package holds one binary per Node ABI: does this Node load one?
+            probe = subprocess.run([node, "--input-type=module", "-e", "import 'uws-pack'"],
+                                   cwd=PEERS, capture_output=True, text=True, timeout=30)
+            if probe.returncode != 0:
+                last = (probe.stderr.strip().splitlines() or ["?"])[-1]
+                return None, f"uws-pack does not load on Node {command_output([node, '--version'])}: {last}"
+        return [node, os.path.join(PEERS, script)], None
+    if name == "bun":
+        exe = bun_binary()
+        if exe is None:
+            return None, f"no Bun binary in node_modules: {npm_ci}"
+        if subprocess.run([exe, "--version"], capture_output=True, timeout=30).returncode != 0:
+            return None, f"{os.path.relpath(exe)} --version fails (a CPU it does not support?)"
+        return [exe, os.path.join(PEERS, "bun_server.js")], None
+    if name in ("lws", "go"):
+        exe = paths[name]
+        if not os.access(exe, os.X_OK):
+            needs = "libwebsockets-dev" if name == "lws" else \
+                "golang-go and golang-github-gorilla-websocket-dev"
+            return None, f"{exe} is not built (meson builds it when {needs} is installed)"
+        return [exe], None
+    if name == "trivial":
+        if not os.access(paths["trivial"], os.X_OK):
+            return None, f"{paths['trivial']} is not built"
+        return [paths["trivial"]], None
+    raise ValueError(name)
 
 
 def server_argv(name, paths, shape):
@@ -172,15 +251,8 @@ def server_argv(name, paths, shape):
         return [paths["stockpush"], "--headless", "--port", "0", "--seed", "1",
                 "--ping-interval", "0",
                 "--interval-ms", str(int(interval)), "--symbols", ",".join(symbols)]
-    if name == "python":
-        return [PYTHON, os.path.join(PEERS, "python_server.py"), "--port", "0",
-                "--symbols", n, "--rate", rate] + gate
-    if name == "node":
-        return [paths["node"], os.path.join(PEERS, "node_server.js"), "--port", "0",
-                "--symbols", n, "--rate", rate] + gate
-    if name == "trivial":
-        return [paths["trivial"], "--port", "0", "--symbols", n, "--rate", rate] + gate
-    raise ValueError(name)
+    # Every peer and the raw blast: the same flags.
+    return paths["argv"][name] + ["--port", "0", "--symbols", n, "--rate", rate] + gate
 
 
 class Server:
@@ -292,6 +364,13 @@ def one_run(name, paths, shape, args):
     }
     if connected and r["server_rss_kib"] is not None and r["server_rss_before_kib"] is not None:
         row["rss_per_client_kib"] = (r["server_rss_kib"] - r["server_rss_before_kib"]) / connected
+    # The server's CPU per tick update and per frame delivered (each frame about one
+    # send: sendmsg/write or a share of a writev) during the measurement.
+    if r["server_cpu_s"] is not None and r["seconds"]:
+        if r["updates_per_s"]:
+            row["cpu_us_per_update"] = 1e6 * r["server_cpu_s"] / (r["updates_per_s"] * r["seconds"])
+        if r["frames_per_s"]:
+            row["cpu_us_per_frame"] = 1e6 * r["server_cpu_s"] / (r["frames_per_s"] * r["seconds"])
     return row
 
 
@@ -538,6 +617,9 @@ METRICS = [
     ("gaps", "ticks skipped (seq gaps)", "{:,.0f}", False),
     ("oldest_latest_ms", "latest tick age at end ms", "{:,.0f}", True),
     ("server_cpu_s", "server CPU s", "{:.2f}", True),
+    ("cpu_us_per_update", "CPU µs per update", "{:.3f}", True),
+    ("cpu_us_per_frame", "CPU µs per frame", "{:.3f}", True),
+    ("cpu_vs_blast", "  CPU per frame vs raw blast", "{:.2f}x", False),
     ("peak_rss_mib", "server peak RSS MiB", "{:.1f}", True),
     ("rss_per_client_kib", "RSS per client KiB", "{:.1f}", True),
     ("client_cpu_pct", "sp-load CPU % of a core", "{:.0f} %", False),
@@ -557,6 +639,8 @@ def median_row(runs):
     out["order_errors"] = statistics.median(
         [r["out_of_order"] + r["duplicates"] for r in runs]) if runs else None
     out["peak_rss_mib"] = out["peak_rss_kib"] / 1024 if out.get("peak_rss_kib") is not None else None
+    out.setdefault("cpu_us_per_update", None)
+    out.setdefault("cpu_us_per_frame", None)
     out["survived"] = all(r.get("server_survived") for r in runs)
     out["repeats"] = len(runs)
     return out
@@ -577,30 +661,48 @@ def ratio(value, base):
     return f" ({value / base:.2f}x)"
 
 
+# Rows where more is better; in the others (latency, CPU, memory, time) less is.
+HIGHER_IS_BETTER = {"updates_per_s", "frames_per_s"}
+
+
+def best_peer(key, medians):
+    values = [medians[s].get(key) for s in PEER_NAMES if s in medians]
+    values = [v for v in values if v is not None and v != float("inf")]
+    if not values:
+        return None
+    return max(values) if key in HIGHER_IS_BETTER else min(values)
+
+
 def table(scenario, shape, medians, servers, args, markdown=False):
     cols = [s for s in servers if s in medians]
-    base = medians.get("stockpush")
     head = f"{scenario}: {shape['text']} = {shape['clients'] * shape['symbols'] * shape['rate']:,} " \
            f"tick updates/s offered; median of {args.repeat} x {args.duration:g} s"
+    blast = medians.get("trivial", {}).get("cpu_us_per_frame")
+    for s in cols:
+        mine = medians[s].get("cpu_us_per_frame")
+        medians[s]["cpu_vs_blast"] = mine / blast if mine is not None and blast else None
     rows = []
-    gated = shape.get("gate") and any(s in ("python", "node") for s in cols)
+    gated = shape.get("gate") and any(s != "stockpush" for s in cols)
     for key, label, spec, show_ratio in METRICS:
         if key == "rss_per_client_kib" and scenario != "idle-10k":
             continue
+        if key == "cpu_vs_blast" and not blast:
+            continue
         if key == "connect_s" and gated:
-            # The peers' clients connected before their ticks started: no ratio.
-            label, show_ratio = label + " *", False
+            # The peers' clients connected before their ticks started.
+            label = label + " *"
+        base = best_peer(key, medians) if show_ratio else None
         cells = []
         for s in cols:
             m = medians[s]
             cell = fmt(key, m.get(key), spec, m, getattr(args, "connect_timeout", None))
-            if show_ratio and base is not None and s != "stockpush":
-                cell += ratio(m.get(key), base.get(key))
+            if base is not None and s != "trivial":
+                cell += ratio(m.get(key), base)
             cells.append(cell)
         rows.append((label.strip() if markdown else label, cells))
     names = [LABELS[s] for s in cols]
-    note = "* the peers start ticking once every client is in; StockPush ticks throughout" \
-        if gated else ""
+    note = "* the peers and the raw blast start ticking once every client is in; StockPush " \
+        "ticks throughout" if gated else ""
     if markdown:
         lines = [f"**{head}**", "", "| | " + " | ".join(names) + " |",
                  "|---|" + "---:|" * len(names)]
@@ -608,8 +710,8 @@ def table(scenario, shape, medians, servers, args, markdown=False):
         lines += ["", "\\" + note] if note else []
         return "\n".join(lines) + "\n"
     widths = [max(len(n), *(len(c[i]) for _, c in rows)) for i, n in enumerate(names)]
-    lines = [head, f"{'':<26}" + "".join(f"  {n:>{w}}" for n, w in zip(names, widths))]
-    lines += [f"{label:<26}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, widths))
+    lines = [head, f"{'':<28}" + "".join(f"  {n:>{w}}" for n, w in zip(names, widths))]
+    lines += [f"{label:<28}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, widths))
               for label, cells in rows]
     lines += [note] if note else []
     return "\n".join(lines) + "\n"
@@ -673,14 +775,24 @@ def machine(paths):
     versions = [command_output([paths["stockpush"], "--version"]).splitlines()[0:1],
                 ["python3-websockets " + command_output(
                     [PYTHON, "-c", "import websockets; print(websockets.__version__)"])]]
-    node = paths.get("node")
-    if node:
-        try:
-            with open(os.path.join(PEERS, "node_modules", "ws", "package.json")) as f:
-                ws = json.load(f)["version"]
-        except (OSError, ValueError, KeyError):
-            ws = "?"
-        versions.append([f"Node {command_output([node, '--version'])}, ws {ws}"])
+    argv = paths.get("argv", {})
+    if "node" in argv or "uws" in argv:
+        node = (argv.get("node") or argv.get("uws"))[0]
+        versions.append([f"Node {command_output([node, '--version'])}"])
+    if "node" in argv:
+        versions.append([f"ws {npm_version('ws')}"])
+    if "uws" in argv:
+        versions.append([f"uws-pack {npm_version('uws-pack')} (uWebSockets.js "
+                         f"{npm_version('uws-pack').split('.')[0]} binaries)"])
+    if "bun" in argv:
+        versions.append([f"Bun {command_output([argv['bun'][0], '--version'])}"])
+    if "lws" in argv:
+        versions.append([f"libwebsockets {command_output(['pkg-config', '--modversion', 'libwebsockets']).rstrip('-')}"])
+    if "go" in argv:
+        gorilla = command_output(["dpkg-query", "-W", "-f=${Version}",
+                                  "golang-github-gorilla-websocket-dev"])
+        versions.append([f"{command_output(['go', 'version']).replace('go version ', '')}, "
+                         f"gorilla/websocket {gorilla or '?'}"])
     soup = command_output(["pkg-config", "--modversion", "libsoup-3.0"])
     if soup:
         versions.append([f"libsoup {soup}"])
@@ -703,6 +815,8 @@ def parse_args():
     p.add_argument("--sp-load", help="default BUILD/tests/bench/sp-load")
     p.add_argument("--trivial-server", help="default BUILD/tests/bench/sp-trivial-server")
     p.add_argument("--chart-bench", help="default BUILD/tests/bench/sp-bench-chart")
+    p.add_argument("--peers-dir", help="where lws-server and go-server are built "
+                                       "(default BUILD/tests/bench)")
     p.add_argument("--scenario", action="append", choices=ORDER, help="repeatable; default all")
     p.add_argument("--server", action="append", choices=SERVERS, help="repeatable; default all")
     p.add_argument("--repeat", type=int, default=3)
@@ -716,7 +830,8 @@ def parse_args():
     p.add_argument("--cluster-clients", type=int, default=1500,
                    help="clients of the cluster scenario, spread over its edges")
     p.add_argument("--smoke", action="store_true",
-                   help="tiny version for CI: StockPush and Python only, TAP output")
+                   help="tiny version for CI: StockPush, Python and the other peers that "
+                        "are installed and built (no raw blast but in loadcheck), TAP output")
     args = p.parse_args()
     b = args.build
     paths = {
@@ -725,6 +840,9 @@ def parse_args():
         "trivial": args.trivial_server or os.path.join(b, "tests", "bench", "sp-trivial-server"),
         "chart": args.chart_bench or os.path.join(b, "tests", "bench", "sp-bench-chart"),
     }
+    peers_dir = args.peers_dir or os.path.join(b, "tests", "bench")
+    paths["lws"] = os.path.join(peers_dir, "lws-server")
+    paths["go"] = os.path.join(peers_dir, "go-server")
     if args.out is None:
         args.out = os.path.join(b, "tests", "bench", "results") if os.path.isdir(b) \
             else os.path.join(tempfile.gettempdir(), "stockpush-bench")
@@ -734,7 +852,7 @@ def parse_args():
         args.warmup = min(args.warmup, 0.2)
         args.connect_timeout = min(args.connect_timeout, 10)
         args.scenario = args.scenario or [s for s in ORDER if s != "chart"]
-        args.server = args.server or ["stockpush", "python"]
+        args.server = args.server or [s for s in SERVERS if s != "trivial"]
     args.scenario = args.scenario or ORDER
     args.server = args.server or SERVERS
     if args.repeat < 1 or args.duration <= 0:
@@ -764,14 +882,16 @@ def main():
         log(f"warning: only {fd_limit} file descriptors per process for {biggest} clients")
 
     servers = list(args.server)
-    if "node" in servers:
-        node, why = node_status()
-        if node is None:
-            log(f"Node ws peer skipped: {why}")
-            say(f"Node ws peer skipped: {why}")
-            servers.remove("node")
+    paths["argv"] = {}
+    for name in dict.fromkeys([s for s in servers if s != "stockpush"] + ["trivial"]):
+        argv, why = peer_status(name, paths)
+        if argv is None:
+            log(f"{LABELS[name]} skipped: {why}")
+            say(f"{LABELS[name]} skipped: {why}")
+            if name in servers:
+                servers.remove(name)
         else:
-            paths["node"] = node
+            paths["argv"][name] = argv
 
     os.makedirs(args.out, exist_ok=True)
     info = machine(paths)
@@ -843,7 +963,10 @@ def main():
                 shape["text"] = f"{shape['clients']} clients, {shape['symbols']} symbol(s) x " \
                                 f"{shape['rate']} ticks/s (smoke)"
             names = shape.get("servers", servers)
-            if "trivial" in names and not os.access(paths["trivial"], os.X_OK):
+            if args.smoke and scenario not in SMOKE_ALL_PEERS:
+                # Seconds, not minutes: the other peers in the two frame shapes only.
+                names = [s for s in names if s in ("stockpush", "python", "trivial")]
+            if "trivial" in names and "trivial" not in paths["argv"]:
                 log(f"{paths['trivial']} is not built: {scenario} skipped")
                 continue
             runs = {s: [] for s in names}
@@ -935,7 +1058,8 @@ def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
     fields = ["scenario", "server", "repeats", "clients", "connected", "offered_per_s",
               "updates_per_s", "delivered_pct", "frames_per_s", "p50_ms", "p99_ms", "p999_ms",
               "lost", "not_connected", "connect_s", "out_of_order", "duplicates", "gaps",
-              "oldest_latest_ms", "server_cpu_s", "server_cpu_total_s", "peak_rss_kib",
+              "oldest_latest_ms", "server_cpu_s", "server_cpu_total_s", "cpu_us_per_update",
+              "cpu_us_per_frame", "cpu_vs_blast", "peak_rss_kib",
               "rss_before_kib", "rss_kib", "rss_per_client_kib", "client_cpu_pct", "seconds"]
     with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
@@ -955,12 +1079,16 @@ def write_outputs(args, info, started, medians, all_runs, mds, notes=()):
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         cmd = " ".join(["tests/bench/run-bench.py"] + sys.argv[1:])
         f.write(f"# StockPush benchmarks\n\n{started:%Y-%m-%d %H:%M %Z}, `{cmd}`\n\n"
-                f"Machine: {info}\n\nRatios are that server / StockPush. Latency is from each "
+                f"Machine: {info}\n\nRatios are that server / the best peer in that row (StockPush "
+                f"and the raw blast are not peers). Latency is from each "
                 f"tick's `ts` to its arrival at the client; CPU seconds are the server's "
                 f"(utime + stime) during the measured {args.duration:g} s. \"Latest tick age at "
                 f"end\" is the oldest, over clients and symbols, of the newest tick a client "
                 f"holds when the run ends: the latest price reaching every client, coalesced "
-                f"or not.\n\n")
+                f"or not. \"CPU per frame vs raw blast\" is per frame delivered, not per "
+                f"sendmsg: the raw blast (sp-trivial-server) writes the frames due to a client "
+                f"at a wake-up in one write(), and StockPush puts a client's pending ticks in "
+                f"one frame.\n\n")
         for note in notes:
             f.write(f"**Warning:** {note}.\n\n")
         f.write("\n".join(mds))

@@ -1,14 +1,16 @@
 /* sp-trivial-server: the cheapest price-push server that can be written, to show that
  * sp-load keeps up with the highest rates the benchmarks use (the load client must
  * never be the bottleneck). One thread, epoll, a timerfd on absolute deadlines; each
- * tick is encoded once, as the peers' one-frame-per-tick JSON, and every tick due at a
+ * step is encoded once, as the peers' one frame per step, and every step due at a
  * wake-up goes to each client in one write(). A client whose socket cannot take that
  * write whole is closed (sp-load counts it as lost): there is no queue at all.
  *
  *   sp-trivial-server [--port P] [--symbols N] [--rate R] [--wait-clients N]
  *
- * Every symbol (SYM0, SYM1, …) ticks R times a second, staggered as the peers do; with
- * --wait-clients, once N clients are connected (or after 30 s), as the peers. Prints
+ * Every symbol (SYM0, SYM1, …) ticks R times a second, all on the same grid as in
+ * StockPush and the peers: one frame per step, a batch of every symbol's tick when
+ * there are several; with --wait-clients, once N clients are connected (or after
+ * 30 s), as the peers. Prints
  * its ws:// URL on the first line; stops on SIGTERM or SIGINT. Loopback only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -118,22 +120,32 @@ handshake (Conn *c)
   return 0;
 }
 
-/* Appends one unmasked text frame holding a tick; returns the new length. */
+/* Appends one unmasked text frame holding one market step: every symbol's tick, one
+ * tick alone or a batch {"type":"ticks","ts":…,"ticks":[…]} as StockPush sends its
+ * clients; returns the new length (unchanged when the buffer is full). */
 static size_t
-append_tick (unsigned char *out,
-             size_t         used,
-             int            symbol,
-             double         price,
-             uint64_t       seq)
+append_step (unsigned char  *out,
+             size_t          used,
+             int             n_symbols,
+             const double   *prices,
+             const uint64_t *seqs)
 {
-  char payload[256];
-  int len = snprintf (payload, sizeof payload,
-                      "{\"type\":\"tick\",\"symbol\":\"SYM%d\",\"price\":%.2f,\"change\":0,"
-                      "\"change_pct\":0,\"volume\":%llu,\"seq\":%llu,\"ts\":%lld}",
-                      symbol, price, (unsigned long long) seq, (unsigned long long) seq,
-                      (long long) now_real_us ());
+  static char payload[MAX_SYMBOLS * 192 + 64];
+  long long ts = (long long) now_real_us ();
+  size_t len = 0;
 
-  if (used + 4 + (size_t) len > OUT_SIZE)
+  if (n_symbols > 1)
+    len += (size_t) snprintf (payload, sizeof payload, "{\"type\":\"ticks\",\"ts\":%lld,\"ticks\":[", ts);
+  for (int s = 0; s < n_symbols; s++)
+    len += (size_t) snprintf (payload + len, sizeof payload - len,
+                              "%s{\"type\":\"tick\",\"symbol\":\"SYM%d\",\"price\":%.2f,\"change\":0,"
+                              "\"change_pct\":0,\"volume\":%llu,\"seq\":%llu,\"ts\":%lld}",
+                              s > 0 ? "," : "", s, prices[s], (unsigned long long) seqs[s],
+                              (unsigned long long) seqs[s], ts);
+  if (n_symbols > 1)
+    len += (size_t) snprintf (payload + len, sizeof payload - len, "]}");
+
+  if (used + 4 + len > OUT_SIZE)
     return used;
   out[used++] = 0x81;
   if (len < 126)
@@ -144,8 +156,8 @@ append_tick (unsigned char *out,
       out[used++] = (unsigned char) (len >> 8);
       out[used++] = (unsigned char) len;
     }
-  memcpy (out + used, payload, (size_t) len);
-  return used + (size_t) len;
+  memcpy (out + used, payload, len);
+  return used + len;
 }
 
 int
@@ -158,7 +170,7 @@ main (int   argc,
     { NULL, 0, NULL, 0 },
   };
   static unsigned char out[OUT_SIZE];
-  int port = 0, n_symbols = 1, opt, listener, timer, epfd, one = 1, next_symbol = 0;
+  int port = 0, n_symbols = 1, opt, listener, timer, epfd, one = 1;
   int wait_clients = 0, n_open = 0, ticking;
   double rate = 10, prices[MAX_SYMBOLS];
   uint64_t seqs[MAX_SYMBOLS] = { 0 }, dropped = 0, closed_full = 0;
@@ -215,7 +227,7 @@ main (int   argc,
 
   for (int i = 0; i < n_symbols; i++)
     prices[i] = 100.0 + i;
-  interval_ns = (int64_t) (1e9 / (rate * n_symbols));
+  interval_ns = (int64_t) (1e9 / rate);
   next_ns = now_mono_ns () + interval_ns;
   ticking = wait_clients <= 0;
   give_up_ns = now_mono_ns () + (int64_t) 30 * 1000000000;
@@ -279,13 +291,14 @@ main (int   argc,
               /* Every tick due by now, in order, in one buffer. */
               while (next_ns <= now)
                 {
-                  int s = next_symbol;
                   size_t before = used;
 
-                  next_symbol = (next_symbol + 1) % n_symbols;
-                  seqs[s]++;
-                  prices[s] *= 1 + ((double) (seqs[s] % 7) - 3) * 1e-4;
-                  used = append_tick (out, used, s, prices[s], seqs[s]);
+                  for (int s = 0; s < n_symbols; s++)
+                    {
+                      seqs[s]++;
+                      prices[s] *= 1 + ((double) (seqs[s] % 7) - 3) * 1e-4;
+                    }
+                  used = append_step (out, used, n_symbols, prices, seqs);
                   dropped += used == before;
                   next_ns += interval_ns;
                 }
@@ -347,7 +360,7 @@ main (int   argc,
         }
     }
 
-  fprintf (stderr, "sp-trivial-server: %llu ticks not sent (more due at once than %d bytes), "
+  fprintf (stderr, "sp-trivial-server: %llu steps not sent (more due at once than %d bytes), "
            "%llu clients closed for a full socket\n",
            (unsigned long long) dropped, OUT_SIZE, (unsigned long long) closed_full);
   for (size_t fd = 0; fd < max_fds; fd++)

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark peer: a price-push server written idiomatically with Python `websockets`
-(the library of the original demo), one frame per tick sent with `broadcast()`.
+(the library of the original demo), one frame per step sent with `broadcast()`.
 
     python_server.py --port P [--symbols N] [--rate R] [--wait-clients N]
 
-Every symbol ticks R times a second, scheduled from the loop's monotonic clock; each
-tick is one JSON text frame shaped like StockPush's: {"type":"tick",...,"ts":µs}, with
-`seq` counting that symbol's ticks. With --wait-clients N the ticks start once N
+Every symbol ticks R times a second, all on the same grid (the benchmarks' workload,
+as StockPush's market ticks), scheduled from the loop's monotonic clock; each step is
+one JSON text frame shaped like StockPush's: the tick {"type":"tick",...,"ts":µs} alone
+with one symbol, else a batch {"type":"ticks","ts":µs,"ticks":[…]} of every symbol's
+tick; `seq` counts that symbol's ticks. With --wait-clients N the ticks start once N
 clients are connected (or after 30 s), so that a benchmark measures the broadcast
 rather than how fast the server accepts clients while it is saturated. --port 0 picks
 a free port; the first line printed is the URL."""
@@ -37,21 +39,25 @@ async def ticker(symbols, rate, wait_clients):
         await asyncio.sleep(0.01)
     prices = {s: 100.0 + i for i, s in enumerate(symbols)}
     seqs = {s: 0 for s in symbols}  # ticks of that symbol so far, as StockPush's seq
-    interval = 1.0 / (rate * len(symbols))
+    interval = 1.0 / rate
     deadline = loop.time()
     while True:
+        deadline += interval
+        # Always await, even when late (sleep(0) just yields): a server that falls
+        # behind must still accept and serve connections between its steps.
+        await asyncio.sleep(max(0.0, deadline - loop.time()))
+        ts = time.time_ns() // 1000
+        ticks = []
         for symbol in symbols:
-            deadline += interval
-            # Always await, even when late (sleep(0) just yields): a server that falls
-            # behind must still accept and serve connections between its ticks.
-            await asyncio.sleep(max(0.0, deadline - loop.time()))
             seqs[symbol] += 1
             seq = seqs[symbol]
             prices[symbol] = round(max(0.01, prices[symbol] * (1 + random.gauss(0, 0.0005))), 2)
-            message = json.dumps({"type": "tick", "symbol": symbol, "price": prices[symbol],
-                                  "change": 0.0, "change_pct": 0.0, "volume": seq, "seq": seq,
-                                  "ts": time.time_ns() // 1000}, separators=(",", ":"))
-            websockets.broadcast(CLIENTS, message)
+            ticks.append(json.dumps({"type": "tick", "symbol": symbol, "price": prices[symbol],
+                                     "change": 0.0, "change_pct": 0.0, "volume": seq,
+                                     "seq": seq, "ts": ts}, separators=(",", ":")))
+        message = ticks[0] if len(ticks) == 1 else \
+            f'{{"type":"ticks","ts":{ts},"ticks":[{",".join(ticks)}]}}'
+        websockets.broadcast(CLIENTS, message)
 
 
 async def main():
