@@ -72,9 +72,16 @@ screenshot (const char *name)
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  /* Nothing to draw yet just after a change of style: the next frames have it. */
+  for (guint i = 0; i < 20 && node == NULL; i++)
+    {
+      if (i > 0)
+        run_for (100);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
+  g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   path = g_build_filename (dir, name, NULL);
@@ -565,6 +572,9 @@ test_watchlist (void)
     g_assert_true (wait_until (sparkline_drawn, acme));
     g_assert_cmpfloat (spark->values[spark->n_values - 1], ==, sp_watch_symbol_get_last_price (acme));
   }
+  /* For the pictures, half a minute of sparkline. */
+  if (g_getenv ("STOCKPUSH_SCREENSHOT_DIR") != NULL)
+    run_for (30000);
   screenshot_styles ("watchlist");
 
   /* A row charts its symbol; the symbol menu's choice is the list's. */
