@@ -321,7 +321,8 @@ check_width (int         width,
   static const char * const stream_ids[] = {
     "SpConnectionBar", "url_entry", "recent_button", "options_button", "connect_button",
     "state_label", NULL,
-    "SpChartPane", "watchlist_button", "symbol_dropdown", "price_label", "live_button",
+    "SpChartPane", "watchlist_button", "symbol_dropdown", "price_label", "compare_button",
+    "alerts_button", "live_button",
     "candle_dropdown", "chart", NULL,
     "SpLogView", "search_entry", "direction_dropdown", "kind_dropdown", "pause_button",
     "log_scroller", NULL,
@@ -338,18 +339,29 @@ check_width (int         width,
   resize (width, height);
 
   show_page ("stream");
-  shot = g_strdup_printf ("widths/%s-stream.png", name);
-  screenshot (shot);
+  /* The page switcher: in the header when it fits, at the bottom otherwise.
+   * At 600 px the header holds the narrow switcher; at 360 px, only the title.
+   * Then the page's height is settled. */
+  g_assert_true (wait_until (switcher_bar_is, GINT_TO_POINTER (width < 500)));
+  run_for (300);
   assert_on_screen (find_id (header, "server_switch"), "the server switch", TRUE);
+  /* The server's line, or the switch's tooltip when there is no room for it. */
+  {
+    GtkWidget *line = find_id (header, "server_label");
+
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (find_id (header, "server_switch")), ==,
+                     gtk_widget_get_tooltip_text (line));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (line), gtk_label_get_text (GTK_LABEL (line))));
+    g_assert_true (gtk_widget_get_mapped (line) == (width >= 1000));
+  }
   assert_on_screen (find (header, NULL, GTK_TYPE_MENU_BUTTON), "the main menu", TRUE);
   assert_ids_on_screen (sp_window_get_page (window, "stream"), stream_ids, TRUE);
-  /* The page switcher: in the header when it fits, at the bottom otherwise.
-   * At 600 px the header holds the narrow switcher; at 360 px, only the title. */
-  g_assert_true (wait_until (switcher_bar_is, GINT_TO_POINTER (width < 500)));
   if (switcher_bar_revealed ())
     assert_on_screen (find (GTK_WIDGET (window), NULL, ADW_TYPE_VIEW_SWITCHER_BAR), "the switcher bar", TRUE);
   else
     assert_on_screen (find (header, NULL, ADW_TYPE_VIEW_SWITCHER_TITLE), "the page switcher", TRUE);
+  shot = g_strdup_printf ("widths/%s-stream.png", name);
+  screenshot (shot);
 
   show_page ("clients");
   g_assert_true (wait_until (clients_listed, NULL));
