@@ -307,6 +307,37 @@ disconnect_button (void)
   return list != NULL ? find (list, NULL, GTK_TYPE_BUTTON) : NULL;
 }
 
+static GtkWidget *
+find_label_starting (GtkWidget  *root,
+                     const char *prefix)
+{
+  if (GTK_IS_LABEL (root) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (root)), prefix))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_starting (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+health_label (void)
+{
+  GtkWidget *list = find (sp_window_get_page (window, "clients"), NULL, GTK_TYPE_COLUMN_VIEW);
+
+  return list != NULL ? find_label_starting (list, _("Keeping up")) : NULL;
+}
+
+static gboolean
+health_shown (gpointer data)
+{
+  return health_label () != NULL && gtk_widget_get_mapped (health_label ());
+}
+
 static gboolean
 clients_listed (gpointer data)
 {
@@ -342,7 +373,9 @@ check_width (int         width,
   /* The page switcher: in the header when it fits, at the bottom otherwise.
    * At 600 px the header holds the narrow switcher; at 360 px, only the title.
    * Then the page's height is settled. */
-  g_assert_true (wait_until (switcher_bar_is, GINT_TO_POINTER (width < 500)));
+  if (!wait_until (switcher_bar_is, GINT_TO_POINTER (width < 500)))
+    g_error ("at %d px the page switcher is %s", width,
+             switcher_bar_revealed () ? "at the bottom" : "in the header");
   run_for (300);
   assert_on_screen (find_id (header, "server_switch"), "the server switch", TRUE);
   /* The server's line, or the switch's tooltip when there is no room for it. */
@@ -367,6 +400,9 @@ check_width (int         width,
   g_assert_true (wait_until (clients_listed, NULL));
   /* The viewer is a client: its row's address and its disconnect button. */
   assert_on_screen (disconnect_button (), "a client's disconnect button", TRUE);
+  /* Its health, the most useful column after the address: shortened if need be, never hidden. */
+  g_assert_true (wait_until (health_shown, NULL));
+  assert_on_screen (health_label (), "a client's health", TRUE);
   g_free (shot);
   shot = g_strdup_printf ("widths/%s-clients.png", name);
   screenshot (shot);

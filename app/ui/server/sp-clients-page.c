@@ -27,6 +27,7 @@ struct _SpClientsPage
   guint          queued_refresh_id;
   GPtrArray     *departed;       /* SpClientInfo of clients that left, for a minute */
   GPtrArray     *by_priority;    /* GtkColumnViewColumn, the first to keep in a narrow window first */
+  GtkColumnViewColumn *squeezed; /* given less than its width to fit, or NULL */
 };
 
 #define DEPARTED_KEEP_US (60 * G_USEC_PER_SEC)
@@ -343,7 +344,10 @@ add_column (SpClientsPage *self,
 
 /* A narrow window shows the columns that fit, most useful first (the address,
  * the disconnect button, the health…), so none is cut off at the edge; the
- * others come back as the window widens. */
+ * first that does not fit at its width takes what is left when that is enough
+ * to read (it ellipsizes); the others come back as the window widens. */
+#define SQUEEZED_COLUMN_MIN 100
+
 static void
 sp_clients_page_size_allocate (GtkWidget *widget,
                                int        width,
@@ -351,22 +355,39 @@ sp_clients_page_size_allocate (GtkWidget *widget,
                                int        baseline)
 {
   SpClientsPage *self = SP_CLIENTS_PAGE (widget);
+  GtkColumnViewColumn *squeezed = NULL;
   int used = 0;
 
   for (guint i = 0; self->by_priority != NULL && i < self->by_priority->len; i++)
     {
       GtkColumnViewColumn *column = self->by_priority->pdata[i];
-      int fixed = gtk_column_view_column_get_fixed_width (column);
+      /* As the user left it, or as it was made when it is the one squeezed. */
+      int fixed = column == self->squeezed
+                    ? GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "sp-fixed-width"))
+                    : gtk_column_view_column_get_fixed_width (column);
       int column_width = fixed > 0 ? fixed
                        : gtk_column_view_column_get_title (column) != NULL ? AGENT_COLUMN_WIDTH
                        : BUTTON_COLUMN_WIDTH;
       gboolean fits = i == 0 || used + column_width <= width;
 
+      if (!fits && squeezed == NULL && fixed > 0 && width - used >= SQUEEZED_COLUMN_MIN)
+        {
+          if (column != self->squeezed)
+            g_object_set_data (G_OBJECT (column), "sp-fixed-width", GINT_TO_POINTER (fixed));
+          squeezed = column;
+          column_width = width - used;
+          fits = TRUE;
+        }
       if (fits)
         used += column_width;
+      if (column == squeezed && gtk_column_view_column_get_fixed_width (column) != column_width)
+        gtk_column_view_column_set_fixed_width (column, column_width);
+      else if (column == self->squeezed && column != squeezed)
+        gtk_column_view_column_set_fixed_width (column, fixed);
       if (gtk_column_view_column_get_visible (column) != fits)
         gtk_column_view_column_set_visible (column, fits);
     }
+  self->squeezed = squeezed;
 
   sp_bin_allocate (widget, width, height, baseline);
 }
