@@ -4,12 +4,15 @@
 #   build-aux/screenshots.sh [BUILD_DIR] [OUT_DIR]
 # Light English pictures go to OUT_DIR (default data/screenshots); the dark and
 # zh_CN ones to OUT_DIR/dark and OUT_DIR/zh_CN, which are for looking at, not for shipping.
+# test-window-adaptive adds the watchlist and the narrow window, light and dark
+# (it switches the style itself), and every page at three widths in OUT_DIR/widths.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$top/_build}
 out=${2:-$top/data/screenshots}
 test_window=$build/tests/test-window
+test_adaptive=$build/tests/test-window-adaptive
 
 [ -x "$test_window" ] || { echo "build first: $test_window is missing" >&2; exit 1; }
 
@@ -21,6 +24,8 @@ shoot() {
   mkdir -p "$dir"
   env "$@" STOCKPUSH_SCREENSHOT_DIR="$dir" \
     "$top/tests/with-xvfb.py" "$test_window" --tap >/dev/null
+  env "$@" STOCKPUSH_SCREENSHOT_DIR="$dir" \
+    "$top/tests/with-xvfb.py" -s "-screen 0 1600x1000x24" "$test_adaptive" --tap >/dev/null
   echo "screenshots in $dir"
 }
 

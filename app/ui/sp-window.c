@@ -139,6 +139,9 @@ update_server_label (SpWindow *self)
     }
   else
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_label), text);
+  /* A narrow window has no room for the line: the switch says it. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_switch),
+                               gtk_widget_get_tooltip_text (GTK_WIDGET (self->server_label)));
   if (self->server_error != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->server_label), "error");
   else

@@ -14,6 +14,7 @@ struct _SpWatchSymbol
   gboolean  has_change;  /* the stream said its change since the session open */
   double    change;
   guint     n_gaps;      /* as last notified */
+  SpSparkline sparkline;
 };
 
 enum {
@@ -119,6 +120,7 @@ _sp_watch_symbol_new (const char *name,
   self->first_price = first_price;
   self->last_price = first_price;
   self->n_gaps = sp_series_get_n_gaps (series);
+  sp_sparkline_init (&self->sparkline);
 
   return self;
 }
@@ -136,6 +138,7 @@ _sp_watch_symbol_add_price (SpWatchSymbol *self,
   g_assert (SP_IS_WATCH_SYMBOL (self));
 
   sp_series_append_full (self->series, t_us, price, ref);
+  sp_sparkline_add (&self->sparkline, t_us, price);
   changed = price != self->last_price || has_change != self->has_change ||
             (has_change && change != self->change);
   self->last_price = price;
@@ -208,4 +211,37 @@ sp_watch_symbol_get_n_gaps (SpWatchSymbol *self)
   g_return_val_if_fail (SP_IS_WATCH_SYMBOL (self), 0);
 
   return sp_series_get_n_gaps (self->series);
+}
+
+gboolean
+sp_watch_symbol_get_change (SpWatchSymbol *self,
+                            double        *change,
+                            double        *percent)
+{
+  double base;
+
+  g_return_val_if_fail (SP_IS_WATCH_SYMBOL (self), FALSE);
+  g_return_val_if_fail (change != NULL && percent != NULL, FALSE);
+
+  if (self->has_change)
+    {
+      *change = self->change;
+      base = self->last_price - self->change;
+    }
+  else
+    {
+      base = self->first_price;
+      *change = self->last_price - base;
+    }
+  *percent = base != 0 ? *change / base * 100.0 : 0.0;
+
+  return self->has_change;
+}
+
+const SpSparkline *
+sp_watch_symbol_get_sparkline (SpWatchSymbol *self)
+{
+  g_return_val_if_fail (SP_IS_WATCH_SYMBOL (self), NULL);
+
+  return &self->sparkline;
 }

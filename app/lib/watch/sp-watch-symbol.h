@@ -1,11 +1,13 @@
 /* One symbol the viewer has seen: its price history, its first and last price
  * since the connection, the change since the session open when the stream says
- * it, and the gaps where the stream was down. Main thread only. */
+ * it, a sparkline since the connection, and the gaps where the stream was down.
+ * Main thread only. */
 #pragma once
 
 #include <glib-object.h>
 
 #include "sp-series.h"
+#include "sp-sparkline.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +27,13 @@ double      sp_watch_symbol_get_last_price  (SpWatchSymbol *self);
 gboolean    sp_watch_symbol_get_session_change (SpWatchSymbol *self,
                                                 double        *change);
 guint       sp_watch_symbol_get_n_gaps      (SpWatchSymbol *self);
+/* The change the price header and the watchlist show: against the session's
+ * open when the stream says it (TRUE), otherwise since the first price since
+ * connecting (FALSE). @percent is against the base price; 0 when that is 0. */
+gboolean    sp_watch_symbol_get_change      (SpWatchSymbol *self,
+                                             double        *change,
+                                             double        *percent);
+/* The prices since connecting, for a sparkline (fixed size: sp-sparkline.h). */
+const SpSparkline *sp_watch_symbol_get_sparkline (SpWatchSymbol *self);
 
 G_END_DECLS

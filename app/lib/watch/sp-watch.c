@@ -18,6 +18,7 @@ struct _SpWatch
   GMainContext   *context;
   SpStreamClient *client;
   GPtrArray      *symbols;     /* SpWatchSymbol, in order of arrival */
+  GHashTable     *by_name;     /* name (the symbol's) → SpWatchSymbol in symbols */
   GHashTable     *series;      /* name → SpSeries, across connections to one URL */
   SpSeries       *rate;        /* messages a second, for the chart's health strip */
   char           *url;         /* the stream the series came from */
@@ -114,16 +115,8 @@ sp_watch_lookup (SpWatch    *self,
   g_return_val_if_fail (SP_IS_WATCH (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  /* A stream names a handful of symbols: a scan is cheaper than a second index. */
-  for (guint i = 0; i < self->symbols->len; i++)
-    {
-      SpWatchSymbol *symbol = g_ptr_array_index (self->symbols, i);
-
-      if (g_str_equal (sp_watch_symbol_get_name (symbol), name))
-        return symbol;
-    }
-
-  return NULL;
+  /* Indexed: a stream of thousands of symbols looks each one up per price. */
+  return g_hash_table_lookup (self->by_name, name);
 }
 
 static SpWatchSymbol *
@@ -137,6 +130,7 @@ symbol_for (SpWatch    *self,
     {
       symbol = _sp_watch_symbol_new (name, series_for (self, name), first_price);
       g_ptr_array_add (self->symbols, symbol);
+      g_hash_table_insert (self->by_name, (gpointer) sp_watch_symbol_get_name (symbol), symbol);
       g_list_model_items_changed (G_LIST_MODEL (self), self->symbols->len - 1, 0, 1);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
@@ -230,6 +224,7 @@ clear_symbols (SpWatch *self)
 
   if (n == 0)
     return;
+  g_hash_table_remove_all (self->by_name);
   g_ptr_array_set_size (self->symbols, 0);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
@@ -536,6 +531,7 @@ sp_watch_finalize (GObject *object)
 {
   SpWatch *self = SP_WATCH (object);
 
+  g_clear_pointer (&self->by_name, g_hash_table_unref);
   g_clear_pointer (&self->symbols, g_ptr_array_unref);
   g_clear_pointer (&self->series, g_hash_table_unref);
   g_clear_pointer (&self->rate, sp_series_unref);
@@ -656,6 +652,7 @@ sp_watch_init (SpWatch *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->symbols = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) sp_series_unref);
   self->rate = sp_series_new (RATE_HISTORY);

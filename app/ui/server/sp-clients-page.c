@@ -5,6 +5,7 @@
 
 #include "sp-client-item.h"
 #include "sp-clients-page.h"
+#include "sp-bin.h"
 
 #define REFRESH_SECONDS 1
 
@@ -25,6 +26,8 @@ struct _SpClientsPage
   guint          refresh_id;
   guint          queued_refresh_id;
   GPtrArray     *departed;       /* SpClientInfo of clients that left, for a minute */
+  GPtrArray     *by_priority;    /* GtkColumnViewColumn, the first to keep in a narrow window first */
+  GtkColumnViewColumn *squeezed; /* given less than its width to fit, or NULL */
 };
 
 #define DEPARTED_KEEP_US (60 * G_USEC_PER_SEC)
@@ -302,7 +305,7 @@ unbind_button (GtkSignalListItemFactory *factory,
                                         gtk_list_item_get_child (list_item));
 }
 
-static void
+static GtkColumnViewColumn *
 add_column (SpClientsPage *self,
             const char    *title,
             CellText       text,
@@ -331,6 +334,62 @@ add_column (SpClientsPage *self,
   if (fixed_width > 0)
     gtk_column_view_column_set_fixed_width (column, fixed_width);
   gtk_column_view_append_column (self->column_view, column);
+  return column;
+}
+
+/* What a column takes when it has no fixed width: the button's, and the
+ * user agent's least useful width. */
+#define BUTTON_COLUMN_WIDTH 56
+#define AGENT_COLUMN_WIDTH  200
+
+/* A narrow window shows the columns that fit, most useful first (the address,
+ * the disconnect button, the health…), so none is cut off at the edge; the
+ * first that does not fit at its width takes what is left when that is enough
+ * to read (it ellipsizes); the others come back as the window widens. */
+#define SQUEEZED_COLUMN_MIN 100
+
+static void
+sp_clients_page_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  SpClientsPage *self = SP_CLIENTS_PAGE (widget);
+  GtkColumnViewColumn *squeezed = NULL;
+  int used = 0;
+
+  for (guint i = 0; self->by_priority != NULL && i < self->by_priority->len; i++)
+    {
+      GtkColumnViewColumn *column = self->by_priority->pdata[i];
+      /* As the user left it, or as it was made when it is the one squeezed. */
+      int fixed = column == self->squeezed
+                    ? GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "sp-fixed-width"))
+                    : gtk_column_view_column_get_fixed_width (column);
+      int column_width = fixed > 0 ? fixed
+                       : gtk_column_view_column_get_title (column) != NULL ? AGENT_COLUMN_WIDTH
+                       : BUTTON_COLUMN_WIDTH;
+      gboolean fits = i == 0 || used + column_width <= width;
+
+      if (!fits && squeezed == NULL && fixed > 0 && width - used >= SQUEEZED_COLUMN_MIN)
+        {
+          if (column != self->squeezed)
+            g_object_set_data (G_OBJECT (column), "sp-fixed-width", GINT_TO_POINTER (fixed));
+          squeezed = column;
+          column_width = width - used;
+          fits = TRUE;
+        }
+      if (fits)
+        used += column_width;
+      if (column == squeezed && gtk_column_view_column_get_fixed_width (column) != column_width)
+        gtk_column_view_column_set_fixed_width (column, column_width);
+      else if (column == self->squeezed && column != squeezed)
+        gtk_column_view_column_set_fixed_width (column, fixed);
+      if (gtk_column_view_column_get_visible (column) != fits)
+        gtk_column_view_column_set_visible (column, fits);
+    }
+  self->squeezed = squeezed;
+
+  sp_bin_allocate (widget, width, height, baseline);
 }
 
 static void
@@ -734,6 +793,7 @@ sp_clients_page_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->clients);
   g_clear_pointer (&self->departed, g_ptr_array_unref);
+  g_clear_pointer (&self->by_priority, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sp_clients_page_parent_class)->dispose (object);
 }
@@ -747,10 +807,13 @@ sp_clients_page_class_init (SpClientsPageClass *klass)
   object_class->dispose = sp_clients_page_dispose;
   widget_class->map = sp_clients_page_map;
   widget_class->unmap = sp_clients_page_unmap;
+  widget_class->get_request_mode = sp_bin_get_request_mode;
+  widget_class->measure = sp_bin_measure;
+  widget_class->size_allocate = sp_clients_page_size_allocate;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-clients-page.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* No layout manager: its size_allocate chooses the layout (sp-bin.h). */
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, SpClientsPage, urls_box);
@@ -772,15 +835,23 @@ sp_clients_page_init (SpClientsPage *self)
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->clients)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
 
-  add_column (self, _("Address"), text_address, FALSE, 150);
-  add_column (self, _("Connected"), text_since, FALSE, 110);
-  add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 160);
-  add_column (self, _("Received (frames · size)"), text_received, FALSE, 170);
-  add_column (self, _("Symbols"), text_symbols, FALSE, 110);
-  add_column (self, _("Origin"), text_origin, FALSE, 120);
-  add_column (self, _("Health"), text_health, FALSE, 210);
-  add_column (self, _("User Agent"), text_agent, TRUE, -1);
-  add_column (self, NULL, NULL, FALSE, -1);
+  {
+    GtkColumnViewColumn *address = add_column (self, _("Address"), text_address, FALSE, 150);
+    GtkColumnViewColumn *since = add_column (self, _("Connected"), text_since, FALSE, 110);
+    GtkColumnViewColumn *sent = add_column (self, _("Sent (frames · size)"), text_sent, FALSE, 160);
+    GtkColumnViewColumn *received = add_column (self, _("Received (frames · size)"), text_received, FALSE, 170);
+    GtkColumnViewColumn *symbols = add_column (self, _("Symbols"), text_symbols, FALSE, 110);
+    GtkColumnViewColumn *origin = add_column (self, _("Origin"), text_origin, FALSE, 120);
+    GtkColumnViewColumn *health = add_column (self, _("Health"), text_health, FALSE, 210);
+    GtkColumnViewColumn *agent = add_column (self, _("User Agent"), text_agent, TRUE, -1);
+    GtkColumnViewColumn *button = add_column (self, NULL, NULL, FALSE, -1);
+    GtkColumnViewColumn *by_priority[] = { address, button, health, since, sent, received,
+                                           symbols, origin, agent };
+
+    self->by_priority = g_ptr_array_new_with_free_func (g_object_unref);
+    for (guint i = 0; i < G_N_ELEMENTS (by_priority); i++)
+      g_ptr_array_add (self->by_priority, g_object_ref (by_priority[i]));
+  }
 
   g_signal_connect_swapped (self->clear_refusals_button, "clicked",
                             G_CALLBACK (on_clear_refusals), self);

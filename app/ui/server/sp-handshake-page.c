@@ -7,6 +7,7 @@
 
 #include "sp-client-item.h"
 #include "sp-handshake-page-private.h"
+#include "sp-wrap-box.h"
 
 struct _SpHandshakePage
 {
@@ -277,6 +278,7 @@ sp_handshake_page_class_init (SpHandshakePageClass *klass)
 
   object_class->dispose = sp_handshake_page_dispose;
 
+  g_type_ensure (SP_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-handshake-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-chart-pane.h"
+#include "sp-wrap-box.h"
 
 #define PRICE_REFRESH_US  (50 * G_TIME_SPAN_MILLISECOND)
 
@@ -36,31 +37,32 @@ struct _SpChartPane
   gint64         last_price_shown;
 };
 
+enum {
+  PROP_0,
+  PROP_SYMBOL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 G_DEFINE_FINAL_TYPE (SpChartPane, sp_chart_pane, GTK_TYPE_WIDGET)
 
 /* Candle widths offered in the chart's tools; Preferences may hold another. */
 static const guint candle_choices[] = { 1, 5, 60 };
 
 /* The change since the session's open when the stream says it; otherwise
- * since the first price seen, and the label says so. */
+ * since the first price seen, and the label says so (sp_watch_symbol_get_change()). */
 static char *
 describe_change (SpWatchSymbol *symbol,
                  double        *delta)
 {
-  double last = sp_watch_symbol_get_last_price (symbol);
-  double base;
+  double percent;
 
-  if (sp_watch_symbol_get_session_change (symbol, delta))
-    {
-      base = last - *delta;
-      return g_strdup_printf ("%+.2f (%+.2f %%)", *delta, base != 0 ? *delta / base * 100.0 : 0.0);
-    }
+  if (sp_watch_symbol_get_change (symbol, delta, &percent))
+    return g_strdup_printf ("%+.2f (%+.2f %%)", *delta, percent);
 
-  base = sp_watch_symbol_get_first_price (symbol);
-  *delta = last - base;
   /* Translators: the change of the price since the viewer connected, e.g. "+1.32 (+0.44 %) since connected" */
-  return g_strdup_printf (_("%+.2f (%+.2f %%) since connected"), *delta,
-                          base != 0 ? *delta / base * 100.0 : 0.0);
+  return g_strdup_printf (_("%+.2f (%+.2f %%) since connected"), *delta, percent);
 }
 
 static void
@@ -278,6 +280,7 @@ on_symbol_selected (SpChartPane *self)
   if (self->symbol != NULL)
     g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
   g_set_object (&self->symbol, symbol);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYMBOL]);
 
   /* A new list of symbols for a new connection: the chart keeps the old
    * history until the first price, the labels start again. */
@@ -530,6 +533,29 @@ sp_chart_pane_get_chart (SpChartPane *self)
   return self->chart;
 }
 
+gboolean
+sp_chart_pane_set_symbol (SpChartPane *self,
+                          const char  *name)
+{
+  GListModel *symbols;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  symbols = gtk_drop_down_get_model (self->symbol_dropdown);
+  for (guint i = 0; symbols != NULL && i < g_list_model_get_n_items (symbols); i++)
+    {
+      g_autoptr(SpWatchSymbol) symbol = g_list_model_get_item (symbols, i);
+
+      if (g_str_equal (sp_watch_symbol_get_name (symbol), name))
+        {
+          gtk_drop_down_set_selected (self->symbol_dropdown, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 const char *
 sp_chart_pane_get_symbol (SpChartPane *self)
 {
@@ -719,14 +745,38 @@ sp_chart_pane_dispose (GObject *object)
 }
 
 static void
+sp_chart_pane_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_SYMBOL:
+      g_value_set_string (value, sp_chart_pane_get_symbol (SP_CHART_PANE (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sp_chart_pane_class_init (SpChartPaneClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sp_chart_pane_dispose;
+  object_class->get_property = sp_chart_pane_get_property;
+
+  /* The charted symbol's name, or NULL. */
+  properties[PROP_SYMBOL] =
+    g_param_spec_string ("symbol", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SP_TYPE_CHART);
+  g_type_ensure (SP_TYPE_WRAP_BOX);
   g_type_ensure (SP_TYPE_WATCH_SYMBOL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-chart-pane.ui");

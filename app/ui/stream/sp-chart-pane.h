@@ -30,6 +30,9 @@ void        sp_chart_pane_set_settings  (SpChartPane *self,
                                          GSettings   *settings);
 SpChart    *sp_chart_pane_get_chart     (SpChartPane *self);
 /* The symbol shown, or NULL. */
+/* Charts @name as choosing it in the symbol menu does; FALSE when the stream has no such symbol. */
+gboolean    sp_chart_pane_set_symbol        (SpChartPane *self,
+                                             const char  *name);
 const char *sp_chart_pane_get_symbol    (SpChartPane *self);
 /* A file name for the chart's picture or prices: the symbol and @extension. */
 char       *sp_chart_pane_dup_file_name (SpChartPane *self,

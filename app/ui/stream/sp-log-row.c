@@ -58,7 +58,8 @@ sp_log_row_measure (GtkWidget      *widget,
     {
       int unit = char_width (widget);
 
-      *minimum = unit * (TIME_CHARS + 2 + KIND_CHARS + SIZE_CHARS + 10) + 4 * GAP;
+      /* A few characters of content at least: a 360 px window still has its columns. */
+      *minimum = unit * (TIME_CHARS + 2 + KIND_CHARS + SIZE_CHARS + 3) + 4 * GAP;
       *natural = *minimum + unit * 60;
     }
 }

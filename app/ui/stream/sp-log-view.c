@@ -8,6 +8,8 @@
 #include "sp-log-item.h"
 #include "sp-log-row.h"
 #include "sp-log-view.h"
+#include "sp-wrap-box.h"
+#include "sp-bin.h"
 
 #define DEFAULT_LOG_LIMIT    10000
 #define FAST_STREAM_BATCH    30                          /* messages in one frame */
@@ -46,6 +48,9 @@ struct _SpLogView
 
   char               *detail_text;     /* what the detail view shows, and where its fields are */
   GArray             *detail_spans;    /* SpJsonSpan */
+
+  GtkPaned           *detail_paned;    /* list | message, or list over message when narrow */
+  int                 wide_position;   /* the divider where the user left it, side by side */
 };
 
 enum {
@@ -650,6 +655,88 @@ sp_log_view_finalize (GObject *object)
   G_OBJECT_CLASS (sp_log_view_parent_class)->finalize (object);
 }
 
+/* Under this width, or when the list and the message would not both fit side
+ * by side, the message goes under the list. Decided from the width given, so
+ * it cannot swing back and forth: neither layout changes that width. */
+#define SIDE_BY_SIDE_MIN_WIDTH 720
+
+static gboolean
+is_narrow (SpLogView *self,
+           int        width)
+{
+  int list_min, detail_min;
+
+  gtk_widget_measure (gtk_paned_get_start_child (self->detail_paned), GTK_ORIENTATION_HORIZONTAL,
+                      -1, &list_min, NULL, NULL, NULL);
+  gtk_widget_measure (gtk_paned_get_end_child (self->detail_paned), GTK_ORIENTATION_HORIZONTAL,
+                      -1, &detail_min, NULL, NULL, NULL);
+  return width < MAX (SIDE_BY_SIDE_MIN_WIDTH, list_min + detail_min + 24);
+}
+
+/* Measured as the layout the width will get: the parent measures before the
+ * layout changes in size_allocate. Side by side is only ever given a width it
+ * fits in, so the least width is the narrow layout's. */
+static void
+sp_log_view_measure (GtkWidget      *widget,
+                     GtkOrientation  orientation,
+                     int             for_size,
+                     int            *minimum,
+                     int            *natural,
+                     int            *minimum_baseline,
+                     int            *natural_baseline)
+{
+  SpLogView *self = SP_LOG_VIEW (widget);
+  GtkWidget *toolbar = gtk_widget_get_first_child (gtk_widget_get_first_child (widget));
+  GtkWidget *list = gtk_paned_get_start_child (self->detail_paned);
+  GtkWidget *detail = gtk_paned_get_end_child (self->detail_paned);
+  int toolbar_min, list_min, detail_min, nat;
+
+  sp_bin_measure (widget, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+  gtk_widget_measure (toolbar, orientation, for_size, &toolbar_min, &nat, NULL, NULL);
+  gtk_widget_measure (list, orientation, -1, &list_min, &nat, NULL, NULL);
+  gtk_widget_measure (detail, orientation, -1, &detail_min, &nat, NULL, NULL);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = MAX (toolbar_min, MAX (list_min, detail_min));
+  else if (for_size >= 0 && is_narrow (self, for_size))
+    /* The message under the list may shrink away (see below). */
+    *minimum = toolbar_min + list_min + 1;
+  else
+    *minimum = toolbar_min + MAX (list_min, detail_min);
+  *natural = MAX (*natural, *minimum);
+}
+
+static void
+sp_log_view_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  SpLogView *self = SP_LOG_VIEW (widget);
+  GtkOrientable *paned = GTK_ORIENTABLE (self->detail_paned);
+  gboolean narrow = is_narrow (self, width);
+
+  if (narrow != (gtk_orientable_get_orientation (paned) == GTK_ORIENTATION_VERTICAL))
+    {
+      if (narrow)
+        {
+          self->wide_position = gtk_paned_get_position (self->detail_paned);
+          gtk_orientable_set_orientation (paned, GTK_ORIENTATION_VERTICAL);
+          /* Shared by their natural heights until the user moves the divider,
+           * which may hide the message to give the list the height. */
+          g_object_set (self->detail_paned, "position-set", FALSE, NULL);
+          gtk_paned_set_shrink_end_child (self->detail_paned, TRUE);
+        }
+      else
+        {
+          gtk_orientable_set_orientation (paned, GTK_ORIENTATION_HORIZONTAL);
+          gtk_paned_set_shrink_end_child (self->detail_paned, FALSE);
+          gtk_paned_set_position (self->detail_paned, self->wide_position);
+        }
+    }
+
+  sp_bin_allocate (widget, width, height, baseline);
+}
+
 static void
 sp_log_view_class_init (SpLogViewClass *klass)
 {
@@ -659,6 +746,9 @@ sp_log_view_class_init (SpLogViewClass *klass)
   object_class->dispose = sp_log_view_dispose;
   object_class->finalize = sp_log_view_finalize;
   object_class->get_property = sp_log_view_get_property;
+  widget_class->get_request_mode = sp_bin_get_request_mode;
+  widget_class->measure = sp_log_view_measure;
+  widget_class->size_allocate = sp_log_view_size_allocate;
 
   properties[PROP_SELECTED_FRAME] =
     g_param_spec_boxed ("selected-frame", NULL, NULL, SP_TYPE_FRAME,
@@ -666,9 +756,10 @@ sp_log_view_class_init (SpLogViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SP_TYPE_LOG_FILTER);
+  g_type_ensure (SP_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-log-view.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* No layout manager: its size_allocate chooses the layout (sp-bin.h). */
 
   gtk_widget_class_bind_template_child (widget_class, SpLogView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, regex_button);
@@ -686,6 +777,7 @@ sp_log_view_class_init (SpLogViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SpLogView, selection);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, filtered);
   gtk_widget_class_bind_template_child (widget_class, SpLogView, filter);
+  gtk_widget_class_bind_template_child (widget_class, SpLogView, detail_paned);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_log_wheel);
@@ -700,6 +792,7 @@ sp_log_view_init (SpLogView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->wide_position = gtk_paned_get_position (self->detail_paned);
   self->log_limit = DEFAULT_LOG_LIMIT;
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->log_store = g_list_store_new (SP_TYPE_LOG_ITEM);

@@ -6,6 +6,7 @@
 #include "sp-parse-bytes.h"
 #include "sp-recent.h"
 #include "sp-send-bar.h"
+#include "sp-wrap-box.h"
 
 /* The positions of the Send As drop-down. */
 enum {
@@ -160,6 +161,7 @@ sp_send_bar_class_init (SpSendBarClass *klass)
 
   object_class->dispose = sp_send_bar_dispose;
 
+  g_type_ensure (SP_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-send-bar.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -1,10 +1,13 @@
 /* The Stream page's insides, shared between sp-stream-page.c and sp-stream-page-files.c. */
 #pragma once
 
+#include <adwaita.h>
+
 #include "sp-chart-pane.h"
 #include "sp-connection-bar.h"
 #include "sp-log-view.h"
 #include "sp-send-bar.h"
+#include "sp-watchlist-view.h"
 #include "sp-stream-page.h"
 #include "sp-watch.h"
 
@@ -18,6 +21,8 @@ struct _SpStreamPage
   SpChartPane     *chart_pane;
   SpLogView       *log_view;
   SpSendBar       *send_bar;
+  AdwFlap         *watchlist_flap;
+  SpWatchlistView *watchlist;
 
   GSettings       *settings;
   SpStreamClient  *client;

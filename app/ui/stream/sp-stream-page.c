@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "sp-recent.h"
+#include "sp-bin.h"
 #include "sp-stream-page-private.h"
+#include "sp-width-bin.h"
 
 enum {
   PROP_0,
@@ -14,6 +16,7 @@ enum {
   PROP_CHART_MODE,
   PROP_HIDE_PING_PONG,
   PROP_RECORDING,
+  PROP_SHOW_WATCHLIST,
   N_PROPS
 };
 
@@ -397,6 +400,9 @@ sp_stream_page_get_property (GObject    *object,
     case PROP_RECORDING:
       g_value_set_boolean (value, sp_watch_get_recording (self->watch));
       break;
+    case PROP_SHOW_WATCHLIST:
+      g_value_set_boolean (value, adw_flap_get_reveal_flap (self->watchlist_flap));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -426,6 +432,9 @@ sp_stream_page_set_property (GObject      *object,
     case PROP_RECORDING:
       _sp_stream_page_set_recording (self, g_value_get_boolean (value));
       break;
+    case PROP_SHOW_WATCHLIST:
+      adw_flap_set_reveal_flap (self->watchlist_flap, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -452,6 +461,52 @@ sp_stream_page_dispose (GObject *object)
   G_OBJECT_CLASS (sp_stream_page_parent_class)->dispose (object);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The watchlist                                                              */
+
+/* Under this width the watchlist folds: hidden, and over the chart when shown,
+ * so the chart and the log keep the window's width. */
+#define WATCHLIST_FOLD_WIDTH 1000
+
+static void
+sp_stream_page_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  SpStreamPage *self = SP_STREAM_PAGE (widget);
+  AdwFlapFoldPolicy policy = width < WATCHLIST_FOLD_WIDTH ? ADW_FLAP_FOLD_POLICY_ALWAYS
+                                                          : ADW_FLAP_FOLD_POLICY_NEVER;
+
+  if (adw_flap_get_fold_policy (self->watchlist_flap) != policy)
+    adw_flap_set_fold_policy (self->watchlist_flap, policy);
+
+  sp_bin_allocate (widget, width, height, baseline);
+}
+
+/* A row chosen charts its symbol, as the symbol menu does; a folded
+ * watchlist gets out of the way of the chart. */
+static void
+on_watchlist_chosen (SpStreamPage *self,
+                     const char   *name)
+{
+  sp_chart_pane_set_symbol (self->chart_pane, name);
+  if (adw_flap_get_folded (self->watchlist_flap))
+    adw_flap_set_reveal_flap (self->watchlist_flap, FALSE);
+}
+
+static void
+on_charted_symbol (SpStreamPage *self)
+{
+  sp_watchlist_view_set_symbol (self->watchlist, sp_chart_pane_get_symbol (self->chart_pane));
+}
+
+static void
+on_reveal_flap (SpStreamPage *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_WATCHLIST]);
+}
+
 static void
 sp_stream_page_install_properties (GObjectClass *object_class)
 {
@@ -467,6 +522,10 @@ sp_stream_page_install_properties (GObjectClass *object_class)
   /* Setting it asks where to record; it becomes TRUE once recording. */
   properties[PROP_RECORDING] =
     g_param_spec_boolean ("recording", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The watchlist beside the chart, or over it in a narrow window. */
+  properties[PROP_SHOW_WATCHLIST] =
+    g_param_spec_boolean ("show-watchlist", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -486,13 +545,21 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   g_type_ensure (SP_TYPE_CHART_PANE);
   g_type_ensure (SP_TYPE_LOG_VIEW);
   g_type_ensure (SP_TYPE_SEND_BAR);
+  g_type_ensure (SP_TYPE_WATCHLIST_VIEW);
+  g_type_ensure (SP_TYPE_WIDTH_BIN);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-stream-page.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* No layout manager: its size_allocate folds the watchlist (sp-bin.h). */
+  widget_class->get_request_mode = sp_bin_get_request_mode;
+  widget_class->measure = sp_bin_measure;
+  widget_class->size_allocate = sp_stream_page_size_allocate;
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_pane);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, log_view);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, send_bar);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, watchlist_flap);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, watchlist);
+  gtk_widget_class_bind_template_callback (widget_class, on_watchlist_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_frame);
 
   /* Every action of the page and its parts is a widget action; the stateful
@@ -508,6 +575,8 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   gtk_widget_class_install_property_action (widget_class, "chart.mode", "chart-mode");
   gtk_widget_class_install_property_action (widget_class, "log.hide-ping-pong", "hide-ping-pong");
   gtk_widget_class_install_property_action (widget_class, "log.record", "recording");
+  gtk_widget_class_install_property_action (widget_class, "stream.show-watchlist", "show-watchlist");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "stream.show-watchlist", NULL);
   _sp_stream_page_class_add_file_actions (widget_class);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "stream.copy-message", NULL);
@@ -520,6 +589,12 @@ sp_stream_page_init (SpStreamPage *self)
 
   self->watch = sp_watch_new ();
   sp_chart_pane_set_watch (self->chart_pane, self->watch);
+  sp_watchlist_view_set_watch (self->watchlist, self->watch);
+  g_signal_connect_object (self->chart_pane, "notify::symbol", G_CALLBACK (on_charted_symbol), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->watchlist_flap, "notify::reveal-flap", G_CALLBACK (on_reveal_flap),
+                           self, G_CONNECT_SWAPPED);
+  on_charted_symbol (self);
   g_signal_connect_object (chart (self), "point-activated", G_CALLBACK (on_point_activated), self, 0);
   g_signal_connect_object (chart (self), "notify::span", G_CALLBACK (notify_property), self, 0);
   g_signal_connect_object (chart (self), "notify::mode", G_CALLBACK (notify_property), self, 0);
