@@ -5,8 +5,15 @@
 #include <glib/gi18n.h>
 
 #include "sp-chart-pane.h"
+#include "sp-frame-update.h"
 
-#define PRICE_REFRESH_US  (50 * G_TIME_SPAN_MILLISECOND)
+/* The price labels change at most about ten times a second, whatever the
+ * message rate: no one reads faster, and each change costs a relayout. They
+ * change in a frame the chart draws for the same prices (a little under its
+ * SP_REDRAW_DATA_INTERVAL_US, so as to take every one of them), or after
+ * 200 ms when the chart draws none (looking back in time). */
+#define PRICE_REFRESH_MS  90
+#define PRICE_WAIT_MS     200
 
 struct _SpChartPane
 {
@@ -27,8 +34,8 @@ struct _SpChartPane
   SpWatch       *watch;
   GSettings     *settings;
   SpWatchSymbol *symbol;          /* the one shown */
-  guint          tick_id;         /* the price labels wait for the next frame */
-  gint64         last_price_shown;
+  SpFrameUpdate *price_update;    /* the price labels wait for a frame */
+  guint64        seen_generation; /* of the chart's series, at the last message */
 };
 
 G_DEFINE_FINAL_TYPE (SpChartPane, sp_chart_pane, GTK_TYPE_WIDGET)
@@ -83,30 +90,37 @@ show_price (SpChartPane *self)
     }
 }
 
-/* The price labels change at most twenty times a second, whatever the
- * message rate: no one reads faster, and each change costs a relayout. */
-static gboolean
-refresh_price (GtkWidget     *widget,
-               GdkFrameClock *clock,
-               gpointer       user_data)
+static void
+apply_price (gpointer data)
 {
-  SpChartPane *self = SP_CHART_PANE (widget);
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - self->last_price_shown < PRICE_REFRESH_US)
-    return G_SOURCE_CONTINUE;
-
-  self->tick_id = 0;
-  self->last_price_shown = now;
-  show_price (self);
-  return G_SOURCE_REMOVE;
+  show_price (data);
 }
 
 static void
 on_last_price (SpChartPane *self)
 {
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_price, NULL, NULL);
+  sp_frame_update_queue (self->price_update);
+}
+
+/* A message with prices: the chart draws those of its symbol when they are in view. */
+static void
+on_prices (SpChartPane *self)
+{
+  SpSeries *series = sp_chart_get_series (self->chart);
+  guint64 generation = series != NULL ? sp_series_get_generation (series) : 0;
+  guint len = series != NULL ? sp_series_get_length (series) : 0;
+
+  if (generation == self->seen_generation || len == 0)
+    return;
+  self->seen_generation = generation;
+  sp_chart_points_added (self->chart, sp_series_get_point (series, len - 1)->t_us);
+}
+
+/* A new sample of the message rate, drawn under the prices. */
+static void
+on_rate (SpChartPane *self)
+{
+  sp_chart_rate_added (self->chart);
 }
 
 static void
@@ -214,11 +228,19 @@ on_client_changed (SpChartPane *self)
   if (client == self->client)
     return;
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+      g_signal_handlers_disconnect_by_func (self->client, on_prices, self);
+    }
   g_set_object (&self->client, client);
   if (client != NULL)
-    g_signal_connect_object (client, "notify::price-source", G_CALLBACK (show_price_source), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (client, "notify::price-source", G_CALLBACK (show_price_source), self,
+                               G_CONNECT_SWAPPED);
+      /* After the watch's handler, which adds the points. */
+      g_signal_connect_object (client, "prices", G_CALLBACK (on_prices), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
   show_price_source (self);
 }
 
@@ -241,6 +263,7 @@ sp_chart_pane_set_watch (SpChartPane *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_empty_text), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "notify::rate", G_CALLBACK (on_rate), self, G_CONNECT_SWAPPED);
   on_client_changed (self);
 }
 
@@ -474,14 +497,15 @@ sp_chart_pane_dispose (GObject *object)
 {
   SpChartPane *self = SP_CHART_PANE (object);
 
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  g_clear_pointer (&self->price_update, sp_frame_update_free);
   if (self->symbol != NULL)
     g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
   g_clear_object (&self->symbol);
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+      g_signal_handlers_disconnect_by_func (self->client, on_prices, self);
+    }
   g_clear_object (&self->client);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CHART_PANE);
   /* Children the template does not name are ours to unparent. */
@@ -528,6 +552,8 @@ static void
 sp_chart_pane_init (SpChartPane *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->price_update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_BEFORE_PAINT,
+                                            PRICE_REFRESH_MS, PRICE_WAIT_MS, apply_price, self);
 
   show_candle_choice (self);
   on_chart_mode_changed (self);
