@@ -216,8 +216,13 @@ sp_chart_points_added (SpChart *self,
 void
 sp_chart_rate_added (SpChart *self)
 {
+  gint64 start, end, now = g_get_real_time ();
+
   g_return_if_fail (SP_IS_CHART (self));
 
+  _sp_chart_current_range (self, &start, &end);
+  if (!self->follow_live && (now < start || now > end))
+    return;
   self->rate_pending = TRUE;
   schedule (self, FALSE);
 }
