@@ -452,6 +452,85 @@ test_candle_readout (void)
   picture_clear (&picture);
 }
 
+/* Compare: ACME from 100 to 110 (+10 %) and a far dearer BOLT from 1000 to 950
+ * (−5 %) on one chart: each line is its percent change from its first price in
+ * view, in its own colour, the axis reads in percent, and the crosshair names
+ * the change of each. */
+static void
+test_compare (void)
+{
+  g_autoptr(SpSeries) acme = sp_series_new (10000);
+  g_autoptr(SpSeries) bolt = sp_series_new (10000);
+  SpSeries *compare[] = { bolt };
+  const char *names[] = { "BOLT" };
+  gint64 end = T0 + 100 * G_USEC_PER_SEC;
+  Picture picture = { 0 };
+  GdkRGBA orange;
+  double middle;
+
+  for (int i = 0; i <= 100; i++)
+    {
+      sp_series_append (acme, T0 + i * G_USEC_PER_SEC, 100 + i / 10.0);
+      sp_series_append (bolt, T0 + i * G_USEC_PER_SEC, 1000 - i / 2.0);
+    }
+  sp_chart_compare_color (0, &orange);
+
+  sp_chart_colors_init_default (&picture.colors);
+  picture.view = (SpChartView) {
+    .series = acme, .mode = SP_CHART_CANDLES, .t_start = T0, .t_end = end,
+    .candle_us = 5 * G_USEC_PER_SEC, .name = "ACME",
+    .compare = compare, .compare_names = names, .n_compare = 1,
+  };
+  render (&picture);
+
+  /* The axis spans −5 % to +10 %, with room; lines, not candles. */
+  g_assert_cmpfloat (picture.geometry.y_min, <, -5);
+  g_assert_cmpfloat (picture.geometry.y_min, >, -7);
+  g_assert_cmpfloat (picture.geometry.y_max, >, 10);
+  g_assert_cmpfloat (picture.geometry.y_max, <, 12);
+  g_assert_cmpint (picture.geometry.candle_us, ==, 0);
+  /* The axis is labelled (in percent) right of the plot. */
+  {
+    GdkRGBA ink = { 0.3f, 0.3f, 0.3f, 1 };
+    double right = picture.geometry.plot.origin.x + picture.geometry.plot.size.width;
+    guint axis = 0;
+
+    for (int x = (int) right + 4; x < WIDTH; x++)
+      for (int y = (int) y_of (&picture, 7.5); y < (int) y_of (&picture, -2.5); y++)
+        axis += pixel_is (&picture, x, y, &ink);
+    g_assert_cmpuint (axis, >, 50);
+  }
+
+  /* ACME ends high in blue, BOLT low in orange; both start at 0 %. */
+  g_assert_cmpuint (count_near (&picture, x_of (&picture, end - G_USEC_PER_SEC), y_of (&picture, 9.9), 3,
+                                &picture.colors.line), >, 0);
+  g_assert_cmpuint (count_near (&picture, x_of (&picture, end - G_USEC_PER_SEC), y_of (&picture, -4.95), 3,
+                                &orange), >, 0);
+  g_assert_cmpuint (count_near (&picture, x_of (&picture, end - G_USEC_PER_SEC), y_of (&picture, -4.95), 3,
+                                &picture.colors.line), ==, 0);
+  g_assert_cmpuint (count_near (&picture, x_of (&picture, T0 + 2 * G_USEC_PER_SEC), y_of (&picture, 0), 3,
+                                &orange), >, 0);
+
+  /* Halfway: ACME +5 %, BOLT −2.5 %. */
+  middle = x_of (&picture, T0 + 50 * G_USEC_PER_SEC);
+  picture_clear (&picture);
+  picture.view.crosshair = TRUE;
+  picture.view.crosshair_x = middle;
+  picture.view.crosshair_y = picture.geometry.plot.origin.y + 10;
+  render (&picture);
+  g_test_message ("readout: %s", picture.geometry.readout);
+  g_assert_true (g_str_has_suffix (picture.geometry.readout, "  ACME +5.00 %  BOLT -2.50 %"));
+  picture_clear (&picture);
+
+  /* The view's start moves: the changes are from the new first prices. */
+  picture.view.crosshair = FALSE;
+  picture.view.t_start = T0 + 50 * G_USEC_PER_SEC;
+  render (&picture);
+  g_assert_cmpfloat (picture.geometry.y_max, <, 6);
+  g_assert_cmpfloat (picture.geometry.y_min, >, -4);
+  picture_clear (&picture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -466,6 +545,7 @@ main (int   argc,
   g_test_add_func ("/chart/rate-scale-fits", test_rate_scale_fits);
   g_test_add_func ("/chart/empty", test_empty);
   g_test_add_func ("/chart/candle-readout", test_candle_readout);
+  g_test_add_func ("/chart/compare", test_compare);
 
   return g_test_run ();
 }

@@ -20,6 +20,8 @@ struct _SpApplication
 
   SpServerOverrides *overrides; /* server options from the command line, over the settings */
   char           *connect_url; /* --connect without --headless */
+  SpAlerts       *alerts;      /* created with the first window, kept in settings */
+  GSettings      *settings;
 };
 
 G_DEFINE_FINAL_TYPE (SpApplication, sp_application, ADW_TYPE_APPLICATION)
@@ -320,6 +322,20 @@ sp_application_show_page (GSimpleAction *action,
     sp_window_show_page (SP_WINDOW (window), g_variant_get_string (parameter, NULL));
 }
 
+/* A notification's click: the window, on the Stream page, charting @symbol. */
+static void
+sp_application_show_symbol (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (user_data));
+  window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  if (SP_IS_WINDOW (window))
+    sp_window_show_symbol (SP_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
 static void
 sp_application_quit (GSimpleAction *action,
                      GVariant      *parameter,
@@ -339,6 +355,7 @@ static const GActionEntry app_actions[] = {
   { "connect", sp_application_connect, "s" },
   { "allow-origin", sp_application_allow_origin, "s" },
   { "show-page", sp_application_show_page, "s" },
+  { "show-symbol", sp_application_show_symbol, "s" },
   { "quit", sp_application_quit },
 };
 
@@ -364,6 +381,10 @@ sp_application_finalize (GObject *object)
 
   g_clear_pointer (&self->overrides, sp_server_overrides_free);
   g_clear_pointer (&self->connect_url, g_free);
+  if (self->alerts != NULL)
+    g_signal_handlers_disconnect_by_data (self->alerts, self);
+  g_clear_object (&self->alerts);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sp_application_parent_class)->finalize (object);
 }
@@ -409,4 +430,55 @@ sp_application_get_server_overrides (SpApplication *self)
   if (self->overrides == NULL || sp_server_overrides_is_empty (self->overrides))
     return NULL;
   return self->overrides;
+}
+
+static void
+save_alerts (SpApplication *self)
+{
+  g_settings_set_value (self->settings, "alerts", sp_alerts_serialize (self->alerts));
+}
+
+/* An alert fired: a desktop notification, one per rule (a rule that fires again
+ * replaces its last one); clicking it shows the symbol. */
+static void
+on_alert_fired (SpApplication *self,
+                SpAlert       *alert,
+                double         price,
+                double         reference,
+                gint64         t_us)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *title = sp_alert_describe_event (alert, price, reference, &body);
+  g_autofree char *rule = sp_alert_describe (alert);
+  g_autofree char *id = g_strconcat ("alert:", rule, NULL);
+  g_autoptr(GNotification) notification = g_notification_new (title);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.show-symbol", "s",
+                                                sp_alert_get_symbol (alert));
+  /* Without a session bus there is nobody to show it (the chart still marks it). */
+  if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+    g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+SpAlerts *
+sp_application_get_alerts (SpApplication *self)
+{
+  g_autoptr(GVariant) saved = NULL;
+
+  g_return_val_if_fail (SP_IS_APPLICATION (self), NULL);
+
+  if (self->alerts != NULL)
+    return self->alerts;
+
+  self->settings = g_settings_new (APP_ID);
+  self->alerts = sp_alerts_new ();
+  saved = g_settings_get_value (self->settings, "alerts");
+  sp_alerts_load (self->alerts, saved);
+  g_signal_connect_object (self->alerts, "changed", G_CALLBACK (save_alerts), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->alerts, "fired", G_CALLBACK (on_alert_fired), self,
+                           G_CONNECT_SWAPPED);
+  return self->alerts;
 }

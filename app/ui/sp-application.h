@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "sp-alerts.h"
 #include "sp-server-overrides.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,7 @@ G_DECLARE_FINAL_TYPE (SpApplication, sp_application, SP, APPLICATION, AdwApplica
 
 SpApplication           *sp_application_new                  (void);
 const SpServerOverrides *sp_application_get_server_overrides (SpApplication *self);
+/* The price alerts, kept in settings; every window's viewer checks its prices with them. */
+SpAlerts                *sp_application_get_alerts           (SpApplication *self);
 
 G_END_DECLS

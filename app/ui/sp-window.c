@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-alerts-window.h"
 #include "sp-application.h"
 #include "sp-clients-page.h"
 #include "sp-handshake-page.h"
@@ -370,6 +371,14 @@ sp_window_show_page (SpWindow   *self,
   adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
+const char *
+sp_window_get_visible_page (SpWindow *self)
+{
+  g_return_val_if_fail (SP_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->stack);
+}
+
 GtkWidget *
 sp_window_get_page (SpWindow   *self,
                     const char *name)
@@ -447,6 +456,22 @@ sp_window_close_request (GtkWindow *window)
 }
 
 static void
+alerts_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SpWindow *self = SP_WINDOW (widget);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  SpAlertsWindow *alerts;
+
+  if (!SP_IS_APPLICATION (application))
+    return;
+  alerts = sp_alerts_window_new (GTK_WINDOW (self), sp_application_get_alerts (SP_APPLICATION (application)),
+                                 sp_stream_page_get_symbol (self->stream_page));
+  gtk_window_present (GTK_WINDOW (alerts));
+}
+
+static void
 sp_window_dispose (GObject *object)
 {
   SpWindow *self = SP_WINDOW (object);
@@ -494,6 +519,7 @@ sp_window_class_init (SpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.copy", "s", copy_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, focus_url_action);
   gtk_widget_class_install_action (widget_class, "win.allow-origin", "s", allow_origin_action);
+  gtk_widget_class_install_action (widget_class, "win.alerts", NULL, alerts_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-url", NULL);
@@ -533,7 +559,21 @@ sp_window_init (SpWindow *self)
 SpWindow *
 sp_window_new (SpApplication *application)
 {
+  SpWindow *self;
+
   g_return_val_if_fail (SP_IS_APPLICATION (application), NULL);
 
-  return g_object_new (SP_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (SP_TYPE_WINDOW, "application", application, NULL);
+  sp_stream_page_set_alerts (self->stream_page, sp_application_get_alerts (application));
+  return self;
+}
+
+void
+sp_window_show_symbol (SpWindow   *self,
+                       const char *name)
+{
+  g_return_if_fail (SP_IS_WINDOW (self));
+
+  sp_window_show_page (self, "stream");
+  sp_stream_page_show_symbol (self->stream_page, name);
 }

@@ -22,6 +22,11 @@ void            sp_window_connect           (SpWindow      *self,
 SpServerConfig *sp_window_dup_server_config (SpWindow      *self);
 SpServer       *sp_window_get_server        (SpWindow      *self);
 SpStreamClient *sp_window_get_client        (SpWindow      *self);
+/* The Stream page charting @name (a price alert's notification was clicked). */
+void            sp_window_show_symbol       (SpWindow      *self,
+                                             const char    *name);
+/* The name of the page shown ("stream", "clients", "handshake"). */
+const char     *sp_window_get_visible_page  (SpWindow      *self);
 void            sp_window_show_page         (SpWindow      *self,
                                              const char    *name);
 GtkWidget      *sp_window_get_page          (SpWindow      *self,

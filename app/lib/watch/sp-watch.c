@@ -31,6 +31,7 @@ struct _SpWatch
   guint64         n_messages;
 
   SpRecorder     *recorder;    /* while recording the stream to a file */
+  SpAlerts       *alerts;      /* checked with every price; may be NULL */
 };
 
 enum {
@@ -165,6 +166,8 @@ on_prices (SpStreamClient *client,
       /* The point remembers its message (by arrival time) for the chart ↔ log link. */
       _sp_watch_symbol_add_price (symbol_for (self, name, point->price), t, point->price,
                                   frame->time_us, point->has_change, point->change);
+      if (self->alerts != NULL)
+        sp_alerts_check (self->alerts, name, point->price, t);
     }
 }
 
@@ -231,6 +234,8 @@ sp_watch_connect (SpWatch               *self,
       sp_series_clear (self->rate);
       g_free (self->url);
       self->url = g_strdup (url);
+      if (self->alerts != NULL)
+        sp_alerts_reset (self->alerts);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
     }
   clear_symbols (self);
@@ -478,8 +483,27 @@ sp_watch_dispose (GObject *object)
 
   sp_watch_stop_recording (self, NULL);
   sp_watch_set_client (self, NULL);
+  g_clear_object (&self->alerts);
 
   G_OBJECT_CLASS (sp_watch_parent_class)->dispose (object);
+}
+
+void
+sp_watch_set_alerts (SpWatch  *self,
+                     SpAlerts *alerts)
+{
+  g_return_if_fail (SP_IS_WATCH (self));
+  g_return_if_fail (alerts == NULL || SP_IS_ALERTS (alerts));
+
+  g_set_object (&self->alerts, alerts);
+}
+
+SpAlerts *
+sp_watch_get_alerts (SpWatch *self)
+{
+  g_return_val_if_fail (SP_IS_WATCH (self), NULL);
+
+  return self->alerts;
 }
 
 static void

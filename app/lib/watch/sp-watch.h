@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include "sp-alerts.h"
 #include "sp-series.h"
 #include "sp-stream-client.h"
 #include "sp-watch-symbol.h"
@@ -42,6 +43,11 @@ SpWatchSymbol  *sp_watch_lookup           (SpWatch               *self,
 void            sp_watch_set_history      (SpWatch               *self,
                                            guint                  history);
 guint           sp_watch_get_history      (SpWatch               *self);
+
+/* Every price from now on goes to @alerts (NULL: none); another stream resets them. */
+void            sp_watch_set_alerts       (SpWatch               *self,
+                                           SpAlerts              *alerts);
+SpAlerts       *sp_watch_get_alerts       (SpWatch               *self);
 
 /* Received messages a second, sampled every second while connected. */
 SpSeries       *sp_watch_get_rate_series  (SpWatch               *self);

@@ -132,8 +132,8 @@ draw_price_axis (SpChartPainter *p,
   cairo_set_line_width (cr, 1);
   for (double v = ceil (p->y_min / step) * step; v <= p->y_max; v += step)
     {
-      double y = round (y_of (p, v)) + 0.5;
-      g_autofree char *label = format_price (v, p->decimals);
+      double y = round (y_at (p, v)) + 0.5;
+      g_autofree char *label = format_value (p, v, p->decimals);
 
       gdk_cairo_set_source_rgba (cr, &p->colors->grid);
       cairo_move_to (cr, p->plot.origin.x, y);

@@ -69,7 +69,7 @@ draw_candles (SpChartPainter *p,
 void
 _sp_chart_candles_draw (SpChartPainter *p)
 {
-  if (p->view->mode != SP_CHART_CANDLES)
+  if (!draws_candles (p))
     return;
 
   p->candle_us = candle_width (p);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-chart-compare.h"
 #include "sp-chart-crosshair.h"
 
 /* The pointed-at values, in a box at the plot's top left. */
@@ -45,7 +46,15 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
     return;
 
   t = t_of (p, pointer.x);
-  if (p->view->mode == SP_CHART_CANDLES)
+  if (p->percent)
+    {
+      const SpSeriesPoint *point = sp_series_get_point (series, nearest_point (series, t));
+
+      x = round (x_of (p, point->t_us)) + 0.5;
+      y = round (y_of (p, point->price)) + 0.5;
+      text = _sp_chart_compare_readout (p, point->t_us);
+    }
+  else if (p->view->mode == SP_CHART_CANDLES)
     {
       gint64 start = period_start (t, candle);
       SpSeriesSummary s;
@@ -87,7 +96,7 @@ _sp_chart_crosshair_draw (SpChartPainter *p)
   cairo_stroke (cr);
   cairo_set_dash (cr, NULL, 0, 0);
 
-  if (p->view->mode == SP_CHART_LINE)
+  if (!draws_candles (p))
     draw_ring (p, x, y, 4.5, 2);
 
   draw_readout (p, text);

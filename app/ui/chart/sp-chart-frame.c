@@ -63,6 +63,14 @@ fill_view (SpChart     *self,
     .empty_text = self->empty_text != NULL ? self->empty_text : _("Waiting for prices…"),
     .marker_ref = self->marker_ref,
     .rate = self->rate,
+    .levels = self->levels != NULL ? (const SpChartLevel *) self->levels->data : NULL,
+    .n_levels = self->levels != NULL ? self->levels->len : 0,
+    .marks = self->marks != NULL ? (const SpChartMark *) self->marks->data : NULL,
+    .n_marks = self->marks != NULL ? self->marks->len : 0,
+    .name = self->name,
+    .compare = self->compare != NULL ? (SpSeries *const *) self->compare->pdata : NULL,
+    .compare_names = (const char *const *) self->compare_names,
+    .n_compare = self->compare != NULL ? self->compare->len : 0,
   };
   _sp_chart_current_range (self, &view->t_start, &view->t_end);
 }

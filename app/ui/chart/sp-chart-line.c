@@ -16,10 +16,11 @@ static const Vertex segment_break = { NAN, NAN };
 
 static void
 push_point (SpChartPainter *p,
+            SpSeries       *series,
             GArray         *vertices,
             guint           index)
 {
-  const SpSeriesPoint *point = sp_series_get_point (p->view->series, index);
+  const SpSeriesPoint *point = sp_series_get_point (series, index);
   Vertex v = { x_of (p, point->t_us), y_of (p, point->price) };
 
   g_array_append_val (vertices, v);
@@ -74,10 +75,12 @@ set_fill_gradient (SpChartPainter *p)
 /* Up to a couple of points per pixel: a stroked line through every point. */
 static void
 draw_sparse_line (SpChartPainter *p,
+                  SpSeries       *series,
+                  const GdkRGBA  *color,
+                  gboolean        fill,
                   guint           i0,
                   guint           i1)
 {
-  SpSeries *series = p->view->series;
   guint len = sp_series_get_length (series);
   guint first = i0 > 0 ? i0 - 1 : 0;          /* one point either side keeps the line going */
   guint last = MIN (i1 + 1, len);
@@ -89,16 +92,19 @@ draw_sparse_line (SpChartPainter *p,
     {
       if (i > first && sp_series_gap_before (series, i))
         g_array_append_val (vertices, segment_break);
-      push_point (p, vertices, i);
+      push_point (p, series, vertices, i);
     }
 
   /* A soft fill under the line, then the line. */
-  trace_segments (p, vertices, TRUE);
-  set_fill_gradient (p);
-  cairo_fill (cr);
+  if (fill)
+    {
+      trace_segments (p, vertices, TRUE);
+      set_fill_gradient (p);
+      cairo_fill (cr);
+    }
 
   trace_segments (p, vertices, FALSE);
-  gdk_cairo_set_source_rgba (cr, &p->colors->line);
+  gdk_cairo_set_source_rgba (cr, color);
   cairo_set_line_width (cr, 2);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
@@ -125,10 +131,12 @@ draw_sparse_line (SpChartPainter *p,
  * their number is the width, whatever the number of points. */
 static void
 draw_dense_line (SpChartPainter *p,
+                 SpSeries       *series,
+                 const GdkRGBA  *color,
+                 gboolean        fill,
                  guint           i0,
                  guint           i1)
 {
-  SpSeries *series = p->view->series;
   guint len = sp_series_get_length (series);
   guint columns = (guint) ceil (p->plot.size.width);
   double bottom = p->plot.origin.y + p->plot.size.height;
@@ -179,11 +187,14 @@ draw_dense_line (SpChartPainter *p,
       begin = end;
     }
 
-  for (guint c = 0; c < columns; c++)
-    if (!isnan (top[c]))
-      cairo_rectangle (cr, p->plot.origin.x + c, round (top[c]), 1, bottom - round (top[c]));
-  set_fill_gradient (p);
-  cairo_fill (cr);
+  if (fill)
+    {
+      for (guint c = 0; c < columns; c++)
+        if (!isnan (top[c]))
+          cairo_rectangle (cr, p->plot.origin.x + c, round (top[c]), 1, bottom - round (top[c]));
+      set_fill_gradient (p);
+      cairo_fill (cr);
+    }
 
   for (guint c = 0; c < columns; c++)
     if (!isnan (top[c]))
@@ -193,21 +204,47 @@ draw_dense_line (SpChartPainter *p,
 
         cairo_rectangle (cr, p->plot.origin.x + c, y0, 1, MAX (y1 - y0, 2));
       }
-  gdk_cairo_set_source_rgba (cr, &p->colors->line);
+  gdk_cairo_set_source_rgba (cr, color);
   cairo_fill (cr);
+}
+
+static void
+draw_series (SpChartPainter *p,
+             SpSeries       *series,
+             const GdkRGBA  *color,
+             gboolean        fill,
+             guint           i0,
+             guint           i1)
+{
+  if (i1 - i0 <= (guint) ceil (p->plot.size.width))
+    draw_sparse_line (p, series, color, fill, i0, i1);
+  else
+    draw_dense_line (p, series, color, fill, i0, i1);
 }
 
 void
 _sp_chart_line_draw (SpChartPainter *p)
 {
-  if (p->view->mode == SP_CHART_CANDLES)
+  if (draws_candles (p))
     return;
 
   clip_to_plot (p);
-  if (p->i1 - p->i0 <= (guint) ceil (p->plot.size.width))
-    draw_sparse_line (p, p->i0, p->i1);
-  else
-    draw_dense_line (p, p->i0, p->i1);
+  /* Compared series first, under the main one; no fill, which would hide them. */
+  for (guint k = 1; p->percent && k <= p->view->n_compare; k++)
+    {
+      SpSeries *series = p->view->compare[k - 1];
+      GdkRGBA color;
+
+      if (p->bases[k] <= 0)
+        continue;
+      sp_chart_compare_color (k - 1, &color);
+      use_series_scale (p, k);
+      draw_series (p, series, &color, FALSE,
+                   sp_series_lower_bound (series, p->view->t_start),
+                   sp_series_lower_bound (series, p->view->t_end + 1));
+    }
+  use_series_scale (p, 0);
+  draw_series (p, p->view->series, &p->colors->line, !p->percent, p->i0, p->i1);
   cairo_restore (p->cr);
 
   p->n_drawn = p->i1 - p->i0;

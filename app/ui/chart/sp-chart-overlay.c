@@ -44,7 +44,7 @@ draw_last_price (SpChartPainter *p)
   cairo_stroke (p->cr);
   cairo_set_dash (p->cr, NULL, 0, 0);
 
-  text = format_price (last->price, MAX (p->decimals, 2));
+  text = format_value (p, last->price * p->scale + p->offset, MAX (p->decimals, 2));
   draw_tag (p, text, right + 2, y, &p->colors->line, &p->colors->on_line);
 }
 

@@ -31,6 +31,12 @@ typedef struct
   double               price_step;   /* between price labels */
   guint                i0;           /* the visible points, [i0, i1) */
   guint                i1;
+  /* Values are drawn as price × scale + offset: 1 and 0, or in compare the
+   * percent change from the series' first price in view. */
+  double               scale;
+  double               offset;
+  gboolean             percent;      /* comparing: the axis reads in percent */
+  double               bases[SP_CHART_MAX_COMPARE + 1]; /* each series' first price in view; 0: none */
   /* What the layers tell SpChartGeometry. */
   gint64               candle_us;    /* the candle width used; 0 for the line */
   guint                n_drawn;
@@ -58,11 +64,51 @@ t_of (const SpChartPainter *p,
                    (double) (p->view->t_end - p->view->t_start));
 }
 
+/* Where a value of the axis (a price, or a percent change in compare) is drawn. */
+static inline double
+y_at (const SpChartPainter *p,
+      double                value)
+{
+  return p->plot.origin.y + (p->y_max - value) / (p->y_max - p->y_min) * p->plot.size.height;
+}
+
+/* Where a price of the series being drawn is (use_series_scale()). */
 static inline double
 y_of (const SpChartPainter *p,
       double                price)
 {
-  return p->plot.origin.y + (p->y_max - price) / (p->y_max - p->y_min) * p->plot.size.height;
+  return y_at (p, price * p->scale + p->offset);
+}
+
+/* A value on the axis (a price, or a percent change in compare) as it reads there. */
+static inline char *
+format_value (const SpChartPainter *p,
+              double                value,
+              int                   decimals)
+{
+  if (p->percent && fabs (value) < 0.5 * pow (10, -decimals))
+    return g_strdup ("0 %");
+  if (p->percent)
+    return g_strdup_printf ("%+.*f %%", decimals, value);
+  return g_strdup_printf ("%.*f", decimals, value);
+}
+
+/* Candles, unless comparing (compare draws lines). */
+static inline gboolean
+draws_candles (const SpChartPainter *p)
+{
+  return p->view->mode == SP_CHART_CANDLES && !p->percent;
+}
+
+/* Draws series @index (0: the main one; then the compared) from here on. */
+static inline void
+use_series_scale (SpChartPainter *p,
+                  guint           index)
+{
+  if (!p->percent)
+    return;
+  p->scale = p->bases[index] > 0 ? 100 / p->bases[index] : 0;
+  p->offset = p->bases[index] > 0 ? -100 : 0;
 }
 
 static inline void

@@ -10,8 +10,10 @@
 
 #include "sp-chart-render.h"
 
+#include "sp-chart-alerts.h"
 #include "sp-chart-axes.h"
 #include "sp-chart-candles.h"
+#include "sp-chart-compare.h"
 #include "sp-chart-crosshair.h"
 #include "sp-chart-gaps.h"
 #include "sp-chart-line.h"
@@ -26,9 +28,29 @@ static const SpChartLayerDraw layers[] = {
   _sp_chart_gaps_draw,
   _sp_chart_candles_draw,
   _sp_chart_line_draw,
+  _sp_chart_alerts_draw,
   _sp_chart_overlay_draw,
+  _sp_chart_compare_draw,
   _sp_chart_crosshair_draw,
 };
+
+/* Orange, purple, green, brown, pink and teal of the GNOME palette, after the
+ * main line's blue. */
+static const GdkRGBA compare_colors[SP_CHART_MAX_COMPARE] = {
+  { 0.902f, 0.380f, 0.000f, 1 },
+  { 0.569f, 0.255f, 0.675f, 1 },
+  { 0.180f, 0.761f, 0.494f, 1 },
+  { 0.596f, 0.416f, 0.267f, 1 },
+  { 0.753f, 0.380f, 0.796f, 1 },
+  { 0.129f, 0.565f, 0.643f, 1 },
+};
+
+void
+sp_chart_compare_color (guint    index,
+                        GdkRGBA *color)
+{
+  *color = compare_colors[index % SP_CHART_MAX_COMPARE];
+}
 
 void
 sp_chart_colors_init_default (SpChartColors *colors)
@@ -96,6 +118,60 @@ draw_empty (SpChartPainter *p,
   show_text_at (p, (width - w) / 2, (height - p->text_height) / 2, &p->colors->foreground);
 }
 
+/* The first price of @series in view (or the last before it): what its
+ * percent change is measured from; 0 when it has none. */
+static double
+base_price (SpChartPainter *p,
+            SpSeries       *series)
+{
+  guint len = series != NULL ? sp_series_get_length (series) : 0;
+  guint i;
+
+  if (len == 0)
+    return 0;
+  i = sp_series_lower_bound (series, p->view->t_start);
+  if (i >= len || sp_series_get_point (series, i)->t_us > p->view->t_end)
+    i = i > 0 ? i - 1 : i;
+  return sp_series_get_point (series, i)->price;
+}
+
+/* Compare: every series' visible range in percent change from its base. */
+static void
+summarize_compare (SpChartPainter  *p,
+                   SpSeriesSummary *s)
+{
+  SpSeriesSummary sum = *s;
+  double lo = 0, hi = 0;
+
+  p->percent = TRUE;
+  for (guint k = 0; k <= p->view->n_compare; k++)
+    {
+      SpSeries *series = k == 0 ? p->view->series : p->view->compare[k - 1];
+      guint len = series != NULL ? sp_series_get_length (series) : 0;
+      SpSeriesSummary one;
+      guint a, b;
+
+      p->bases[k] = base_price (p, series);
+      if (p->bases[k] <= 0)
+        continue;
+      if (k == 0)
+        one = sum;
+      else
+        {
+          a = sp_series_lower_bound (series, p->view->t_start);
+          b = sp_series_lower_bound (series, p->view->t_end + 1);
+          if (!sp_series_summarize (series, a, b, &one) &&
+              !sp_series_summarize (series, a > 0 ? a - 1 : a, MIN (a + 1, len), &one))
+            continue;
+        }
+      lo = MIN (lo, (one.min / p->bases[k] - 1) * 100);
+      hi = MAX (hi, (one.max / p->bases[k] - 1) * 100);
+    }
+  s->min = lo;
+  s->max = hi;
+  use_series_scale (p, 0);
+}
+
 /* The visible prices, with room above and below. */
 static void
 fit_prices (SpChartPainter        *p,
@@ -146,8 +222,8 @@ lay_out (SpChartPainter        *p,
     p->decimals = 2;   /* money reads in cents */
 
   /* Wide enough for the labels and for the last-price tag, which shows cents. */
-  min_label = format_price (p->y_min, MAX (p->decimals, 2));
-  max_label = format_price (p->y_max, MAX (p->decimals, 2));
+  min_label = format_value (p, p->y_min, MAX (p->decimals, 2));
+  max_label = format_value (p, p->y_max, MAX (p->decimals, 2));
   set_text (p, strlen (min_label) > strlen (max_label) ? min_label : max_label);
   text_size (p, &axis_width, NULL);
   axis_width += 16;
@@ -210,7 +286,7 @@ sp_chart_render (cairo_t             *cr,
                  const SpChartColors *colors,
                  SpChartGeometry     *geometry)
 {
-  SpChartPainter p = { cr, layout, view, colors };
+  SpChartPainter p = { cr, layout, view, colors, .scale = 1 };
   SpChartGeometry geo = { 0 };
   SpSeriesSummary s;
 
@@ -225,11 +301,16 @@ sp_chart_render (cairo_t             *cr,
     {
       draw_empty (&p, width, height);
     }
-  else if (lay_out (&p, &s, width, height))
+  else
     {
-      for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
-        layers[i] (&p);
-      geo = geometry_of (&p);
+      if (view->n_compare > 0)
+        summarize_compare (&p, &s);
+      if (lay_out (&p, &s, width, height))
+        {
+          for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+            layers[i] (&p);
+          geo = geometry_of (&p);
+        }
     }
 
   cairo_restore (cr);

@@ -31,6 +31,23 @@ typedef struct
   GdkRGBA background;   /* behind the crosshair's label */
 } SpChartColors;
 
+/* A level an alert watches: a line across the plot. */
+typedef struct
+{
+  double   price;
+  gboolean rising;             /* "rises above"; else "falls below" */
+} SpChartLevel;
+
+/* Where an alert fired. */
+typedef struct
+{
+  gint64 t_us;
+  double price;
+} SpChartMark;
+
+/* Symbols charted beside the main one, each in its own colour. */
+#define SP_CHART_MAX_COMPARE 6
+
 typedef struct
 {
   SpSeries   *series;          /* may be NULL */
@@ -44,6 +61,16 @@ typedef struct
   const char *empty_text;      /* shown when there is nothing to draw */
   gint64      marker_ref;      /* the point whose ref this is gets a marker; 0: none */
   SpSeries   *rate;            /* messages a second over time, drawn under the prices; may be NULL */
+  const SpChartLevel *levels;  /* the shown symbol's alert levels */
+  guint       n_levels;
+  const SpChartMark  *marks;   /* where its alerts fired */
+  guint       n_marks;
+  /* Compare: with other series, every line is the percent change from its
+   * first price in view, and the price axis reads in percent. */
+  const char *name;            /* the main series' symbol, for the legend */
+  SpSeries  *const *compare;   /* up to SP_CHART_MAX_COMPARE; their lines in compare colours */
+  const char *const *compare_names;
+  guint       n_compare;
 } SpChartView;
 
 /* Where the picture put things, for mapping the pointer back to data. */
@@ -66,6 +93,10 @@ void sp_chart_render (cairo_t             *cr,
                       const SpChartView   *view,
                       const SpChartColors *colors,
                       SpChartGeometry     *geometry);
+
+/* The colour of compared series @index (0: the first beside the main one). */
+void sp_chart_compare_color (guint    index,
+                             GdkRGBA *color);
 
 /* Light-theme colours, for drawing where no widget gives them. */
 void sp_chart_colors_init_default (SpChartColors *colors);

@@ -39,6 +39,11 @@ struct _SpChart
   guint64         draw_count;
   SpChartGeometry geometry;
   char           *empty_text;     /* NULL: "Waiting for prices…" */
+  GArray         *levels;         /* SpChartLevel */
+  GArray         *marks;          /* SpChartMark */
+  char           *name;           /* the main series' symbol, for the compare legend */
+  GPtrArray      *compare;        /* SpSeries charted beside it; NULL: none */
+  GStrv           compare_names;
 };
 
 /* sp-chart.c: the range shown, and a click on a point. */

@@ -234,6 +234,11 @@ sp_chart_finalize (GObject *object)
   g_clear_pointer (&self->series, sp_series_unref);
   g_clear_pointer (&self->rate, sp_series_unref);
   g_clear_pointer (&self->empty_text, g_free);
+  g_clear_pointer (&self->levels, g_array_unref);
+  g_clear_pointer (&self->marks, g_array_unref);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->compare, g_ptr_array_unref);
+  g_clear_pointer (&self->compare_names, g_strfreev);
 
   G_OBJECT_CLASS (sp_chart_parent_class)->finalize (object);
 }
@@ -512,4 +517,94 @@ sp_chart_get_marker (SpChart *self)
   g_return_val_if_fail (SP_IS_CHART (self), 0);
 
   return self->marker_ref;
+}
+
+static GArray *
+copy_array (GArray *from,
+            gsize   element_size)
+{
+  GArray *copy;
+
+  if (from == NULL || from->len == 0)
+    return NULL;
+  copy = g_array_sized_new (FALSE, FALSE, element_size, from->len);
+  g_array_append_vals (copy, from->data, from->len);
+  return copy;
+}
+
+void
+sp_chart_set_alerts (SpChart *self,
+                     GArray  *levels,
+                     GArray  *marks)
+{
+  g_return_if_fail (SP_IS_CHART (self));
+
+  g_clear_pointer (&self->levels, g_array_unref);
+  g_clear_pointer (&self->marks, g_array_unref);
+  self->levels = copy_array (levels, sizeof (SpChartLevel));
+  self->marks = copy_array (marks, sizeof (SpChartMark));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+sp_chart_get_n_alert_levels (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  return self->levels != NULL ? self->levels->len : 0;
+}
+
+guint
+sp_chart_get_n_alert_marks (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  return self->marks != NULL ? self->marks->len : 0;
+}
+
+void
+sp_chart_set_compare (SpChart           *self,
+                      const char        *name,
+                      GPtrArray         *series,
+                      const char *const *names)
+{
+  guint n;
+
+  g_return_if_fail (SP_IS_CHART (self));
+
+  n = series != NULL ? MIN (series->len, SP_CHART_MAX_COMPARE) : 0;
+  g_free (self->name);
+  self->name = g_strdup (name);
+  g_clear_pointer (&self->compare, g_ptr_array_unref);
+  g_clear_pointer (&self->compare_names, g_strfreev);
+  if (n > 0)
+    {
+      GStrvBuilder *builder = g_strv_builder_new ();
+
+      self->compare = g_ptr_array_new_with_free_func ((GDestroyNotify) sp_series_unref);
+      for (guint i = 0; i < n; i++)
+        {
+          g_ptr_array_add (self->compare, sp_series_ref (g_ptr_array_index (series, i)));
+          g_strv_builder_add (builder, names != NULL && names[i] != NULL ? names[i] : "—");
+        }
+      self->compare_names = g_strv_builder_end (builder);
+      g_strv_builder_unref (builder);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+sp_chart_get_n_compare (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  return self->compare != NULL ? self->compare->len : 0;
+}
+
+const char *
+sp_chart_get_readout (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), NULL);
+
+  return self->geometry.readout;
 }

@@ -48,6 +48,23 @@ void        sp_chart_set_rate_series (SpChart    *self,
 void        sp_chart_set_marker     (SpChart     *self,
                                      gint64       ref);
 gint64      sp_chart_get_marker     (SpChart     *self);
+/* The shown symbol's alert levels (SpChartLevel) and where its alerts fired
+ * (SpChartMark), copied; NULL or empty: none. */
+void        sp_chart_set_alerts     (SpChart     *self,
+                                     GArray      *levels,
+                                     GArray      *marks);
+guint       sp_chart_get_n_alert_levels (SpChart *self);
+guint       sp_chart_get_n_alert_marks  (SpChart *self);
+/* Charts @series (SpSeries, up to SP_CHART_MAX_COMPARE, named @names) beside
+ * the main one, named @name: every line as its percent change from its first
+ * price in view, in its own colour, with a legend. NULL or empty: just the main one. */
+void        sp_chart_set_compare    (SpChart     *self,
+                                     const char  *name,
+                                     GPtrArray   *series,
+                                     const char *const *names);
+guint       sp_chart_get_n_compare  (SpChart     *self);
+/* What the crosshair's box says in the last picture; "" without one. */
+const char *sp_chart_get_readout    (SpChart     *self);
 /* The ref of the point at widget x, as a click there activates it; 0 when none. */
 gint64      sp_chart_ref_at         (SpChart     *self,
                                      double       x);

@@ -32,6 +32,11 @@ struct _SpChartPane
   SpChart       *chart;
 
   SpWatch       *watch;
+  SpAlerts      *alerts;          /* whose levels and marks the chart shows; may be NULL */
+  GPtrArray     *compared;        /* the symbols charted beside the shown one, by name */
+  GtkBox        *compare_box;
+  GtkLabel      *compare_hint;
+  GtkMenuButton *compare_button;
   GSettings     *settings;
   SpWatchSymbol *symbol;          /* the one shown */
   SpFrameUpdate *price_update;    /* the price labels wait for a frame */
@@ -102,18 +107,41 @@ on_last_price (SpChartPane *self)
   sp_frame_update_queue (self->price_update);
 }
 
-/* A message with prices: the chart draws those of its symbol when they are in view. */
+/* Adds up the generations of @series, and says its newest point. */
+static void
+add_generation (SpSeries *series,
+                guint64  *generation,
+                gint64   *newest)
+{
+  guint len = series != NULL ? sp_series_get_length (series) : 0;
+
+  if (len == 0)
+    return;
+  *generation += sp_series_get_generation (series);
+  *newest = MAX (*newest, sp_series_get_point (series, len - 1)->t_us);
+}
+
+/* A message with prices: the chart draws those of its symbol and of the
+ * compared ones when they are in view. */
 static void
 on_prices (SpChartPane *self)
 {
-  SpSeries *series = sp_chart_get_series (self->chart);
-  guint64 generation = series != NULL ? sp_series_get_generation (series) : 0;
-  guint len = series != NULL ? sp_series_get_length (series) : 0;
+  guint64 generation = 0;
+  gint64 newest = G_MININT64;
 
-  if (generation == self->seen_generation || len == 0)
+  add_generation (sp_chart_get_series (self->chart), &generation, &newest);
+  for (guint i = 0; self->watch != NULL && i < self->compared->len; i++)
+    {
+      SpWatchSymbol *symbol = sp_watch_lookup (self->watch, g_ptr_array_index (self->compared, i));
+
+      if (symbol != NULL)
+        add_generation (sp_watch_symbol_get_series (symbol), &generation, &newest);
+    }
+
+  if (generation == self->seen_generation || newest == G_MININT64)
     return;
   self->seen_generation = generation;
-  sp_chart_points_added (self->chart, sp_series_get_point (series, len - 1)->t_us);
+  sp_chart_points_added (self->chart, newest);
 }
 
 /* A new sample of the message rate, drawn under the prices. */
@@ -121,6 +149,160 @@ static void
 on_rate (SpChartPane *self)
 {
   sp_chart_rate_added (self->chart);
+}
+
+/* The shown symbol's alert levels and where its alerts fired, on the chart. */
+static void
+show_alerts (SpChartPane *self)
+{
+  g_autoptr(GArray) levels = g_array_new (FALSE, FALSE, sizeof (SpChartLevel));
+  g_autoptr(GArray) marks = g_array_new (FALSE, FALSE, sizeof (SpChartMark));
+  const char *name = sp_chart_pane_get_symbol (self);
+  GArray *events;
+
+  if (self->alerts != NULL && name != NULL)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->alerts)); i++)
+        {
+          SpAlert *alert = sp_alerts_get (self->alerts, i);
+          SpChartLevel level = { sp_alert_get_value (alert), sp_alert_get_kind (alert) == SP_ALERT_ABOVE };
+
+          if (sp_alert_get_enabled (alert) && sp_alert_get_kind (alert) != SP_ALERT_MOVE &&
+              g_str_equal (sp_alert_get_symbol (alert), name))
+            g_array_append_val (levels, level);
+        }
+      events = sp_alerts_get_events (self->alerts, name);
+      for (guint i = 0; events != NULL && i < events->len; i++)
+        {
+          const SpAlertEvent *event = &g_array_index (events, SpAlertEvent, i);
+          SpChartMark mark = { event->t_us, event->price };
+
+          g_array_append_val (marks, mark);
+        }
+    }
+  sp_chart_set_alerts (self->chart, levels, marks);
+}
+
+/* The compared symbols' histories beside the shown one's, on the chart. */
+static void
+show_compare (SpChartPane *self)
+{
+  g_autoptr(GPtrArray) series = g_ptr_array_new ();
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  const char *shown = sp_chart_pane_get_symbol (self);
+
+  for (guint i = 0; self->watch != NULL && i < self->compared->len; i++)
+    {
+      const char *name = g_ptr_array_index (self->compared, i);
+      SpWatchSymbol *symbol = sp_watch_lookup (self->watch, name);
+
+      if (symbol == NULL || g_strcmp0 (name, shown) == 0)
+        continue;
+      g_ptr_array_add (series, sp_watch_symbol_get_series (symbol));
+      g_ptr_array_add (names, (gpointer) name);
+    }
+  g_ptr_array_add (names, NULL);
+  sp_chart_set_compare (self->chart, shown, series, (const char *const *) names->pdata);
+  if (self->compared->len > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->compare_button), "accent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->compare_button), "accent");
+}
+
+static gboolean
+is_compared (SpChartPane *self,
+             const char  *name)
+{
+  for (guint i = 0; i < self->compared->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->compared, i), name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+on_compare_toggled (GtkCheckButton *check,
+                    SpChartPane    *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (check), "symbol");
+
+  if (gtk_check_button_get_active (check) && !is_compared (self, name) &&
+      self->compared->len >= SP_CHART_MAX_COMPARE)
+    {
+      /* No room for it: it stays unchecked. */
+      gtk_check_button_set_active (check, FALSE);
+      return;
+    }
+  if (gtk_check_button_get_active (check) && !is_compared (self, name))
+    g_ptr_array_add (self->compared, g_strdup (name));
+  else if (!gtk_check_button_get_active (check))
+    for (guint i = 0; i < self->compared->len; i++)
+      if (g_str_equal (g_ptr_array_index (self->compared, i), name))
+        {
+          g_ptr_array_remove_index (self->compared, i);
+          break;
+        }
+  show_compare (self);
+
+  /* Up to the most the chart shows: the others wait. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_sensitive (child, gtk_check_button_get_active (GTK_CHECK_BUTTON (child)) ||
+                                     self->compared->len < SP_CHART_MAX_COMPARE);
+}
+
+/* A check button for every other symbol of the stream; at most
+ * SP_CHART_MAX_COMPARE checked. */
+static void
+fill_compare_list (SpChartPane *self)
+{
+  GListModel *model = self->watch != NULL ? G_LIST_MODEL (self->watch) : NULL;
+  const char *shown = sp_chart_pane_get_symbol (self);
+  gboolean full = self->compared->len >= SP_CHART_MAX_COMPARE;
+  g_autofree char *hint = NULL;
+  GtkWidget *child;
+  guint n = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_box))) != NULL)
+    gtk_box_remove (self->compare_box, child);
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpWatchSymbol) symbol = g_list_model_get_item (model, i);
+      const char *name = sp_watch_symbol_get_name (symbol);
+      GtkWidget *check;
+
+      if (g_strcmp0 (name, shown) == 0)
+        continue;
+      check = gtk_check_button_new_with_label (name);
+      g_object_set_data_full (G_OBJECT (check), "symbol", g_strdup (name), g_free);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), is_compared (self, name));
+      gtk_widget_set_sensitive (check, is_compared (self, name) || !full);
+      g_signal_connect (check, "toggled", G_CALLBACK (on_compare_toggled), self);
+      gtk_box_append (self->compare_box, check);
+      n++;
+    }
+
+  if (n == 0)
+    hint = g_strdup (_("The stream has no other symbol yet."));
+  else
+    /* Translators: in the chart's Compare popover; %u is 6 */
+    hint = g_strdup_printf (_("Each line shows its change from its first price in view. Up to %u symbols."),
+                            SP_CHART_MAX_COMPARE);
+  gtk_label_set_text (self->compare_hint, hint);
+}
+
+static void
+on_compare_shown (SpChartPane *self)
+{
+  fill_compare_list (self);
+}
+
+static void
+on_compare_clear (SpChartPane *self)
+{
+  g_ptr_array_set_size (self->compared, 0);
+  show_compare (self);
+  fill_compare_list (self);
 }
 
 static void
@@ -147,6 +329,8 @@ on_symbol_selected (SpChartPane *self)
                            G_CONNECT_SWAPPED);
   sp_chart_set_series (self->chart, sp_watch_symbol_get_series (symbol));
   show_price (self);
+  show_alerts (self);
+  show_compare (self);
 }
 
 /* Another stream: its histories start from nothing. */
@@ -158,6 +342,7 @@ on_url_changed (SpChartPane *self)
   sp_chart_set_series (self->chart, NULL);
   self->messages_before = sp_watch_get_n_messages (self->watch);
   show_empty_text (self);
+  show_alerts (self);
 }
 
 /* Says where the prices come from, as the extractor found them. */
@@ -264,7 +449,66 @@ sp_chart_pane_set_watch (SpChartPane *self,
   g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_empty_text), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watch, "notify::rate", G_CALLBACK (on_rate), self, G_CONNECT_SWAPPED);
+  /* Compared symbols come back when their prices do (after a reconnect). */
+  g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_compare), self,
+                           G_CONNECT_SWAPPED);
   on_client_changed (self);
+}
+
+void
+sp_chart_pane_set_alerts (SpChartPane *self,
+                          SpAlerts    *alerts)
+{
+  g_return_if_fail (SP_IS_CHART_PANE (self));
+  g_return_if_fail (alerts == NULL || SP_IS_ALERTS (alerts));
+
+  if (self->alerts != NULL)
+    g_signal_handlers_disconnect_by_func (self->alerts, show_alerts, self);
+  g_set_object (&self->alerts, alerts);
+  if (alerts != NULL)
+    {
+      g_signal_connect_object (alerts, "changed", G_CALLBACK (show_alerts), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (alerts, "fired", G_CALLBACK (show_alerts), self, G_CONNECT_SWAPPED);
+    }
+  show_alerts (self);
+}
+
+void
+sp_chart_pane_set_compared (SpChartPane       *self,
+                            const char *const *names)
+{
+  g_return_if_fail (SP_IS_CHART_PANE (self));
+
+  g_ptr_array_set_size (self->compared, 0);
+  for (guint i = 0; names != NULL && names[i] != NULL && self->compared->len < SP_CHART_MAX_COMPARE; i++)
+    if (!is_compared (self, names[i]))
+      g_ptr_array_add (self->compared, g_strdup (names[i]));
+  show_compare (self);
+}
+
+gboolean
+sp_chart_pane_show_symbol (SpChartPane *self,
+                           const char  *name)
+{
+  GListModel *model;
+
+  g_return_val_if_fail (SP_IS_CHART_PANE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (self->watch == NULL)
+    return FALSE;
+  model = G_LIST_MODEL (self->watch);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SpWatchSymbol) symbol = g_list_model_get_item (model, i);
+
+      if (g_str_equal (sp_watch_symbol_get_name (symbol), name))
+        {
+          gtk_drop_down_set_selected (self->symbol_dropdown, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 static void
@@ -512,6 +756,10 @@ sp_chart_pane_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->watch);
+  if (self->alerts != NULL)
+    g_signal_handlers_disconnect_by_func (self->alerts, show_alerts, self);
+  g_clear_object (&self->alerts);
+  g_clear_pointer (&self->compared, g_ptr_array_unref);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sp_chart_pane_parent_class)->dispose (object);
@@ -542,6 +790,11 @@ sp_chart_pane_class_init (SpChartPaneClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_fields_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_fields_detect);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, candle_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, compare_box);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, compare_hint);
+  gtk_widget_class_bind_template_child (widget_class, SpChartPane, compare_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_shown);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_clear);
   gtk_widget_class_bind_template_child (widget_class, SpChartPane, chart);
   gtk_widget_class_bind_template_callback (widget_class, on_symbol_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_candle_selected);
@@ -551,6 +804,7 @@ sp_chart_pane_class_init (SpChartPaneClass *klass)
 static void
 sp_chart_pane_init (SpChartPane *self)
 {
+  self->compared = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->price_update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_BEFORE_PAINT,
                                             PRICE_REFRESH_MS, PRICE_WAIT_MS, apply_price, self);

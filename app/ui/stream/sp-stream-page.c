@@ -265,6 +265,33 @@ sp_stream_page_get_watch (SpStreamPage *self)
   return self->watch;
 }
 
+void
+sp_stream_page_set_alerts (SpStreamPage *self,
+                           SpAlerts     *alerts)
+{
+  g_return_if_fail (SP_IS_STREAM_PAGE (self));
+
+  sp_watch_set_alerts (self->watch, alerts);
+  sp_chart_pane_set_alerts (self->chart_pane, alerts);
+}
+
+gboolean
+sp_stream_page_show_symbol (SpStreamPage *self,
+                            const char   *name)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), FALSE);
+
+  return sp_chart_pane_show_symbol (self->chart_pane, name);
+}
+
+const char *
+sp_stream_page_get_symbol (SpStreamPage *self)
+{
+  g_return_val_if_fail (SP_IS_STREAM_PAGE (self), NULL);
+
+  return sp_chart_pane_get_symbol (self->chart_pane);
+}
+
 GListModel *
 sp_stream_page_get_log (SpStreamPage *self)
 {

@@ -27,6 +27,13 @@ gboolean      sp_stream_page_connect       (SpStreamPage          *self,
 void          sp_stream_page_focus_url     (SpStreamPage          *self);
 GListModel   *sp_stream_page_get_log       (SpStreamPage          *self);
 SpChart      *sp_stream_page_get_chart     (SpStreamPage          *self);
+/* Prices go to @alerts; the chart shows the charted symbol's. */
+void          sp_stream_page_set_alerts    (SpStreamPage          *self,
+                                            SpAlerts              *alerts);
+/* Charts @name if the stream has it; the symbol charted, or NULL. */
+gboolean      sp_stream_page_show_symbol   (SpStreamPage          *self,
+                                            const char            *name);
+const char   *sp_stream_page_get_symbol    (SpStreamPage          *self);
 /* The viewer's model the page shows. */
 SpWatch      *sp_stream_page_get_watch     (SpStreamPage          *self);
 /* The log as the filters show it, and the search field (text or a regular expression). */
