@@ -37,9 +37,20 @@ on_after_paint (GdkFrameClock *clock,
 typedef struct
 {
   guint  left;
+  gint64 min_frame_time;   /* and at least this much frame time */
+  guint  counted;
   gint64 first_frame_time;
   gint64 last_frame_time;
 } Ticks;
+
+static gboolean
+ticks_done (gpointer data)
+{
+  Ticks *ticks = data;
+
+  return ticks->left == 0 &&
+         ticks->last_frame_time - ticks->first_frame_time >= ticks->min_frame_time;
+}
 
 static gboolean
 count_tick (GtkWidget     *widget,
@@ -51,32 +62,38 @@ count_tick (GtkWidget     *widget,
   if (ticks->first_frame_time == 0)
     ticks->first_frame_time = gdk_frame_clock_get_frame_time (clock);
   ticks->last_frame_time = gdk_frame_clock_get_frame_time (clock);
+  ticks->counted++;
   if (ticks->left > 0)
     ticks->left--;
-  return ticks->left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return ticks_done (ticks) ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
-static gboolean
-ticks_done (gpointer data)
+/* Runs the window for at least @n frame-clock ticks and @min_frame_time µs of
+ * frame time (its own tick callback keeps the clock running, as an animation
+ * would); returns the ticks, and in @spent the frame time they spanned. The
+ * wall-time bound only catches a clock that stopped. */
+static guint
+run_ticks_for (guint   n,
+               gint64  min_frame_time,
+               gint64 *spent)
 {
-  return ((Ticks *) data)->left == 0;
-}
-
-/* Runs the window for @n frame-clock ticks (its own tick callback keeps the
- * clock running, as an animation would); returns the frame time they spanned.
- * The wall-time bound only catches a clock that stopped. */
-static gint64
-run_ticks (guint n)
-{
-  Ticks ticks = { n, 0, 0 };
+  Ticks ticks = { n, min_frame_time, 0, 0, 0 };
   guint id = gtk_widget_add_tick_callback (GTK_WIDGET (window), count_tick, &ticks, NULL);
 
-  if (!sp_test_wait_until (NULL, ticks_done, &ticks, 60000))
+  if (!sp_test_wait_until (NULL, ticks_done, &ticks, 120000))
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (window), id);
-      g_error ("the frame clock stopped after %u of %u ticks", n - ticks.left, n);
+      g_error ("the frame clock stopped after %u ticks", ticks.counted);
     }
-  return ticks.last_frame_time - ticks.first_frame_time;
+  if (spent != NULL)
+    *spent = ticks.last_frame_time - ticks.first_frame_time;
+  return ticks.counted;
+}
+
+static void
+run_ticks (guint n)
+{
+  run_ticks_for (n, 0, NULL);
 }
 
 static gboolean
@@ -90,7 +107,7 @@ static gboolean
 draws_within_ticks (guint n)
 {
   guint64 before = sp_chart_get_draw_count (chart);
-  Ticks ticks = { n, 0, 0 };
+  Ticks ticks = { n, 0, 0, 0, 0 };
   guint id = gtk_widget_add_tick_callback (GTK_WIDGET (window), count_tick, &ticks, NULL);
   gboolean drew = FALSE;
 
@@ -190,14 +207,14 @@ test_pace (void)
 /* ------------------------------------------------------------------------ */
 /* The window                                                                */
 
-/* New prices in view are drawn; the frame clock ticking for something else
- * does not make the chart draw on every tick. */
+/* New prices in view are drawn, ten times a second at most: the frame clock
+ * ticking faster for something else does not draw the chart faster. */
 static void
 test_data_in_view (void)
 {
-  guint64 before;
+  guint64 before, draws;
   gint64 spent;
-  guint ticks = 120;
+  guint ticks;
 
   sp_window_show_page (window, "stream");
   g_assert_true (sp_test_wait_until (NULL, chart_has_points, GUINT_TO_POINTER (10), 20000));
@@ -206,15 +223,13 @@ test_data_in_view (void)
   /* Prices keep coming (10 a second): the chart draws them. */
   g_assert_true (draws_within_ticks (120));
 
-  /* About ten draws a second for ten messages a second, not one a tick. */
   before = sp_chart_get_draw_count (chart);
-  spent = run_ticks (ticks);
-  g_test_message ("%" G_GUINT64_FORMAT " draws in %u ticks (%.2f s of frame time)",
-                  sp_chart_get_draw_count (chart) - before, ticks, spent / 1e6);
-  g_assert_cmpuint (sp_chart_get_draw_count (chart) - before, >=, 1);
-  g_assert_cmpuint (sp_chart_get_draw_count (chart) - before, <, ticks);
-  g_assert_cmpuint (sp_chart_get_draw_count (chart) - before, <=,
-                    (guint64) (spent / SP_REDRAW_DATA_INTERVAL_US) + 3);
+  ticks = run_ticks_for (120, 2 * S, &spent);
+  draws = sp_chart_get_draw_count (chart) - before;
+  g_test_message ("%" G_GUINT64_FORMAT " draws in %u ticks (%.2f s of frame time)", draws, ticks,
+                  spent / 1e6);
+  g_assert_cmpuint (draws, >=, 1);
+  g_assert_cmpuint (draws, <=, (guint64) (spent / SP_REDRAW_DATA_INTERVAL_US) + 3);
 }
 
 /* Looking back in time, prices of now are out of view: nothing to draw. A
@@ -232,10 +247,13 @@ test_out_of_view_and_input (void)
   g_assert_false (sp_chart_get_follow_live (chart));
   run_ticks (10);
 
+  /* Ten prices, no draw for them. (GTK may redraw the chart once for a
+   * reason of its own, such as the window's focus changing under Xvfb: one
+   * draw is allowed, not one a price.) */
   before = sp_chart_get_draw_count (chart);
-  wait_for_points (5);
+  wait_for_points (10);
   run_ticks (30);
-  g_assert_cmpuint (sp_chart_get_draw_count (chart), ==, before);
+  g_assert_cmpuint (sp_chart_get_draw_count (chart) - before, <=, 1);
 
   /* Input is drawn in the next frames. */
   sp_chart_zoom (chart, 0.5, 100);
@@ -247,46 +265,44 @@ test_out_of_view_and_input (void)
 }
 
 /* The live range slides one pixel every span ÷ width: with no prices coming
- * (the viewer disconnected) and ten minutes of history, a 300 s span over
- * about 1,000 px draws about four times a second, not on every tick. */
+ * (the viewer disconnected) and an hour of history, a 30-minute span over
+ * about 1,200 px draws about every 1.5 s, not on every tick. */
 static void
 test_live_pace (void)
 {
   g_autoptr(SpSeries) series = sp_series_new (10000);
   gint64 now = g_get_real_time ();
-  guint64 before;
+  guint64 before, draws;
   gint64 spent;
-  double width;
   double pace_us;
-  guint64 draws;
-  guint ticks = 180;
+  guint ticks;
 
   sp_window_show_page (window, "stream");
   sp_stream_client_disconnect (sp_window_get_client (window));
-  for (gint64 t = now - 600 * S; t < now - 5 * S; t += S / 2)
+  for (gint64 t = now - 3600 * S; t < now - 5 * S; t += S)
     sp_series_append (series, t, 100.0 + (double) (t % (7 * S)) / S);
   sp_chart_set_series (chart, series);
-  sp_chart_set_span (chart, 300);
+  sp_chart_set_span (chart, 1800);
   g_assert_true (draws_within_ticks (10));
+  /* What the disconnection queued (the last rate sample) is drawn. */
+  run_ticks_for (10, SP_REDRAW_LAZY_US + S / 2, NULL);
 
-  width = gtk_widget_get_width (GTK_WIDGET (chart));
-  before = sp_chart_get_draw_count (chart);
-  spent = run_ticks (ticks);
-  draws = sp_chart_get_draw_count (chart) - before;
   /* The plot is a little narrower than the widget: its pace a little slower. */
-  pace_us = 300.0 * S / width;
+  pace_us = 1800.0 * S / gtk_widget_get_width (GTK_WIDGET (chart));
+  before = sp_chart_get_draw_count (chart);
+  ticks = run_ticks_for (120, (gint64) (3 * pace_us), &spent);
+  draws = sp_chart_get_draw_count (chart) - before;
   g_test_message ("%" G_GUINT64_FORMAT " draws in %u ticks (%.2f s of frame time; a pixel every %.0f ms)",
                   draws, ticks, spent / 1e6, pace_us / 1000);
   g_assert_cmpuint (draws, >=, 1);
-  g_assert_cmpuint (draws, <, ticks / 3);
-  /* (The rate strip's last sample may add one.) */
-  g_assert_cmpuint (draws, <=, (guint64) (spent / (pace_us * 0.9)) + 3);
+  g_assert_cmpuint (draws, <=, (guint64) (spent / pace_us) + 2);
+  g_assert_cmpuint (draws, <, ticks / 4);
 
   /* A page that cannot be seen does not keep its pace. */
   sp_window_show_page (window, "clients");
   run_ticks (10);
   before = sp_chart_get_draw_count (chart);
-  run_ticks (60);
+  run_ticks_for (30, (gint64) (2 * pace_us), NULL);
   g_assert_cmpuint (sp_chart_get_draw_count (chart), ==, before);
 
   sp_window_show_page (window, "stream");
