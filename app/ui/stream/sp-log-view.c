@@ -17,8 +17,8 @@
  * anyway, at most every LOG_REFRESH_MS (no one reads faster, and each batch
  * costs a relayout of the list), or after LOG_WAIT_MS when no such frame
  * comes; out of sight, once a second, for its model's readers. */
-#define LOG_REFRESH_MS        200
-#define LOG_WAIT_MS           400
+#define LOG_REFRESH_MS        100
+#define LOG_WAIT_MS           300
 #define LOG_HIDDEN_REFRESH_MS 1000
 
 struct _SpLogView
