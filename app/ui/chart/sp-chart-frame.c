@@ -155,8 +155,10 @@ on_wake (gpointer data)
 
 /* Arms the timer for the next frame the chart needs by itself: new prices
  * shown at most every SP_REDRAW_DATA_INTERVAL_US after the last frame, a rate
- * sample within SP_REDRAW_LAZY_US, the live range when it next moves. A draw asked for while one is drawn would be
- * lost, so from a snapshot even "now" goes through the timer (the next frame). */
+ * sample within SP_REDRAW_LAZY_US, the live range when it next moves. A draw
+ * asked for while one is drawn would be lost, so from a snapshot even "now"
+ * goes through the timer (the next frame); and what a snapshot drew needs no
+ * wake that was armed for it. */
 static void
 schedule (SpChart  *self,
           gboolean  in_snapshot)
@@ -164,6 +166,8 @@ schedule (SpChart  *self,
   gint64 due = G_MAXINT64;
   gint64 now;
 
+  if (in_snapshot)
+    g_clear_handle_id (&self->wake_id, g_source_remove);
   if (!sp_on_screen_get (self->on_screen))
     {
       g_clear_handle_id (&self->wake_id, g_source_remove);
