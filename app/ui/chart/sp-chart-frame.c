@@ -1,12 +1,19 @@
 /* The chart widget's frames: the view its state shows, in the theme's colours,
- * drawn with sp_chart_render() on snapshot or into a surface for export; the
- * frame clock asks for one when prices arrive or the live edge moves a pixel.
- * Main thread only, as GTK. */
+ * drawn with sp_chart_render() on snapshot or into a surface for export. It
+ * asks for one when prices arrive in view (at most every
+ * SP_REDRAW_DATA_INTERVAL_US) and, while live, when the range next moves a
+ * pixel (sp-redraw-pace.h): one timer to the next of those, no frame-clock
+ * callback, and nothing at all while it cannot be seen (sp-on-screen.h).
+ * Input and settings ask for a frame themselves. Main thread only, as GTK. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "sp-chart-widget-private.h"
+#include "sp-redraw-pace.h"
+
+static void schedule (SpChart  *self,
+                      gboolean  in_snapshot);
 
 static void
 lookup_color (GtkStyleContext *context,
@@ -90,8 +97,19 @@ _sp_chart_snapshot (GtkWidget   *widget,
   sp_chart_render (cr, layout, width, height, &view, &colors, &self->geometry);
   cairo_destroy (cr);
 
-  self->drawn_generation = self->series != NULL ? sp_series_get_generation (self->series) : 0;
   self->drawn_time = g_get_real_time ();
+  self->data_pending = FALSE;
+  self->rate_pending = FALSE;
+  self->draw_count++;
+  schedule (self, TRUE);
+}
+
+guint64
+sp_chart_get_draw_count (SpChart *self)
+{
+  g_return_val_if_fail (SP_IS_CHART (self), 0);
+
+  return self->draw_count;
 }
 
 cairo_surface_t *
@@ -125,29 +143,110 @@ sp_chart_render_surface (SpChart *self,
   return surface;
 }
 
-/* Redraw when prices arrive, and while live as often as the axis moves a pixel. */
-gboolean
-_sp_chart_tick (GtkWidget     *widget,
-                GdkFrameClock *clock,
-                gpointer       user_data)
+static gboolean
+on_wake (gpointer data)
 {
-  SpChart *self = SP_CHART (widget);
-  guint64 generation = self->series != NULL ? sp_series_get_generation (self->series) : 0;
+  SpChart *self = data;
 
-  if (generation != self->drawn_generation)
+  self->wake_id = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Arms the timer for the next frame the chart needs by itself: new prices
+ * shown at most every SP_REDRAW_DATA_INTERVAL_US after the last frame, a rate
+ * sample within SP_REDRAW_LAZY_US, the live range when it next moves. A draw
+ * asked for while one is drawn would be lost, so from a snapshot even "now"
+ * goes through the timer (the next frame); and what a snapshot drew needs no
+ * wake that was armed for it. */
+static void
+schedule (SpChart  *self,
+          gboolean  in_snapshot)
+{
+  gint64 due = G_MAXINT64;
+  gint64 now;
+
+  if (in_snapshot)
+    g_clear_handle_id (&self->wake_id, g_source_remove);
+  if (!sp_on_screen_get (self->on_screen))
     {
-      gtk_widget_queue_draw (widget);
+      g_clear_handle_id (&self->wake_id, g_source_remove);
+      return;
     }
-  else if (self->follow_live && self->geometry.plot.size.width > 0)
+
+  if (self->data_pending)
+    due = self->drawn_time + SP_REDRAW_DATA_INTERVAL_US;
+  if (self->rate_pending)
+    due = MIN (due, self->drawn_time + SP_REDRAW_LAZY_US);
+  if (self->follow_live && self->geometry.plot.size.width > 0)
     {
       gint64 start, end;
-      double us_per_px;
+      gboolean sliding = _sp_chart_current_range (self, &start, &end);
 
-      _sp_chart_current_range (self, &start, &end);
-      us_per_px = (double) (end - start) / self->geometry.plot.size.width;
-      if ((double) (g_get_real_time () - self->drawn_time) >= us_per_px)
-        gtk_widget_queue_draw (widget);
+      due = MIN (due, sp_redraw_pace_next_change (sliding, self->drawn_time, start, end,
+                                                  self->geometry.plot.size.width));
     }
 
-  return G_SOURCE_CONTINUE;
+  if (due == G_MAXINT64)
+    {
+      g_clear_handle_id (&self->wake_id, g_source_remove);
+      return;
+    }
+  if (self->wake_id != 0 && self->wake_time <= due)
+    return;
+
+  g_clear_handle_id (&self->wake_id, g_source_remove);
+  now = g_get_real_time ();
+  if (due <= now && !in_snapshot)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  self->wake_time = due;
+  self->wake_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                      (guint) ((MAX (due - now, 0) + 999) / 1000),
+                                      on_wake, self, NULL);
+}
+
+void
+sp_chart_points_added (SpChart *self,
+                       gint64   t_us)
+{
+  gint64 start, end;
+
+  g_return_if_fail (SP_IS_CHART (self));
+
+  /* Looking back in time: prices of now are out of view. */
+  _sp_chart_current_range (self, &start, &end);
+  if (!self->follow_live && (t_us < start || t_us > end))
+    return;
+
+  self->data_pending = TRUE;
+  schedule (self, FALSE);
+}
+
+void
+sp_chart_rate_added (SpChart *self)
+{
+  gint64 start, end, now = g_get_real_time ();
+
+  g_return_if_fail (SP_IS_CHART (self));
+
+  _sp_chart_current_range (self, &start, &end);
+  if (!self->follow_live && (now < start || now > end))
+    return;
+  self->rate_pending = TRUE;
+  schedule (self, FALSE);
+}
+
+void
+_sp_chart_on_screen_changed (gpointer user_data,
+                             gboolean on_screen)
+{
+  SpChart *self = SP_CHART (user_data);
+
+  if (on_screen)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  else
+    g_clear_handle_id (&self->wake_id, g_source_remove);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sp-chart.h"
+#include "sp-on-screen.h"
 
 G_BEGIN_DECLS
 
@@ -29,9 +30,13 @@ struct _SpChart
   gint64          drag_end;
   double          pinch_scale;
 
-  guint           tick_id;
-  guint64         drawn_generation;
+  SpOnScreen     *on_screen;
+  guint           wake_id;        /* the next paced draw */
+  gint64          wake_time;      /* when it comes (real time, µs) */
+  gboolean        data_pending;   /* prices in view since the last draw */
+  gboolean        rate_pending;   /* a rate sample since the last draw */
   gint64          drawn_time;
+  guint64         draw_count;
   SpChartGeometry geometry;
   char           *empty_text;     /* NULL: "Waiting for prices…" */
   GArray         *levels;         /* SpChartLevel */
@@ -42,8 +47,9 @@ struct _SpChart
 };
 
 /* sp-chart.c: the range shown, and a click on a point. */
-/* The range shown now: the live edge while following, else the one set. */
-void     _sp_chart_current_range    (SpChart        *self,
+/* The range shown now: the live edge while following, else the one set;
+ * TRUE while it slides with now. */
+gboolean _sp_chart_current_range    (SpChart        *self,
                                      gint64         *t_start,
                                      gint64         *t_end);
 /* Shows @t_start… (its span clamped); reaching now follows live again. */
@@ -59,9 +65,9 @@ void     _sp_chart_activate_point   (SpChart        *self,
 /* sp-chart-frame.c: drawing, and redrawing when there is something new. */
 void     _sp_chart_snapshot         (GtkWidget      *widget,
                                      GtkSnapshot    *snapshot);
-gboolean _sp_chart_tick             (GtkWidget      *widget,
-                                     GdkFrameClock  *clock,
-                                     gpointer        user_data);
+/* SpOnScreenFunc: draws what it missed when seen again, stops its timer when not. */
+void     _sp_chart_on_screen_changed (gpointer       user_data,
+                                     gboolean        on_screen);
 
 /* sp-chart-input.c: the actions and their keys, and the event controllers. */
 void     _sp_chart_input_class_init (GtkWidgetClass *widget_class);

@@ -7,6 +7,7 @@
 
 #include "sp-chart-private.h"
 #include "sp-chart-widget-private.h"
+#include "sp-redraw-pace.h"
 
 #define MIN_SPAN_US      (G_USEC_PER_SEC / 10)
 #define MAX_SPAN_US      (G_GINT64_CONSTANT (400) * 24 * 3600 * G_USEC_PER_SEC)
@@ -33,7 +34,7 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SpChart, sp_chart, GTK_TYPE_WIDGET)
 
-void
+gboolean
 _sp_chart_current_range (SpChart *self,
                          gint64  *t_start,
                          gint64  *t_end)
@@ -41,8 +42,6 @@ _sp_chart_current_range (SpChart *self,
   guint len = self->series != NULL ? sp_series_get_length (self->series) : 0;
   gint64 first = len > 0 ? sp_series_get_point (self->series, 0)->t_us : 0;
   gint64 last = len > 0 ? sp_series_get_point (self->series, len - 1)->t_us : 0;
-  gint64 end;
-  gint64 start;
   /* Room for a few candles, or a couple of seconds of line, however new the stream. */
   gint64 min_span = self->mode == SP_CHART_CANDLES ? 20 * self->candle_us : MIN_LIVE_SPAN_US;
 
@@ -50,22 +49,13 @@ _sp_chart_current_range (SpChart *self,
     {
       *t_start = self->t_start;
       *t_end = self->t_end;
-      return;
+      return FALSE;
     }
 
-  /* Live: the right edge is now; the left edge the span back, but never far
-   * before the first price, so a new stream fills the width at once. */
-  end = MAX (g_get_real_time (), last);
-  if (self->span_us == 0)
-    start = len > 0 ? first : end - min_span;
-  else
-    start = end - self->span_us;
-  if (len > 0)
-    start = MAX (start, first);
-  start = MIN (start, end - MIN (min_span, self->span_us > 0 ? self->span_us : G_MAXINT64));
-
-  *t_start = start;
-  *t_end = end;
+  /* Live: the right edge is now, the left edge the span back; a stream
+   * younger than the span fills the width at once (sp-redraw-pace.h). */
+  return sp_redraw_pace_live_range (g_get_real_time (), len > 0, first, last, self->span_us,
+                                    min_span, t_start, t_end);
 }
 
 void
@@ -76,26 +66,6 @@ sp_chart_get_range (SpChart *self,
   g_return_if_fail (SP_IS_CHART (self));
 
   _sp_chart_current_range (self, t_start, t_end);
-}
-
-static void
-sp_chart_map (GtkWidget *widget)
-{
-  SpChart *self = SP_CHART (widget);
-
-  GTK_WIDGET_CLASS (sp_chart_parent_class)->map (widget);
-  self->tick_id = gtk_widget_add_tick_callback (widget, _sp_chart_tick, NULL, NULL);
-}
-
-static void
-sp_chart_unmap (GtkWidget *widget)
-{
-  SpChart *self = SP_CHART (widget);
-
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (widget, self->tick_id);
-  self->tick_id = 0;
-  GTK_WIDGET_CLASS (sp_chart_parent_class)->unmap (widget);
 }
 
 /* "span" is EXPLICIT_NOTIFY: notified when it changes, not on every zoom. */
@@ -246,6 +216,17 @@ sp_chart_set_property (GObject      *object,
 }
 
 static void
+sp_chart_dispose (GObject *object)
+{
+  SpChart *self = SP_CHART (object);
+
+  g_clear_handle_id (&self->wake_id, g_source_remove);
+  g_clear_pointer (&self->on_screen, sp_on_screen_free);
+
+  G_OBJECT_CLASS (sp_chart_parent_class)->dispose (object);
+}
+
+static void
 sp_chart_finalize (GObject *object)
 {
   SpChart *self = SP_CHART (object);
@@ -268,12 +249,11 @@ sp_chart_class_init (SpChartClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = sp_chart_dispose;
   object_class->finalize = sp_chart_finalize;
   object_class->get_property = sp_chart_get_property;
   object_class->set_property = sp_chart_set_property;
   widget_class->snapshot = _sp_chart_snapshot;
-  widget_class->map = sp_chart_map;
-  widget_class->unmap = sp_chart_unmap;
 
   properties[PROP_MODE] =
     g_param_spec_enum ("mode", NULL, NULL, SP_TYPE_CHART_MODE, SP_CHART_LINE,
@@ -315,6 +295,7 @@ sp_chart_init (SpChart *self)
                                   -1);
 
   _sp_chart_input_init (self);
+  self->on_screen = sp_on_screen_new (GTK_WIDGET (self), _sp_chart_on_screen_changed, self);
 }
 
 GtkWidget *

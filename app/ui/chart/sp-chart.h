@@ -68,6 +68,16 @@ const char *sp_chart_get_readout    (SpChart     *self);
 /* The ref of the point at widget x, as a click there activates it; 0 when none. */
 gint64      sp_chart_ref_at         (SpChart     *self,
                                      double       x);
+/* Tells the chart that its series got points, the newest at @t_us: it draws
+ * them soon (SP_REDRAW_DATA_INTERVAL_US) if they are in view. */
+void        sp_chart_points_added   (SpChart     *self,
+                                     gint64       t_us);
+/* The same for the rate series, which is drawn with the next frame of the
+ * chart, or within a second. */
+void        sp_chart_rate_added     (SpChart     *self);
+/* How many times the chart has drawn itself on screen: what tests and the
+ * benchmark count to see that it draws only when something changed. */
+guint64     sp_chart_get_draw_count (SpChart     *self);
 /* The chart as the user sees it, at @scale times its size, on an opaque background. */
 cairo_surface_t *sp_chart_render_surface (SpChart *self,
                                      int          scale);

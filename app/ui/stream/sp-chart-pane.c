@@ -5,9 +5,16 @@
 #include <glib/gi18n.h>
 
 #include "sp-chart-pane.h"
+#include "sp-frame-update.h"
 #include "sp-wrap-box.h"
 
-#define PRICE_REFRESH_US  (50 * G_TIME_SPAN_MILLISECOND)
+/* The price labels change at most about ten times a second, whatever the
+ * message rate: no one reads faster, and each change costs a relayout. They
+ * change in a frame the chart draws for the same prices (a little under its
+ * SP_REDRAW_DATA_INTERVAL_US, so as to take every one of them), or after
+ * 200 ms when the chart draws none (looking back in time). */
+#define PRICE_REFRESH_MS  90
+#define PRICE_WAIT_MS     200
 
 struct _SpChartPane
 {
@@ -33,8 +40,8 @@ struct _SpChartPane
   GtkMenuButton *compare_button;
   GSettings     *settings;
   SpWatchSymbol *symbol;          /* the one shown */
-  guint          tick_id;         /* the price labels wait for the next frame */
-  gint64         last_price_shown;
+  SpFrameUpdate *price_update;    /* the price labels wait for a frame */
+  guint64        seen_generation; /* of the chart's series, at the last message */
 };
 
 enum {
@@ -90,30 +97,60 @@ show_price (SpChartPane *self)
     }
 }
 
-/* The price labels change at most twenty times a second, whatever the
- * message rate: no one reads faster, and each change costs a relayout. */
-static gboolean
-refresh_price (GtkWidget     *widget,
-               GdkFrameClock *clock,
-               gpointer       user_data)
+static void
+apply_price (gpointer data)
 {
-  SpChartPane *self = SP_CHART_PANE (widget);
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - self->last_price_shown < PRICE_REFRESH_US)
-    return G_SOURCE_CONTINUE;
-
-  self->tick_id = 0;
-  self->last_price_shown = now;
-  show_price (self);
-  return G_SOURCE_REMOVE;
+  show_price (data);
 }
 
 static void
 on_last_price (SpChartPane *self)
 {
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_price, NULL, NULL);
+  sp_frame_update_queue (self->price_update);
+}
+
+/* Adds up the generations of @series, and says its newest point. */
+static void
+add_generation (SpSeries *series,
+                guint64  *generation,
+                gint64   *newest)
+{
+  guint len = series != NULL ? sp_series_get_length (series) : 0;
+
+  if (len == 0)
+    return;
+  *generation += sp_series_get_generation (series);
+  *newest = MAX (*newest, sp_series_get_point (series, len - 1)->t_us);
+}
+
+/* A message with prices: the chart draws those of its symbol and of the
+ * compared ones when they are in view. */
+static void
+on_prices (SpChartPane *self)
+{
+  guint64 generation = 0;
+  gint64 newest = G_MININT64;
+
+  add_generation (sp_chart_get_series (self->chart), &generation, &newest);
+  for (guint i = 0; self->watch != NULL && i < self->compared->len; i++)
+    {
+      SpWatchSymbol *symbol = sp_watch_lookup (self->watch, g_ptr_array_index (self->compared, i));
+
+      if (symbol != NULL)
+        add_generation (sp_watch_symbol_get_series (symbol), &generation, &newest);
+    }
+
+  if (generation == self->seen_generation || newest == G_MININT64)
+    return;
+  self->seen_generation = generation;
+  sp_chart_points_added (self->chart, newest);
+}
+
+/* A new sample of the message rate, drawn under the prices. */
+static void
+on_rate (SpChartPane *self)
+{
+  sp_chart_rate_added (self->chart);
 }
 
 /* The shown symbol's alert levels and where its alerts fired, on the chart. */
@@ -379,11 +416,19 @@ on_client_changed (SpChartPane *self)
   if (client == self->client)
     return;
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+      g_signal_handlers_disconnect_by_func (self->client, on_prices, self);
+    }
   g_set_object (&self->client, client);
   if (client != NULL)
-    g_signal_connect_object (client, "notify::price-source", G_CALLBACK (show_price_source), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (client, "notify::price-source", G_CALLBACK (show_price_source), self,
+                               G_CONNECT_SWAPPED);
+      /* After the watch's handler, which adds the points. */
+      g_signal_connect_object (client, "prices", G_CALLBACK (on_prices), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
   show_price_source (self);
 }
 
@@ -406,6 +451,7 @@ sp_chart_pane_set_watch (SpChartPane *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_empty_text), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "notify::rate", G_CALLBACK (on_rate), self, G_CONNECT_SWAPPED);
   /* Compared symbols come back when their prices do (after a reconnect). */
   g_signal_connect_object (watch, "items-changed", G_CALLBACK (show_compare), self,
                            G_CONNECT_SWAPPED);
@@ -721,14 +767,15 @@ sp_chart_pane_dispose (GObject *object)
 {
   SpChartPane *self = SP_CHART_PANE (object);
 
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  g_clear_pointer (&self->price_update, sp_frame_update_free);
   if (self->symbol != NULL)
     g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
   g_clear_object (&self->symbol);
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->client, show_price_source, self);
+      g_signal_handlers_disconnect_by_func (self->client, on_prices, self);
+    }
   g_clear_object (&self->client);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CHART_PANE);
   /* Children the template does not name are ours to unparent. */
@@ -809,6 +856,8 @@ sp_chart_pane_init (SpChartPane *self)
 {
   self->compared = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->price_update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_BEFORE_PAINT,
+                                            PRICE_REFRESH_MS, PRICE_WAIT_MS, apply_price, self);
 
   show_candle_choice (self);
   on_chart_mode_changed (self);

@@ -7,6 +7,7 @@
 
 #include "sp-connection-bar.h"
 #include "sp-feed-preset.h"
+#include "sp-frame-update.h"
 #include "sp-recent.h"
 
 struct _SpConnectionBar
@@ -37,6 +38,7 @@ struct _SpConnectionBar
   const SpFeedPreset *dismissed;  /* …unless the user said "not now" to it */
   char           *options_host;   /* the host a preset or saved connection set the messages
                                    * and fields for; NULL when typed by hand */
+  SpFrameUpdate  *rate_update;    /* the rate's new sample waits for a frame */
 };
 
 G_DEFINE_FINAL_TYPE (SpConnectionBar, sp_connection_bar, GTK_TYPE_WIDGET)
@@ -780,6 +782,21 @@ update_rate (SpConnectionBar *self)
   gtk_label_set_text (self->rate_label, text);
 }
 
+static void
+apply_rate (gpointer data)
+{
+  update_rate (data);
+}
+
+/* The rate's sample each second changes its label in the next frame the
+ * window draws anyway (the chart's), or within a second: not in a frame of
+ * its own, and not while it cannot be seen. */
+static void
+queue_rate (SpConnectionBar *self)
+{
+  sp_frame_update_queue (self->rate_update);
+}
+
 void
 sp_connection_bar_set_watch (SpConnectionBar *self,
                              SpWatch         *watch)
@@ -798,9 +815,9 @@ sp_connection_bar_set_watch (SpConnectionBar *self,
   g_signal_connect_object (self->client, "notify::reconnect-seconds", G_CALLBACK (update_state),
                            self, G_CONNECT_SWAPPED);
   /* The rate is sampled every second: its label changes with the samples. */
-  g_signal_connect_object (watch, "notify::n-messages", G_CALLBACK (update_rate), self,
+  g_signal_connect_object (watch, "notify::n-messages", G_CALLBACK (queue_rate), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (watch, "notify::rate", G_CALLBACK (update_rate), self,
+  g_signal_connect_object (watch, "notify::rate", G_CALLBACK (queue_rate), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watch, "notify::recording", G_CALLBACK (update_rate), self,
                            G_CONNECT_SWAPPED);
@@ -814,6 +831,7 @@ sp_connection_bar_dispose (GObject *object)
 {
   SpConnectionBar *self = SP_CONNECTION_BAR (object);
 
+  g_clear_pointer (&self->rate_update, sp_frame_update_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_CONNECTION_BAR);
   /* Children the template does not name are ours to unparent. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -872,4 +890,6 @@ static void
 sp_connection_bar_init (SpConnectionBar *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->rate_update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_BEFORE_PAINT, 0,
+                                           1000, apply_rate, self);
 }

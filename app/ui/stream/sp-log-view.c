@@ -1,5 +1,5 @@
-/* The message log: frames batched into a list once per frame of the window,
- * following its newest row until scrolled back, with the selected one in full. */
+/* The message log: frames batched into a list a few times a second, following
+ * its newest row until scrolled back, with the selected one in full. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -8,13 +8,20 @@
 #include "sp-log-item.h"
 #include "sp-log-row.h"
 #include "sp-log-view.h"
-#include "sp-wrap-box.h"
 #include "sp-bin.h"
+#include "sp-frame-update.h"
+#include "sp-on-screen.h"
+#include "sp-wrap-box.h"
 
 #define DEFAULT_LOG_LIMIT    10000
-#define FAST_STREAM_BATCH    30                          /* messages in one frame */
 #define LOG_SETTLE_US        (250 * G_TIME_SPAN_MILLISECOND)
-#define FAST_LOG_REFRESH_US  (100 * G_TIME_SPAN_MILLISECOND)
+/* While seen, the log takes new rows in a frame the chart or the prices draw
+ * anyway, at most every LOG_REFRESH_MS (no one reads faster, and each batch
+ * costs a relayout of the list), or after LOG_WAIT_MS when no such frame
+ * comes; out of sight, once a second, for its model's readers. */
+#define LOG_REFRESH_MS        100
+#define LOG_WAIT_MS           300
+#define LOG_HIDDEN_REFRESH_MS 1000
 
 struct _SpLogView
 {
@@ -40,8 +47,10 @@ struct _SpLogView
   GListStore         *log_store;
   GPtrArray          *pending;         /* SpLogItem waiting for the next frame */
   guint               log_limit;
-  guint               tick_id;
-  gint64              last_flush;      /* when the log last took new messages (frame time, µs) */
+  SpOnScreen         *on_screen;
+  SpFrameUpdate      *flush_update;    /* a batch waiting for a frame */
+  guint               flush_id;        /* a batch waiting out of sight */
+  gint64              last_flush;      /* when the log last took new messages (monotonic µs) */
   gint64              last_log_change; /* monotonic µs */
   gboolean            follow_tail;     /* the log sticks to its newest row until scrolled up */
   gboolean            scrolling;
@@ -102,36 +111,21 @@ flush_into_fresh_store (SpLogView *self,
   gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (self->log_store));
 }
 
-/* Frames arrive in bursts of thousands a second: they join the list once per
- * frame of the window, in one splice, and the oldest leave past the limit. */
-static gboolean
-flush_pending (GtkWidget     *widget,
-               GdkFrameClock *clock,
-               gpointer       user_data)
+/* Frames arrive in bursts of thousands a second: they join the list in one
+ * splice, and the oldest leave past the limit. */
+static void
+flush_pending (SpLogView *self)
 {
-  SpLogView *self = SP_LOG_VIEW (widget);
   guint n_items;
   guint n_new;
   guint skip = 0;
 
-  if (clock != NULL)
-    self->tick_id = 0;
-
+  g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->pending->len == 0 || gtk_toggle_button_get_active (self->pause_button))
-    return G_SOURCE_REMOVE;
+    return;
 
-  /* A fast stream refreshes the log ten times a second, not every frame: no
-   * one reads faster, and the chart and prices keep the full frame rate. */
-  if (clock != NULL && self->pending->len > FAST_STREAM_BATCH &&
-      gdk_frame_clock_get_frame_time (clock) - self->last_flush < FAST_LOG_REFRESH_US)
-    {
-      queue_flush (self);
-      return G_SOURCE_REMOVE;
-    }
-  if (clock != NULL)
-    self->last_flush = gdk_frame_clock_get_frame_time (clock);
-
-  self->last_log_change = g_get_monotonic_time ();
+  self->last_flush = g_get_monotonic_time ();
+  self->last_log_change = self->last_flush;
   n_new = self->pending->len;
   if (n_new > self->log_limit)
     skip = n_new - self->log_limit;
@@ -143,7 +137,7 @@ flush_pending (GtkWidget     *widget,
     {
       flush_into_fresh_store (self, n_items, skip);
       scroll_to_tail (self);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   if (n_items + (n_new - skip) > self->log_limit)
@@ -157,15 +151,48 @@ flush_pending (GtkWidget     *widget,
   g_list_store_splice (self->log_store, n_items, 0, self->pending->pdata + skip, n_new - skip);
   g_ptr_array_set_size (self->pending, 0);
   scroll_to_tail (self);
+}
 
+static gboolean
+on_flush_due (gpointer data)
+{
+  SpLogView *self = data;
+
+  self->flush_id = 0;
+  flush_pending (self);
   return G_SOURCE_REMOVE;
+}
+
+static void
+apply_flush (gpointer data)
+{
+  flush_pending (data);
 }
 
 static void
 queue_flush (SpLogView *self)
 {
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), flush_pending, NULL, NULL);
+  if (self->pending->len == 0 || gtk_toggle_button_get_active (self->pause_button))
+    return;
+  if (sp_on_screen_get (self->on_screen))
+    sp_frame_update_queue (self->flush_update);
+  else if (self->flush_id == 0)
+    self->flush_id = g_timeout_add_full (G_PRIORITY_DEFAULT, LOG_HIDDEN_REFRESH_MS, on_flush_due,
+                                         self, NULL);
+}
+
+static void
+on_screen_changed (gpointer user_data,
+                   gboolean on_screen)
+{
+  SpLogView *self = SP_LOG_VIEW (user_data);
+
+  /* Seen again: what came meanwhile at once; out of sight: at the slower pace. */
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (on_screen)
+    flush_pending (self);
+  else
+    queue_flush (self);
 }
 
 void
@@ -507,7 +534,7 @@ sp_log_view_select_message (SpLogView *self,
 
   g_return_val_if_fail (SP_IS_LOG_VIEW (self), FALSE);
 
-  flush_pending (GTK_WIDGET (self), NULL, NULL);
+  flush_pending (self);
   if (find_message (G_LIST_MODEL (self->log_store), time_us) < 0)
     {
       gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s",
@@ -631,9 +658,9 @@ sp_log_view_dispose (GObject *object)
 {
   SpLogView *self = SP_LOG_VIEW (object);
 
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->flush_update, sp_frame_update_free);
+  g_clear_pointer (&self->on_screen, sp_on_screen_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SP_TYPE_LOG_VIEW);
   /* Children the template does not name are ours to unparent. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -798,6 +825,9 @@ sp_log_view_init (SpLogView *self)
   self->log_store = g_list_store_new (SP_TYPE_LOG_ITEM);
   gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (self->log_store));
   self->follow_tail = TRUE;
+  self->on_screen = sp_on_screen_new (GTK_WIDGET (self), on_screen_changed, self);
+  self->flush_update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_TICK,
+                                            LOG_REFRESH_MS, LOG_WAIT_MS, apply_flush, self);
 
   g_signal_connect_object (self->filter, "notify::search-error", G_CALLBACK (on_search_error), self,
                            G_CONNECT_SWAPPED);

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SpLogView, sp_log_view, SP, LOG_VIEW, GtkWidget)
 
-/* Frames join the list at the next frame of the window, the oldest leave past the limit. */
+/* Frames join the list a few times a second (once a second out of sight),
+ * the oldest leave past the limit. */
 void         sp_log_view_add_frame          (SpLogView   *self,
                                              SpFrame     *frame);
 void         sp_log_view_set_limit          (SpLogView   *self,
