@@ -1,5 +1,7 @@
 /* What the window tests and benchmarks do to a window that a window manager
- * would: minimise it and bring it back. Main thread only, as GTK. */
+ * would: minimise it and bring it back; and what they share to look at one:
+ * the app's translations, finding a widget, a screenshot. Main thread only,
+ * as GTK. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -13,5 +15,17 @@ G_BEGIN_DECLS
  * whether the state changed (FALSE off X11). */
 gboolean sp_test_window_set_minimized (GtkWindow *window,
                                        gboolean   minimized);
+
+/* The app's translations, from STOCKPUSH_LOCALEDIR (the build's) when set. */
+void       sp_test_init_gettext    (void);
+/* The first widget under @root (itself included) that @match accepts with @data. */
+GtkWidget *sp_test_find_widget     (GtkWidget      *root,
+                                    gboolean      (*match) (GtkWidget *, gconstpointer),
+                                    gconstpointer   data);
+/* @window as it is on screen, to STOCKPUSH_SCREENSHOT_DIR/@name (PNG), after
+ * @settle_ms of the main loop; nothing when that variable is unset. */
+void       sp_test_save_screenshot (GtkWidget      *window,
+                                    const char     *name,
+                                    guint           settle_ms);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "sp-watchlist-row.h"
 #include "sp-window.h"
 #include "sptest-util.h"
+#include "sptest-window.h"
 
 #define WAIT_MS 10000
 
@@ -56,42 +57,7 @@ screenshot_styles (const char *name)
 static void
 screenshot (const char *name)
 {
-  const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
-  GtkWidget *widget = GTK_WIDGET (window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  run_for (400);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  /* Nothing to draw yet just after a change of style: the next frames have it. */
-  for (guint i = 0; i < 20 && node == NULL; i++)
-    {
-      if (i > 0)
-        run_for (100);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  {
-    g_autofree char *parent = g_path_get_dirname (path);
-
-    g_mkdir_with_parents (parent, 0755);
-  }
-  gdk_texture_save_to_png (texture, path);
-  g_test_message ("screenshot: %s", path);
+  sp_test_save_screenshot (GTK_WIDGET (window), name, 400);
 }
 
 /* The first widget under @root, depth first, with @id in its template or of @type. */
@@ -665,11 +631,7 @@ main (int   argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("STOCKPUSH_LOCALEDIR") ? g_getenv ("STOCKPUSH_LOCALEDIR")
-                                                                    : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sp_test_init_gettext ();
 
   gtk_test_init (&argc, &argv, NULL);
 

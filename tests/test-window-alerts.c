@@ -10,7 +10,6 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
-#include <locale.h>
 #include <string.h>
 
 #include "sp-alerts-window.h"
@@ -19,6 +18,7 @@
 #include "sp-stream-page.h"
 #include "sp-window.h"
 #include "sptest-util.h"
+#include "sptest-window.h"
 
 static SpApplication *app;
 static SpWindow *window;
@@ -212,25 +212,6 @@ is_mapped (gpointer widget)
   return gtk_widget_get_mapped (widget);
 }
 
-/* The first widget under @root that @match accepts with @data. */
-static GtkWidget *
-find (GtkWidget *root,
-      gboolean (*match) (GtkWidget *, gconstpointer),
-      gconstpointer data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_button_for (GtkWidget    *widget,
                gconstpointer action)
@@ -357,7 +338,7 @@ test_alert_round_trip (void)
   g_assert_true (sp_stream_page_show_symbol (stream_page (), "ACME"));
 
   /* The chart's bell opens the alerts window on the charted symbol. */
-  bell = find (GTK_WIDGET (window), is_button_for, "win.alerts");
+  bell = sp_test_find_widget (GTK_WIDGET (window), is_button_for, "win.alerts");
   g_assert_nonnull (bell);
   click (bell);
   g_assert_true (wait_until (alerts_window_shown, NULL));
@@ -423,7 +404,7 @@ test_alert_round_trip (void)
 
   {
     GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (part (alerts, "list_box"), 0));
-    GtkWidget *delete = find (row, is_button_tipped, "Delete");
+    GtkWidget *delete = sp_test_find_widget (row, is_button_tipped, "Delete");
 
     g_assert_nonnull (delete);
     click (delete);
@@ -447,11 +428,7 @@ main (int   argc,
 {
   int status;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("STOCKPUSH_LOCALEDIR") ? g_getenv ("STOCKPUSH_LOCALEDIR")
-                                                                    : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sp_test_init_gettext ();
 
   gtk_test_init (&argc, &argv, NULL);
   notifier_start ();

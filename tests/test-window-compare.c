@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <string.h>
 
 #include "sp-application.h"
@@ -15,6 +14,7 @@
 #include "sp-stream-page.h"
 #include "sp-window.h"
 #include "sptest-util.h"
+#include "sptest-window.h"
 
 static SpApplication *app;
 static SpWindow *window;
@@ -29,24 +29,6 @@ static SpStreamPage *
 stream_page (void)
 {
   return SP_STREAM_PAGE (sp_window_get_page (window, "stream"));
-}
-
-static GtkWidget *
-find (GtkWidget *root,
-      gboolean (*match) (GtkWidget *, gconstpointer),
-      gconstpointer data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static gboolean
@@ -90,38 +72,11 @@ n_compared (void)
 }
 
 static void
-screenshot (const char *name)
-{
-  const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  graphene_rect_t bounds;
-
-  if (dir == NULL)
-    return;
-  sp_test_wait_until (NULL, NULL, NULL, 1500);
-  g_mkdir_with_parents (dir, 0755);
-  bounds = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (GTK_WIDGET (window)),
-                               gtk_widget_get_height (GTK_WIDGET (window)));
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  gdk_paintable_snapshot (paintable, snapshot, bounds.size.width, bounds.size.height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, &bounds);
-  path = g_build_filename (dir, name, NULL);
-  gdk_texture_save_to_png (texture, path);
-}
-
-static void
 test_compare (void)
 {
   static const char *const others[] = { "GLOBEX", "INITECH", "HOOLI", "UMBRELLA", "STARK", "WAYNE",
                                         "TYRELL" };
-  GtkWidget *button = find (GTK_WIDGET (window), is_tipped, "Compare With Other Symbols");
+  GtkWidget *button = sp_test_find_widget (GTK_WIDGET (window), is_tipped, "Compare With Other Symbols");
   GtkWidget *popover;
 
   g_assert_true (wait_until (all_symbols, NULL));
@@ -133,25 +88,25 @@ test_compare (void)
   g_assert_true (wait_until (is_mapped, popover));
 
   /* Every other symbol, not the charted one. */
-  g_assert_null (find (popover, is_check_labelled, "ACME"));
+  g_assert_null (sp_test_find_widget (popover, is_check_labelled, "ACME"));
   for (guint i = 0; i < G_N_ELEMENTS (others); i++)
-    g_assert_nonnull (find (popover, is_check_labelled, others[i]));
+    g_assert_nonnull (sp_test_find_widget (popover, is_check_labelled, others[i]));
 
   /* Two checked: both charted beside ACME. */
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (find (popover, is_check_labelled, "GLOBEX")), TRUE);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (find (popover, is_check_labelled, "HOOLI")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (sp_test_find_widget (popover, is_check_labelled, "GLOBEX")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (sp_test_find_widget (popover, is_check_labelled, "HOOLI")), TRUE);
   g_assert_cmpuint (n_compared (), ==, 2);
   gtk_popover_popdown (GTK_POPOVER (popover));
-  screenshot ("compare.png");
+  sp_test_save_screenshot (GTK_WIDGET (window), "compare.png", 1500);
 
   /* Up to the most: the last one waits, greyed. */
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   g_assert_true (wait_until (is_mapped, popover));
   for (guint i = 0; i < G_N_ELEMENTS (others); i++)
-    gtk_check_button_set_active (GTK_CHECK_BUTTON (find (popover, is_check_labelled, others[i])), TRUE);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (sp_test_find_widget (popover, is_check_labelled, others[i])), TRUE);
   g_assert_cmpuint (n_compared (), ==, SP_CHART_MAX_COMPARE);
-  g_assert_false (gtk_widget_get_sensitive (find (popover, is_check_labelled, "TYRELL")));
-  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (find (popover, is_check_labelled, "TYRELL"))));
+  g_assert_false (gtk_widget_get_sensitive (sp_test_find_widget (popover, is_check_labelled, "TYRELL")));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (sp_test_find_widget (popover, is_check_labelled, "TYRELL"))));
   gtk_popover_popdown (GTK_POPOVER (popover));
 
   /* Charting a compared symbol takes it out of the lines beside it. */
@@ -161,7 +116,7 @@ test_compare (void)
   /* Clear: one symbol again. */
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   g_assert_true (wait_until (is_mapped, popover));
-  g_signal_emit_by_name (find (popover, is_button_labelled, "_Clear"), "clicked");
+  g_signal_emit_by_name (sp_test_find_widget (popover, is_button_labelled, "_Clear"), "clicked");
   g_assert_cmpuint (n_compared (), ==, 0);
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
@@ -175,11 +130,7 @@ main (int   argc,
                             NULL };
   int status;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("STOCKPUSH_LOCALEDIR") ? g_getenv ("STOCKPUSH_LOCALEDIR")
-                                                                    : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sp_test_init_gettext ();
 
   gtk_test_init (&argc, &argv, NULL);
   settings = g_settings_new (APP_ID);

@@ -15,6 +15,7 @@
 #include "sp-stream-page.h"
 #include "sp-window.h"
 #include "sptest-util.h"
+#include "sptest-window.h"
 
 static SpApplication *app;
 static SpWindow *window;
@@ -192,30 +193,7 @@ stream_page (void)
 static void
 screenshot (const char *name)
 {
-  const char *dir = g_getenv ("STOCKPUSH_SCREENSHOT_DIR");
-  GtkWidget *widget = GTK_WIDGET (window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer;
-  graphene_rect_t bounds;
-
-  if (dir == NULL)
-    return;
-  sp_test_wait_until (NULL, NULL, NULL, 400);
-  g_mkdir_with_parents (dir, 0755);
-  bounds = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-  paintable = gtk_widget_paintable_new (widget);
-  gdk_paintable_snapshot (paintable, snapshot, bounds.size.width, bounds.size.height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  texture = gsk_renderer_render_texture (renderer, node, &bounds);
-  path = g_build_filename (dir, name, NULL);
-  gdk_texture_save_to_png (texture, path);
+  sp_test_save_screenshot (GTK_WIDGET (window), name, 400);
 }
 
 /* The first widget under @root that @match accepts with @data. */
