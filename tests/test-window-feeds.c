@@ -196,25 +196,6 @@ screenshot (const char *name)
   sp_test_save_screenshot (GTK_WIDGET (window), name, 400);
 }
 
-/* The first widget under @root that @match accepts with @data. */
-static GtkWidget *
-find (GtkWidget *root,
-      gboolean (*match) (GtkWidget *, gconstpointer),
-      gconstpointer data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_button_labelled (GtkWidget    *widget,
                     gconstpointer label)
@@ -233,7 +214,7 @@ static gboolean
 is_revealer_with_button (GtkWidget    *widget,
                          gconstpointer label)
 {
-  return GTK_IS_REVEALER (widget) && find (widget, is_button_labelled, label) != NULL;
+  return GTK_IS_REVEALER (widget) && sp_test_find_widget (widget, is_button_labelled, label) != NULL;
 }
 
 static gboolean
@@ -391,7 +372,7 @@ test_use_field (void)
 
     g_assert_true (sp_stream_page_select_message (stream_page (), sp_log_item_get_frame (item)->time_us));
   }
-  detail = find (GTK_WIDGET (window), is_text_view_holding, "\"w\": \"43100.10\"");
+  detail = sp_test_find_widget (GTK_WIDGET (window), is_text_view_holding, "\"w\": \"43100.10\"");
   g_assert_nonnull (detail);
 
   /* The cursor on the field offers it, below the message. */
@@ -401,11 +382,11 @@ test_use_field (void)
   gtk_text_buffer_get_iter_at_offset (buffer, &at,
                                       g_utf8_pointer_to_offset (text, strstr (text, "43100.10")));
   gtk_text_buffer_place_cursor (buffer, &at);
-  field_bar = find (GTK_WIDGET (window), is_revealer_with_button, _("Use as Price"));
+  field_bar = sp_test_find_widget (GTK_WIDGET (window), is_revealer_with_button, _("Use as Price"));
   g_assert_nonnull (field_bar);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (field_bar)));
   screenshot ("stream-use-field.png");
-  click (find (field_bar, is_button_labelled, _("Use as Price")));
+  click (sp_test_find_widget (field_bar, is_button_labelled, _("Use as Price")));
 
   /* From the next message on, the chart has the weighted price. */
   g_assert_true (wait_until (source_is, (gpointer) "price from w"));
@@ -413,20 +394,20 @@ test_use_field (void)
   g_assert_true (wait_until (last_price_is, &weighted));
 
   /* Beside "Prices:": a path typed in, then detection again. */
-  fields_button = find (GTK_WIDGET (window), has_tooltip, _("Change Where Prices Are Read"));
+  fields_button = sp_test_find_widget (GTK_WIDGET (window), has_tooltip, _("Change Where Prices Are Read"));
   g_assert_true (GTK_IS_MENU_BUTTON (fields_button));
   gtk_menu_button_popup (GTK_MENU_BUTTON (fields_button));
   {
     GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (fields_button)));
-    GtkWidget *entry = find (popover, is_entry, NULL);
+    GtkWidget *entry = sp_test_find_widget (popover, is_entry, NULL);
 
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "w");
     gtk_editable_set_text (GTK_EDITABLE (entry), "h");
-    click (find (popover, is_button_labelled, _("_Apply")));
+    click (sp_test_find_widget (popover, is_button_labelled, _("_Apply")));
   }
   g_assert_true (wait_until (source_is, (gpointer) "price from h"));
   gtk_menu_button_popup (GTK_MENU_BUTTON (fields_button));
-  click (find (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (fields_button))),
+  click (sp_test_find_widget (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (fields_button))),
                is_button_labelled, _("_Detect Again")));
   g_assert_true (wait_until (source_is, (gpointer) "price from c"));
   g_assert_true (wait_until (last_price_is, &last));
@@ -480,18 +461,18 @@ test_feed_offer (void)
 {
   Feed feed = { 0 };
   g_autofree char *url = NULL;
-  GtkWidget *url_entry = find (GTK_WIDGET (window), is_url_entry, NULL);
+  GtkWidget *url_entry = sp_test_find_widget (GTK_WIDGET (window), is_url_entry, NULL);
   GtkWidget *offer;
   g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
 
   feed_start (&feed, finnhub_trades);
   url = g_strdup_printf ("ws://ws.finnhub.io:%u/?token=abc", feed.port);
   gtk_editable_set_text (GTK_EDITABLE (url_entry), url);
-  offer = find (GTK_WIDGET (window), is_revealer_with_button, _("Use Preset"));
+  offer = sp_test_find_widget (GTK_WIDGET (window), is_revealer_with_button, _("Use Preset"));
   g_assert_nonnull (offer);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (offer)));
   screenshot ("stream-feed-offer.png");
-  click (find (offer, is_button_labelled, _("Use Preset")));
+  click (sp_test_find_widget (offer, is_button_labelled, _("Use Preset")));
 
   /* Two subscriptions, then trades of two symbols read from data[].p and data[].s. */
   wait_received (&feed, 2);
@@ -540,7 +521,7 @@ test_feed_key (void)
   g_autofree char *url = NULL;
   g_autoptr(GSettings) settings = g_settings_new ("com.example.StockPush");
   g_autoptr(GVariant) keys = NULL;
-  GtkWidget *url_entry = find (GTK_WIDGET (window), is_url_entry, NULL);
+  GtkWidget *url_entry = sp_test_find_widget (GTK_WIDGET (window), is_url_entry, NULL);
   g_autofree char *back = sp_server_dup_ws_url (sp_window_get_server (window));
   AdwMessageDialog *dialog;
   GtkWidget *key;
