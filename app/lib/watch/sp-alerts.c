@@ -37,6 +37,11 @@ struct _SpAlert
   gint64      quiet_until;
   gint64      bucket_us;
   Bucket     *buckets;     /* MOVE: a ring of MOVE_BUCKETS slices */
+  /* The low and high of the slices before the current one, within the
+   * window: they change only when a new slice begins. */
+  gint64      range_index; /* the slice they were summed for; -1: none */
+  double      range_low;
+  double      range_high;
 };
 
 enum {
@@ -50,13 +55,21 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (SpAlert, sp_alert, G_TYPE_OBJECT)
 
 static void
+clear_buckets (SpAlert *self)
+{
+  if (self->buckets == NULL)
+    return;
+  for (guint i = 0; i < MOVE_BUCKETS; i++)
+    self->buckets[i].index = -1;
+  self->range_index = -1;
+}
+
+static void
 forget (SpAlert *self)
 {
   self->has_last = FALSE;
   self->quiet_until = 0;
-  if (self->buckets != NULL)
-    for (guint i = 0; i < MOVE_BUCKETS; i++)
-      self->buckets[i].index = -1;
+  clear_buckets (self);
 }
 
 static void
@@ -645,20 +658,26 @@ move_range (SpAlert *self,
   bucket->low = MIN (bucket->low, price);
   bucket->high = MAX (bucket->high, price);
 
-  *low = price;
-  *high = price;
-  for (guint i = 0; i < MOVE_BUCKETS; i++)
+  /* Once a slice: the earlier slices that end within the window (a clock that
+   * went back leaves later slices, which do not count). */
+  if (self->range_index != index)
     {
-      const Bucket *b = &self->buckets[i];
+      self->range_index = index;
+      self->range_low = INFINITY;
+      self->range_high = -INFINITY;
+      for (guint i = 0; i < MOVE_BUCKETS; i++)
+        {
+          const Bucket *b = &self->buckets[i];
 
-      /* The slices that end within the window; a clock that went back leaves
-       * later slices, which do not count. */
-      if (b->index < 0 || b->index > index ||
-          (index - b->index) * self->bucket_us >= (gint64) self->window_s * G_USEC_PER_SEC)
-        continue;
-      *low = MIN (*low, b->low);
-      *high = MAX (*high, b->high);
+          if (b->index < 0 || b->index >= index ||
+              (index - b->index) * self->bucket_us >= (gint64) self->window_s * G_USEC_PER_SEC)
+            continue;
+          self->range_low = MIN (self->range_low, b->low);
+          self->range_high = MAX (self->range_high, b->high);
+        }
     }
+  *low = MIN (self->range_low, bucket->low);
+  *high = MAX (self->range_high, bucket->high);
 }
 
 static gboolean
@@ -723,12 +742,14 @@ sp_alerts_check (SpAlerts   *self,
 
   for (guint i = 0; i < self->rules->len; i++)
     {
-      g_autoptr(SpAlert) alert = g_object_ref (g_ptr_array_index (self->rules, i));
+      SpAlert *rule = g_ptr_array_index (self->rules, i);
+      g_autoptr(SpAlert) alert = NULL;
       double reference = 0;
       gboolean fire;
 
-      if (!alert->enabled || !g_str_equal (alert->symbol, symbol))
+      if (!rule->enabled || !g_str_equal (rule->symbol, symbol))
         continue;
+      alert = g_object_ref (rule);   /* a ::fired handler may remove it */
       fire = met (alert, price, t_us, &reference) && t_us >= alert->quiet_until;
       alert->has_last = TRUE;
       alert->last = price;
@@ -739,8 +760,7 @@ sp_alerts_check (SpAlerts   *self,
       /* A move is measured afresh from here. */
       if (alert->kind == SP_ALERT_MOVE)
         {
-          for (guint b = 0; b < MOVE_BUCKETS; b++)
-            alert->buckets[b].index = -1;
+          clear_buckets (alert);
           move_range (alert, price, t_us, &(double) { 0 }, &(double) { 0 });
         }
       record_event (self, symbol, price, t_us);

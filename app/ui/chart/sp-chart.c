@@ -601,10 +601,3 @@ sp_chart_get_n_compare (SpChart *self)
   return self->compare != NULL ? self->compare->len : 0;
 }
 
-const char *
-sp_chart_get_readout (SpChart *self)
-{
-  g_return_val_if_fail (SP_IS_CHART (self), NULL);
-
-  return self->geometry.readout;
-}

@@ -63,8 +63,6 @@ void        sp_chart_set_compare    (SpChart     *self,
                                      GPtrArray   *series,
                                      const char *const *names);
 guint       sp_chart_get_n_compare  (SpChart     *self);
-/* What the crosshair's box says in the last picture; "" without one. */
-const char *sp_chart_get_readout    (SpChart     *self);
 /* The ref of the point at widget x, as a click there activates it; 0 when none. */
 gint64      sp_chart_ref_at         (SpChart     *self,
                                      double       x);

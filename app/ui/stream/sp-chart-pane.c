@@ -476,19 +476,6 @@ sp_chart_pane_set_alerts (SpChartPane *self,
   show_alerts (self);
 }
 
-void
-sp_chart_pane_set_compared (SpChartPane       *self,
-                            const char *const *names)
-{
-  g_return_if_fail (SP_IS_CHART_PANE (self));
-
-  g_ptr_array_set_size (self->compared, 0);
-  for (guint i = 0; names != NULL && names[i] != NULL && self->compared->len < SP_CHART_MAX_COMPARE; i++)
-    if (!is_compared (self, names[i]))
-      g_ptr_array_add (self->compared, g_strdup (names[i]));
-  show_compare (self);
-}
-
 gboolean
 sp_chart_pane_show_symbol (SpChartPane *self,
                            const char  *name)

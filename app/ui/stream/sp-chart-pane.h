@@ -18,10 +18,6 @@ void        sp_chart_pane_set_watch     (SpChartPane *self,
 /* The chart shows the shown symbol's alert levels and where its alerts fired. */
 void        sp_chart_pane_set_alerts    (SpChartPane *self,
                                          SpAlerts    *alerts);
-/* Charts @names (up to SP_CHART_MAX_COMPARE) beside the shown symbol, each
- * as its percent change in view, as the Compare popover does. */
-void        sp_chart_pane_set_compared  (SpChartPane *self,
-                                         const char *const *names);
 /* Charts @name if the stream has it (FALSE otherwise). */
 gboolean    sp_chart_pane_show_symbol   (SpChartPane *self,
                                          const char  *name);
