@@ -431,6 +431,93 @@ test_cut_while_publishing (void)
 }
 
 static void
+ignore_one (const char *epoch,
+            guint64     offset,
+            const char *payload,
+            gsize       length,
+            gpointer    user_data)
+{
+}
+
+static gboolean
+all_answered (gpointer data)
+{
+  const guint *counts = data;
+
+  return counts[0] == counts[1];
+}
+
+static void
+on_fetch_answered (const SpBrokerInfo *info,
+                   const GError       *error,
+                   gpointer            user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* The connections are cut while the publisher publishes and the edge asks
+ * for history on every turn of the loop, the turn after hiredis reports the
+ * fault (the links go an idle later) among them: nothing crashes, every fetch
+ * is answered, and every publication reaches the edge once. */
+static void
+test_cut_between_turns (void)
+{
+  g_autoptr(SpBroker) publisher = sp_redis_broker_new (redis_url, NULL);
+  g_autoptr(SpBroker) edge = sp_redis_broker_new (redis_url, NULL);
+  struct timeval timeout = { 5, 0 };
+  redisContext *admin;
+  redisReply *reply;
+  guint counts[2] = { 0, 0 };   /* fetches asked, answered */
+  guint64 seq = 1;
+  Seen live;
+
+  seen_init (&live);
+  g_signal_connect (edge, "publication", G_CALLBACK (on_publication), &live);
+  sp_broker_subscribe (edge);
+  sp_broker_start (edge, NULL);
+  sp_broker_set_market (publisher, symbols, 250000);
+  sp_broker_start (publisher, NULL);
+  g_assert_true (sp_test_wait_until (NULL, is_connected, edge, WAIT_MS));
+  g_assert_true (sp_test_wait_until (NULL, is_connected, publisher, WAIT_MS));
+  publish (publisher, seq, TRUE);
+  wait_seen (&live, 1);
+  g_signal_connect (edge, "subscribed", G_CALLBACK (on_subscribed_again), &live);
+
+  admin = redisConnectWithTimeout ("127.0.0.1", (int) redis_port, timeout);
+  g_assert_true (admin != NULL && admin->err == 0);
+  reply = redisCommand (admin, "CLIENT KILL TYPE normal");
+  g_assert_nonnull (reply);
+  freeReplyObject (reply);
+  redisFree (admin);
+
+  /* One publication and one fetch per turn until both have seen the cut. */
+  while (!is_away (publisher) || !is_away (edge))
+    {
+      g_assert_cmpuint (seq, <, 100000);
+      publish (publisher, ++seq, FALSE);
+      counts[0]++;
+      sp_broker_fetch_since (edge, 0, ignore_one, on_fetch_answered, &counts[1]);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (50);
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " published around the cut", seq);
+  publish (publisher, ++seq, FALSE);
+
+  wait_seen (&live, (guint) seq);
+  g_assert_true (sp_test_wait_until (NULL, is_connected, publisher, WAIT_MS));
+  g_assert_true (sp_test_wait_until (NULL, all_answered, counts, WAIT_MS));
+  for (guint i = 0; i < live.offsets->len; i++)
+    {
+      guint64 offset = g_array_index (live.offsets, guint64, i);
+      g_autofree char *text = tick_text (offset);
+
+      g_assert_cmpstr (g_ptr_array_index (live.payloads, i), ==, text);
+    }
+  g_assert_cmpuint (live.offsets->len, ==, seq);
+  seen_clear (&live);
+}
+
+static void
 test_bad_url (void)
 {
   static const char *bad[] = { "127.0.0.1:6379", "http://127.0.0.1/", "redis://", "redis:///x" };
@@ -468,6 +555,7 @@ main (int   argc,
   g_test_add_func ("/broker/new-publisher", test_new_publisher);
   g_test_add_func ("/broker/broker-restart", test_broker_restart);
   g_test_add_func ("/broker/cut-while-publishing", test_cut_while_publishing);
+  g_test_add_func ("/broker/cut-between-turns", test_cut_between_turns);
   status = g_test_run ();
   redis_kill ();
   g_free (redis_url);

@@ -181,6 +181,16 @@ G_DEFINE_FINAL_TYPE (SpRedisBroker, sp_redis_broker, SP_TYPE_BROKER)
 
 static void connect_links (SpRedisBroker *self);
 
+/* Takes commands now: connected, and not going (after a fault hiredis runs
+ * the pending callbacks before the disconnect callback, and refuses commands
+ * meanwhile; the link itself goes an idle later). */
+static gboolean
+link_usable (const Link *link)
+{
+  return link != NULL && link->ready && link->ac != NULL &&
+         (link->ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING)) == 0;
+}
+
 static void
 publication_free (Publication *pub)
 {
@@ -338,6 +348,7 @@ on_disconnect (const redisAsyncContext *ac,
   if (link == NULL)
     return;
   link->ac = NULL;   /* freed by hiredis after this */
+  link->ready = FALSE;
   fault (link->broker, ac->errstr[0] ? ac->errstr : _("the connection closed"));
 }
 
@@ -426,7 +437,7 @@ on_heartbeat (gpointer data)
   gint64 now = g_get_monotonic_time ();
   g_autofree char *message = NULL;
 
-  if (self->cmd == NULL || !self->cmd->ready || self->last_epoch == NULL ||
+  if (!link_usable (self->cmd) || self->last_epoch == NULL ||
       !g_queue_is_empty (&self->waiting) ||
       now - self->last_sent < SP_BROKER_HEARTBEAT_MS * G_TIME_SPAN_MILLISECOND * 9 / 10)
     return G_SOURCE_CONTINUE;
@@ -475,7 +486,7 @@ send_waiting (SpRedisBroker *self)
 {
   guint i = 0;
 
-  if (self->cmd == NULL || !self->cmd->ready)
+  if (!link_usable (self->cmd))
     return;
   if (self->inflight == 0 && !g_queue_is_empty (&self->waiting))
     redisAsyncCommand (self->cmd->ac, on_script_loaded, NULL, "SCRIPT LOAD %s", publish_script);
@@ -519,7 +530,7 @@ sp_redis_broker_publish (SpBroker   *broker,
   while (self->waiting.length > SP_REDIS_BROKER_QUEUE && self->waiting.length > self->inflight)
     publication_free (g_queue_pop_nth (&self->waiting, self->inflight));
 
-  if (self->cmd != NULL && self->cmd->ready)
+  if (link_usable (self->cmd))
     {
       if (self->inflight == 0)
         send_waiting (self);
@@ -722,12 +733,14 @@ fetch_new (SpRedisBroker    *self,
   fetch->func = func;
   fetch->done = done;
   fetch->user_data = user_data;
-  if (self->cmd == NULL || !self->cmd->ready)
+  /* (Its second command follows at once: hiredis does no I/O in between.) */
+  if (!link_usable (self->cmd) ||
+      redisAsyncCommand (self->cmd->ac, on_meta, fetch,
+                         "HMGET " KEY_META " epoch offset symbols step_us") != REDIS_OK)
     {
       fetch_finish (fetch, _("not connected"));
       return NULL;
     }
-  redisAsyncCommand (self->cmd->ac, on_meta, fetch, "HMGET " KEY_META " epoch offset symbols step_us");
   return fetch;
 }
 
