@@ -13,6 +13,7 @@
 
 #include "sp-application.h"
 #include "sp-stream-page.h"
+#include "sp-sidebar.h"
 #include "sp-watchlist-row.h"
 #include "sp-window.h"
 #include "sptest-util.h"
@@ -563,15 +564,15 @@ static void
 test_watchlist (void)
 {
   GtkWidget *page = GTK_WIDGET (stream_page ());
-  AdwFlap *flap = ADW_FLAP (find_id (page, "watchlist_flap"));
+  SpSidebar *sidebar = SP_SIDEBAR (find_id (page, "watchlist_sidebar"));
   GtkSingleSelection *selection;
   SpChart *chart = sp_stream_page_get_chart (stream_page ());
   Moved moved = { "ACME", NULL };
 
   resize (1400, 860);
   show_page ("stream");
-  g_assert_false (adw_flap_get_folded (flap));
-  g_assert_true (adw_flap_get_reveal_flap (flap));
+  g_assert_false (sp_sidebar_get_folded (sidebar));
+  g_assert_true (sp_sidebar_get_reveal (sidebar));
   assert_on_screen (find_id (page, "watchlist"), "the watchlist", TRUE);
 
   g_assert_true (wait_until (rows_show_ticks, NULL));
@@ -606,22 +607,22 @@ test_watchlist (void)
   /* Narrow: folded away, over the chart when asked for (F9, the button), and
    * out of the way again once a row is chosen. */
   resize (360, 640);
-  g_assert_true (adw_flap_get_folded (flap));
-  g_assert_false (adw_flap_get_reveal_flap (flap));
+  g_assert_true (sp_sidebar_get_folded (sidebar));
+  g_assert_false (sp_sidebar_get_reveal (sidebar));
   gtk_widget_activate_action (page, "stream.show-watchlist", NULL);
   run_for (500);
-  g_assert_true (adw_flap_get_reveal_flap (flap));
+  g_assert_true (sp_sidebar_get_reveal (sidebar));
   assert_on_screen (find_id (page, "watchlist"), "the folded watchlist", TRUE);
   g_assert_true (wait_until (rows_show_ticks, NULL));
   screenshot_styles ("narrow-watchlist");
   click_row ("UMBRELLA");
   g_assert_true (wait_until (charted_is, (gpointer) "UMBRELLA"));
-  g_assert_false (adw_flap_get_reveal_flap (flap));
+  g_assert_false (sp_sidebar_get_reveal (sidebar));
   run_for (500);
   screenshot_styles ("narrow");
 
   resize (1180, 780);
-  g_assert_true (adw_flap_get_reveal_flap (flap));
+  g_assert_true (sp_sidebar_get_reveal (sidebar));
   click_row ("ACME");
 }
 

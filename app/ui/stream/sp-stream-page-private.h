@@ -7,6 +7,7 @@
 #include "sp-connection-bar.h"
 #include "sp-log-view.h"
 #include "sp-send-bar.h"
+#include "sp-sidebar.h"
 #include "sp-watchlist-view.h"
 #include "sp-stream-page.h"
 #include "sp-watch.h"
@@ -21,7 +22,7 @@ struct _SpStreamPage
   SpChartPane     *chart_pane;
   SpLogView       *log_view;
   SpSendBar       *send_bar;
-  AdwFlap         *watchlist_flap;
+  SpSidebar       *watchlist_sidebar;
   SpWatchlistView *watchlist;
 
   GSettings       *settings;

@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sp-recent.h"
-#include "sp-bin.h"
+
 #include "sp-stream-page-private.h"
 #include "sp-width-bin.h"
 
@@ -401,7 +401,7 @@ sp_stream_page_get_property (GObject    *object,
       g_value_set_boolean (value, sp_watch_get_recording (self->watch));
       break;
     case PROP_SHOW_WATCHLIST:
-      g_value_set_boolean (value, adw_flap_get_reveal_flap (self->watchlist_flap));
+      g_value_set_boolean (value, sp_sidebar_get_reveal (self->watchlist_sidebar));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -433,7 +433,7 @@ sp_stream_page_set_property (GObject      *object,
       _sp_stream_page_set_recording (self, g_value_get_boolean (value));
       break;
     case PROP_SHOW_WATCHLIST:
-      adw_flap_set_reveal_flap (self->watchlist_flap, g_value_get_boolean (value));
+      sp_sidebar_set_reveal (self->watchlist_sidebar, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -464,26 +464,6 @@ sp_stream_page_dispose (GObject *object)
 /* ------------------------------------------------------------------------ */
 /* The watchlist                                                              */
 
-/* Under this width the watchlist folds: hidden, and over the chart when shown,
- * so the chart and the log keep the window's width. */
-#define WATCHLIST_FOLD_WIDTH 1000
-
-static void
-sp_stream_page_size_allocate (GtkWidget *widget,
-                              int        width,
-                              int        height,
-                              int        baseline)
-{
-  SpStreamPage *self = SP_STREAM_PAGE (widget);
-  AdwFlapFoldPolicy policy = width < WATCHLIST_FOLD_WIDTH ? ADW_FLAP_FOLD_POLICY_ALWAYS
-                                                          : ADW_FLAP_FOLD_POLICY_NEVER;
-
-  if (adw_flap_get_fold_policy (self->watchlist_flap) != policy)
-    adw_flap_set_fold_policy (self->watchlist_flap, policy);
-
-  sp_bin_allocate (widget, width, height, baseline);
-}
-
 /* A row chosen charts its symbol, as the symbol menu does; a folded
  * watchlist gets out of the way of the chart. */
 static void
@@ -491,8 +471,8 @@ on_watchlist_chosen (SpStreamPage *self,
                      const char   *name)
 {
   sp_chart_pane_set_symbol (self->chart_pane, name);
-  if (adw_flap_get_folded (self->watchlist_flap))
-    adw_flap_set_reveal_flap (self->watchlist_flap, FALSE);
+  if (sp_sidebar_get_folded (self->watchlist_sidebar))
+    sp_sidebar_set_reveal (self->watchlist_sidebar, FALSE);
 }
 
 static void
@@ -502,7 +482,7 @@ on_charted_symbol (SpStreamPage *self)
 }
 
 static void
-on_reveal_flap (SpStreamPage *self)
+on_reveal_watchlist (SpStreamPage *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_WATCHLIST]);
 }
@@ -547,17 +527,15 @@ sp_stream_page_class_init (SpStreamPageClass *klass)
   g_type_ensure (SP_TYPE_SEND_BAR);
   g_type_ensure (SP_TYPE_WATCHLIST_VIEW);
   g_type_ensure (SP_TYPE_WIDTH_BIN);
+  g_type_ensure (SP_TYPE_SIDEBAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/example/StockPush/sp-stream-page.ui");
-  /* No layout manager: its size_allocate folds the watchlist (sp-bin.h). */
-  widget_class->get_request_mode = sp_bin_get_request_mode;
-  widget_class->measure = sp_bin_measure;
-  widget_class->size_allocate = sp_stream_page_size_allocate;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, chart_pane);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, log_view);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, send_bar);
-  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, watchlist_flap);
+  gtk_widget_class_bind_template_child (widget_class, SpStreamPage, watchlist_sidebar);
   gtk_widget_class_bind_template_child (widget_class, SpStreamPage, watchlist);
   gtk_widget_class_bind_template_callback (widget_class, on_watchlist_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_frame);
@@ -592,7 +570,7 @@ sp_stream_page_init (SpStreamPage *self)
   sp_watchlist_view_set_watch (self->watchlist, self->watch);
   g_signal_connect_object (self->chart_pane, "notify::symbol", G_CALLBACK (on_charted_symbol), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->watchlist_flap, "notify::reveal-flap", G_CALLBACK (on_reveal_flap),
+  g_signal_connect_object (self->watchlist_sidebar, "notify::reveal", G_CALLBACK (on_reveal_watchlist),
                            self, G_CONNECT_SWAPPED);
   on_charted_symbol (self);
   g_signal_connect_object (chart (self), "point-activated", G_CALLBACK (on_point_activated), self, 0);

@@ -3,10 +3,14 @@
 
 #include <glib/gi18n.h>
 
+#include "sp-frame-update.h"
 #include "sp-watchlist-row.h"
 
-/* Rows change at most ten times a second, whatever the message rate. */
-#define REFRESH_US (100 * G_TIME_SPAN_MILLISECOND)
+/* Rows change at most ten times a second, whatever the message rate, in a
+ * frame the window draws anyway (the chart's, the log's), or after
+ * REFRESH_WAIT_MS on a frame of their own when none comes. */
+#define REFRESH_MS      100
+#define REFRESH_WAIT_MS 250
 
 struct _SpWatchlistRow
 {
@@ -19,8 +23,7 @@ struct _SpWatchlistRow
   GtkLabel       *change_label;
 
   SpWatchSymbol  *symbol;
-  guint           tick_id;
-  gint64          last_shown;
+  SpFrameUpdate  *update;
 };
 
 enum {
@@ -69,28 +72,16 @@ show_values (SpWatchlistRow *self)
   gtk_widget_queue_draw (GTK_WIDGET (self->spark_area));
 }
 
-static gboolean
-refresh (GtkWidget     *widget,
-         GdkFrameClock *clock,
-         gpointer       user_data)
+static void
+refresh (gpointer user_data)
 {
-  SpWatchlistRow *self = SP_WATCHLIST_ROW (widget);
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - self->last_shown < REFRESH_US)
-    return G_SOURCE_CONTINUE;
-
-  self->tick_id = 0;
-  self->last_shown = now;
-  show_values (self);
-  return G_SOURCE_REMOVE;
+  show_values (user_data);
 }
 
 static void
 on_last_price (SpWatchlistRow *self)
 {
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh, NULL, NULL);
+  sp_frame_update_queue (self->update);
 }
 
 /* The line in the colour of the change: up green, down red, as the labels. */
@@ -221,9 +212,7 @@ sp_watchlist_row_dispose (GObject *object)
 {
   SpWatchlistRow *self = SP_WATCHLIST_ROW (object);
 
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  g_clear_pointer (&self->update, sp_frame_update_free);
   if (self->symbol != NULL)
     g_signal_handlers_disconnect_by_func (self->symbol, on_last_price, self);
   g_clear_object (&self->symbol);
@@ -265,4 +254,6 @@ sp_watchlist_row_init (SpWatchlistRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_drawing_area_set_draw_func (self->spark_area, draw_sparkline, self, NULL);
+  self->update = sp_frame_update_new (GTK_WIDGET (self), SP_FRAME_UPDATE_BEFORE_PAINT, REFRESH_MS,
+                                      REFRESH_WAIT_MS, refresh, self);
 }
