@@ -671,6 +671,37 @@ test_broker_role (void)
   redis = start_redis (port);
   wait_for_label (connected);
 
+  /* An edge switched on before any publisher has published: the window says
+   * it waits (so it did not block on the broker), and serves once one has. */
+  {
+    guint port2 = sp_test_free_port ();
+    g_autoptr(GSubprocess) redis2 = start_redis (port2);
+    g_autofree char *url2 = g_strdup_printf ("redis://127.0.0.1:%u", port2);
+    GtkSwitch *server_switch = sp_window_get_server_switch (window);
+
+    g_settings_set_string (settings, "broker-url", url2);
+    g_settings_set_string (settings, "server-role", "edge");
+    gtk_switch_set_active (server_switch, FALSE);
+    g_assert_true (wait_until (server_stopped, NULL));
+    gtk_switch_set_active (server_switch, TRUE);
+    g_assert_cmpstr (gtk_label_get_text (sp_window_get_server_label (window)), ==,
+                     _("Edge, waiting for the publisher’s market…"));
+    g_assert_false (sp_server_get_running (sp_window_get_server (window)));
+    g_assert_true (gtk_switch_get_active (server_switch));
+    publisher = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                  &error, bin, "--headless", "--port", "0", "--broker", url2,
+                                  "--role", "publisher", "--interval-ms", "100", NULL);
+    g_assert_no_error (error);
+    wait_for_label (in_sync);
+    stop_process (publisher);
+    g_clear_object (&publisher);
+    g_settings_set_string (settings, "broker-url", url);
+    g_settings_set_string (settings, "server-role", "publisher");
+    restart_server ();
+    stop_process (redis2);
+    wait_for_label (connected);
+  }
+
   /* An edge of a publisher of its own. */
   publisher = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                                 &error, bin, "--headless", "--port", "0", "--broker", url,

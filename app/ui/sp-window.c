@@ -7,6 +7,7 @@
 #include "sp-application.h"
 #include "sp-clients-page.h"
 #include "sp-handshake-page.h"
+#include "sp-redis-broker.h"
 #include "sp-server.h"
 #include "sp-stream-page.h"
 #include "sp-window.h"
@@ -27,6 +28,8 @@ struct _SpWindow
   SpServer            *server;
   SpStreamClient      *client;
   char                *server_error;
+  GCancellable        *edge_wait;       /* an edge's start, waiting for the market */
+  gboolean             connect_started; /* the viewer to watch the server once it runs */
   char                *builtin_url; /* where the built-in server served when it last started */
   guint                broker_watch_id; /* a publisher's or an edge's: the broker's state, polled */
   SpServerBrokerState  broker_state;
@@ -98,6 +101,9 @@ update_server_label (SpWindow *self)
 
   if (sp_server_get_stopping (self->server))
     text = g_strdup (_("Stopping…"));
+  else if (self->edge_wait != NULL)
+    /* Translators: an edge starting; the publisher is the one that runs the market */
+    text = g_strdup (_("Edge, waiting for the publisher’s market…"));
   else if (self->server_error != NULL)
     text = g_strdup_printf (_("Server error: %s"), self->server_error);
   else if (!sp_server_get_running (self->server))
@@ -148,7 +154,9 @@ update_server_label (SpWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->server_label), "error");
 
   g_signal_handlers_block_matched (self->server_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
-  gtk_switch_set_active (self->server_switch, sp_server_get_running (self->server));
+  /* Waiting: on, not yet in the on state. */
+  gtk_switch_set_active (self->server_switch,
+                         sp_server_get_running (self->server) || self->edge_wait != NULL);
   gtk_switch_set_state (self->server_switch, sp_server_get_running (self->server));
   g_signal_handlers_unblock_matched (self->server_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_switch), !sp_server_get_stopping (self->server));
@@ -264,6 +272,84 @@ watch_broker (SpWindow *self)
     self->broker_watch_id = g_timeout_add (500, on_broker_watch, self);
 }
 
+/* The server started (or not) with @config: what the window shows. */
+static gboolean
+start_now (SpWindow       *self,
+           SpServerConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sp_server_start (self->server, config, &error))
+    {
+      self->server_error = g_strdup (error->message);
+      toast (self, error->message);
+    }
+  else
+    {
+      follow_builtin_server (self);
+      if (self->connect_started)
+        sp_window_connect (self, self->builtin_url);
+    }
+  self->connect_started = FALSE;
+  update_server_label (self);
+  watch_broker (self);
+  return error == NULL;
+}
+
+/* How long an edge waits for a publisher to have published its market. */
+#define EDGE_WAIT_MS 5000
+
+/* In a thread: the broker asked what the market is, until it says or the wait ends. */
+static void
+wait_for_market (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  SpServerConfig *config = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpBroker) broker = sp_redis_broker_new (config->broker_url, &error);
+  gint64 deadline = g_get_monotonic_time () + EDGE_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (broker != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_autoptr(SpBrokerInfo) info = NULL;
+
+      g_clear_error (&error);
+      info = sp_broker_lookup_market (broker, 1000, &error);
+      if (info != NULL || g_get_monotonic_time () >= deadline)
+        break;
+      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+    }
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_market_found (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SpWindow) self = user_data;
+  GTask *task = G_TASK (result);
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_get_cancellable (task) != self->edge_wait)
+    return;   /* switched off, or started again, meanwhile */
+  g_clear_object (&self->edge_wait);
+  if (!g_task_propagate_boolean (task, &error))
+    {
+      self->connect_started = FALSE;
+      self->server_error = g_strdup (error->message);
+      toast (self, error->message);
+      update_server_label (self);
+      return;
+    }
+  start_now (self, g_task_get_task_data (task));
+}
+
 gboolean
 sp_window_start_server (SpWindow *self)
 {
@@ -277,6 +363,11 @@ sp_window_start_server (SpWindow *self)
   g_return_val_if_fail (SP_IS_WINDOW (self), FALSE);
 
   g_clear_pointer (&self->server_error, g_free);
+  if (self->edge_wait != NULL)
+    {
+      g_cancellable_cancel (self->edge_wait);
+      g_clear_object (&self->edge_wait);
+    }
   config = sp_window_dup_server_config (self);
   cert = g_settings_get_string (self->settings, "tls-cert-file");
   key = g_settings_get_string (self->settings, "tls-key-file");
@@ -288,18 +379,24 @@ sp_window_start_server (SpWindow *self)
     {
       self->server_error = g_strdup (error->message);
       toast (self, error->message);
+      update_server_label (self);
+      return FALSE;
     }
-  else if (!sp_server_start (self->server, config, &error))
+  if (config->role == SP_ROLE_EDGE)
     {
-      self->server_error = g_strdup (error->message);
-      toast (self, error->message);
-    }
-  else
-    follow_builtin_server (self);
-  update_server_label (self);
-  watch_broker (self);
+      /* The broker may take seconds to say what the market is (a publisher
+       * starting with it): the window is not the one that waits. */
+      g_autoptr(GTask) task = NULL;
 
-  return error == NULL;
+      self->edge_wait = g_cancellable_new ();
+      task = g_task_new (NULL, self->edge_wait, on_market_found, g_object_ref (self));
+      g_task_set_source_tag (task, sp_window_start_server);
+      g_task_set_task_data (task, g_steal_pointer (&config), (GDestroyNotify) sp_server_config_free);
+      g_task_run_in_thread (task, wait_for_market);
+      update_server_label (self);
+      return TRUE;
+    }
+  return start_now (self, config);
 }
 
 static void
@@ -317,8 +414,15 @@ static gboolean
 on_server_switch (SpWindow *self,
                   gboolean  state)
 {
-  if (state && !sp_server_get_running (self->server))
+  if (state && !sp_server_get_running (self->server) && self->edge_wait == NULL)
     sp_window_start_server (self);
+  else if (!state && self->edge_wait != NULL)
+    {
+      g_cancellable_cancel (self->edge_wait);
+      g_clear_object (&self->edge_wait);
+      self->connect_started = FALSE;
+      update_server_label (self);
+    }
   else if (!state && sp_server_get_running (self->server))
     {
       sp_server_stop_async (self->server, on_server_stopped, g_object_ref (self));
@@ -424,6 +528,8 @@ sp_window_start_default (SpWindow   *self,
 
   if (connect_url != NULL)
     sp_window_connect (self, connect_url);
+  else if (self->edge_wait != NULL && g_settings_get_boolean (self->settings, "connect-at-launch"))
+    self->connect_started = TRUE;
   else if (sp_server_get_running (self->server) &&
            g_settings_get_boolean (self->settings, "connect-at-launch"))
     {
@@ -572,6 +678,9 @@ sp_window_dispose (GObject *object)
   SpWindow *self = SP_WINDOW (object);
 
   g_clear_handle_id (&self->goodbye_id, g_source_remove);
+  if (self->edge_wait != NULL)
+    g_cancellable_cancel (self->edge_wait);
+  g_clear_object (&self->edge_wait);
   if (self->client != NULL)
     sp_stream_client_disconnect (self->client);
   if (self->server != NULL)
