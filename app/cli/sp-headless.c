@@ -14,12 +14,30 @@ static void
 log_line (const char *format,
           ...) G_GNUC_PRINTF (1, 2);
 
+/* Lines come in bursts (thousands of clients connecting): the local time is
+ * looked up and written once a second, not once a line. Main thread only. */
+static const char *
+time_stamp (void)
+{
+  static gint64 second = -1;
+  static char stamp[16];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (now != second)
+    {
+      g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (now);
+      g_autofree char *text = g_date_time_format (local, "%H:%M:%S");
+
+      second = now;
+      g_strlcpy (stamp, text, sizeof stamp);
+    }
+  return stamp;
+}
+
 static void
 log_line (const char *format,
           ...)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
   g_autofree char *message = NULL;
   va_list args;
 
@@ -27,7 +45,7 @@ log_line (const char *format,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  fprintf (stderr, "%s  %s\n", stamp, message);
+  fprintf (stderr, "%s  %s\n", time_stamp (), message);
 }
 
 static char *
