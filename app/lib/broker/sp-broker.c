@@ -177,6 +177,14 @@ sp_broker_fetch_since (SpBroker         *self,
   SP_BROKER_GET_CLASS (self)->fetch_since (self, offset, func, done, user_data);
 }
 
+const char *
+sp_broker_get_epoch (SpBroker *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER (self), NULL);
+
+  return SP_BROKER_GET_CLASS (self)->get_epoch (self);
+}
+
 void
 sp_broker_fetch_range (SpBroker         *self,
                        guint64           after,

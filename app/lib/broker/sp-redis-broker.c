@@ -759,6 +759,12 @@ sp_redis_broker_fetch_since (SpBroker         *broker,
                        "XRANGE " KEY_HISTORY " %" G_GUINT64_FORMAT "-1 +", offset + 1);
 }
 
+static const char *
+sp_redis_broker_get_epoch (SpBroker *broker)
+{
+  return SP_REDIS_BROKER (broker)->last_epoch;
+}
+
 static void
 sp_redis_broker_fetch_range (SpBroker         *broker,
                              guint64           after,
@@ -903,6 +909,7 @@ sp_redis_broker_class_init (SpRedisBrokerClass *klass)
   broker_class->subscribe = sp_redis_broker_subscribe;
   broker_class->fetch_since = sp_redis_broker_fetch_since;
   broker_class->fetch_range = sp_redis_broker_fetch_range;
+  broker_class->get_epoch = sp_redis_broker_get_epoch;
   broker_class->fetch_last = sp_redis_broker_fetch_last;
 }
 
