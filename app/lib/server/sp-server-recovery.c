@@ -14,13 +14,18 @@
 #include "sp-redis-broker.h"
 #include "sp-server-private.h"
 
-/* History steps × symbols one recovery may hold (about 3 MB of ticks sent). */
+/* History steps × symbols one recovery may hold (some 7 MB of JSON sent at
+ * most; a client that does not read it is cut off as any slow one). */
 #define RECOVERY_MAX_TICKS   (50 * 1024)
 /* Recoveries fetching at once; a client past that is told "recovered":false. */
 #define RECOVERY_MAX_RUNNING 4
 /* A broker slower than this to answer: "recovered":false (the fetch may go
  * on, and still counts as running, until the broker answers or goes). */
 #define RECOVERY_TIMEOUT_MS  2000
+/* A ring that moved on past the step a fetch led up to (an edge catching
+ * up on a backlog goes through 256 steps fast): the steps between are
+ * fetched too, this many times at most. */
+#define RECOVERY_MAX_ROUNDS  4
 /* Steps per frame of what is sent from the history. */
 #define RECOVERY_FRAME_STEPS 64
 
@@ -37,6 +42,8 @@ struct _SpRecovery
   guint64    since_mask;   /* the symbols it named, in the ring's past */
   guint64    from;         /* the first offset fetched: a step the client had */
   guint64    next_offset;  /* the one expected next */
+  guint64    max_steps;    /* from … ring_offset, at most */
+  guint      rounds;
   GPtrArray *payloads;     /* GBytes, offsets from … ring_offset - 1 */
   gboolean   broken;       /* an offset missing or another numbering */
   GSource   *timeout;
@@ -206,6 +213,45 @@ finish (SpRecovery *rec,
   _sp_conn_send_steps_from (c, rec->ring_step);
 }
 
+/* The oldest step of the present numbering the ring holds (a resync
+ * starts a numbering), or the engine's step when none. */
+static guint64
+oldest_step (SpEngine *engine)
+{
+  guint64 oldest = MAX (engine->ring_from,
+                        engine->step > KEPT_STEPS ? engine->step - KEPT_STEPS : 0);
+
+  return MIN (MAX (oldest, engine->resync_step), engine->step);
+}
+
+/* Tick thread, under the engine's lock, after a fetch that brought all it
+ * asked: when the ring has moved on past the step it led up to, the next
+ * round is to fetch up to the ring's oldest now. */
+static gboolean
+follow_ring (SpRecovery *rec)
+{
+  SpEngine *engine = rec->engine;
+  SpConn *c = find_conn (engine, rec->conn_id);
+  guint64 oldest, offset;
+
+  if (c == NULL || c->recovery != rec || rec->rounds >= RECOVERY_MAX_ROUNDS ||
+      engine->resync_step != rec->resync_step || g_strcmp0 (engine->market_id, rec->epoch) != 0)
+    return FALSE;
+  if (_sp_fanout_has_step (engine, rec->ring_step) &&
+      engine->tick_offset[rec->ring_step % KEPT_STEPS] == rec->ring_offset)
+    return FALSE;   /* still there */
+  oldest = oldest_step (engine);
+  if (oldest >= engine->step)
+    return FALSE;
+  offset = engine->tick_offset[oldest % KEPT_STEPS];
+  if (offset <= rec->ring_offset || offset - rec->from > rec->max_steps)
+    return FALSE;
+  rec->ring_step = oldest;
+  rec->ring_offset = offset;
+  rec->rounds++;
+  return TRUE;
+}
+
 static void
 on_history_one (const char *epoch,
                 guint64     offset,
@@ -232,15 +278,35 @@ on_history_done (const SpBrokerInfo *info,
 {
   SpRecovery *rec = user_data;
   SpEngine *engine = rec->engine;
+  gboolean again = FALSE;
 
   if (engine != NULL)
     {
       g_mutex_lock (&engine->lock);
       if (!rec->answered)
-        finish (rec, error == NULL && info != NULL && g_strcmp0 (info->epoch, rec->epoch) == 0);
-      engine->recoveries_running--;
-      g_ptr_array_remove_fast (engine->recoveries, rec);
+        {
+          gboolean fetched = error == NULL && info != NULL &&
+                             g_strcmp0 (info->epoch, rec->epoch) == 0 && !rec->broken &&
+                             rec->next_offset == rec->ring_offset;
+
+          again = fetched && follow_ring (rec);
+          if (!again)
+            finish (rec, fetched);
+        }
+      if (!again)
+        {
+          engine->recoveries_running--;
+          g_ptr_array_remove_fast (engine->recoveries, rec);
+        }
       g_mutex_unlock (&engine->lock);
+    }
+  if (again)
+    {
+      /* Without the lock: the broker may answer at once. */
+      sp_broker_fetch_range (sp_broker_source_get_broker (SP_BROKER_SOURCE (engine->source)),
+                             rec->next_offset - 1, rec->ring_offset - 1, on_history_one,
+                             on_history_done, rec);
+      return;
     }
   recovery_free (rec);
 }
@@ -302,9 +368,7 @@ _sp_recovery_start (SpConn          *c,
   if (command->market != NULL && !g_str_equal (command->market, engine->market_id))
     return FALSE;
 
-  /* The oldest step of the present numbering the ring holds. */
-  oldest = MAX (engine->ring_from, engine->step > KEPT_STEPS ? engine->step - KEPT_STEPS : 0);
-  oldest = MAX (oldest, engine->resync_step);
+  oldest = oldest_step (engine);
   if (oldest >= engine->step)
     return FALSE;
   ring_offset = engine->tick_offset[oldest % KEPT_STEPS];
@@ -353,6 +417,7 @@ _sp_recovery_start (SpConn          *c,
   rec->since_mask = since_mask;
   rec->from = from;
   rec->next_offset = from;
+  rec->max_steps = max_steps;
   rec->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   c->recovery = rec;
   engine->recoveries_running++;
