@@ -255,11 +255,12 @@ test_publish (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(SpBroker) publisher = sp_redis_broker_new (redis_url, &error);
   g_autoptr(SpBroker) edge = sp_redis_broker_new (redis_url, &error);
-  Seen live, since, last;
+  Seen live, since, range, last;
 
   g_assert_no_error (error);
   seen_init (&live);
   seen_init (&since);
+  seen_init (&range);
   seen_init (&last);
   g_signal_connect (edge, "publication", G_CALLBACK (on_publication), &live);
   sp_broker_subscribe (edge);
@@ -291,6 +292,15 @@ test_publish (void)
   g_assert_cmpstrv (since.info->symbols, symbols);
   g_assert_cmpint (since.info->step_us, ==, 250000);
 
+  /* A range: only the publications asked for, however many the history holds. */
+  sp_broker_fetch_range (edge, 0, 2, on_one, on_done, &range);
+  g_assert_true (sp_test_wait_until (NULL, is_done, &range, WAIT_MS));
+  g_assert_null (range.error);
+  g_assert_cmpuint (range.offsets->len, ==, 2);
+  g_assert_cmpuint (g_array_index (range.offsets, guint64, 0), ==, 1);
+  g_assert_cmpuint (g_array_index (range.offsets, guint64, 1), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (range.payloads, 1), ==, g_ptr_array_index (live.payloads, 1));
+
   sp_broker_fetch_last (edge, on_one, on_done, &last);
   g_assert_true (sp_test_wait_until (NULL, is_done, &last, WAIT_MS));
   g_assert_cmpuint (last.offsets->len, ==, 1);
@@ -299,6 +309,7 @@ test_publish (void)
 
   seen_clear (&live);
   seen_clear (&since);
+  seen_clear (&range);
   seen_clear (&last);
 }
 

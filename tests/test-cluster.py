@@ -37,6 +37,8 @@ class Collector:
         try:
             async for message in self.ws:
                 m = json.loads(message)
+                if m.get("type") == "welcome":
+                    self.welcome = m
                 for t in m.get("ticks", [m]):
                     if t.get("type") == "tick":
                         self.ticks.setdefault(t["symbol"], []).append(
@@ -92,6 +94,11 @@ async def same_ticks(cluster):
     check(len(cluster.clients) == 3, "the cluster did not start")
     await wait_for(lambda: all(len(c.seqs()) >= 20 for c in cluster.clients), 20,
                    "20 ticks on every server")
+    # The market's identity (the broker's epoch) once the publisher's first tick is numbered.
+    for c in cluster.clients:
+        await c.ws.send(json.dumps({"type": "hello"}))
+    await wait_for(lambda: all("market" in c.welcome for c in cluster.clients), 10,
+                   "a market in every welcome")
     welcomes = [c.welcome for c in cluster.clients]
     check(all(w == welcomes[0] for w in welcomes), f"the welcomes differ: {welcomes}")
     first = {}
@@ -183,6 +190,113 @@ async def quiet_market():
         await redis.kill()
 
 
+async def answer_to(ws, command, timeout=10):
+    """Sends @command; the "subscribed" that answers it, and every tick after it for 1.5 s,
+    by symbol (seq, price, ts)."""
+    await ws.send(json.dumps(command))
+    answer = None
+    ticks = {}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while answer is None:
+        m = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - loop.time())))
+        if m.get("type") == "subscribed" and "recovered" in m:
+            answer = m
+    end = loop.time() + 1.5
+    while loop.time() < end:
+        try:
+            m = json.loads(await asyncio.wait_for(ws.recv(), end - loop.time()))
+        except asyncio.TimeoutError:
+            break
+        for t in m.get("ticks", [m]):
+            if t.get("type") == "tick":
+                ticks.setdefault(t["symbol"], []).append((t["seq"], t["price"], t["ts"]))
+    return answer, ticks
+
+
+async def history_recovery():
+    """A client back after more than the edge's ring of 256 steps, to another edge: every
+    tick it missed comes from the broker's history, in order, then the live ones; one that
+    names another market, or asks for more than the history keeps, is told
+    "recovered":false."""
+    redis = Redis()
+    servers = []
+    try:
+        await redis.start()
+        publisher = Server("--broker", redis.url, "--role", "publisher", "--interval-ms", "10")
+        await publisher.start()
+        servers.append(publisher)
+        for _ in range(2):
+            edge = Server("--broker", redis.url, "--role", "edge")
+            await edge.start()
+            servers.append(edge)
+        first, second = servers[1], servers[2]
+
+        # A client of the first edge: its market, and what it last had.
+        witness = Collector(first.url)    # sees every tick meanwhile
+        await witness.start()
+        async with websockets.connect(first.url, max_size=None, ping_interval=None) as ws:
+            await wait_for(lambda: len(witness.seqs()) >= 20, 10, "ticks on the first edge")
+            await asyncio.wait_for(ws.recv(), 5)    # the welcome on connecting
+            await ws.send(json.dumps({"type": "hello"}))
+            welcome = None
+            last = {}
+            while welcome is None or not last:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                for t in m.get("ticks", [m]):
+                    if t.get("type") == "tick":
+                        last[t["symbol"]] = t["seq"]
+                if m.get("type") == "welcome":
+                    welcome = m
+                    if not last:
+                        await ws.send(json.dumps({"type": "hello"}))
+        check(isinstance(welcome.get("market"), str) and welcome["market"],
+              f"an edge's welcome names no market: {welcome}")
+        check(last, "no tick before the welcome")
+        had = max(last.values())
+        # Gone for more than the ring holds (256 steps of 10 ms), less than the history.
+        await wait_for(lambda: witness.seqs() and witness.seqs()[-1] >= had + 400, 20,
+                       "400 steps on while the client is away")
+
+        async with websockets.connect(second.url, max_size=None, ping_interval=None) as ws:
+            hello = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            answer, ticks = await answer_to(ws, {"type": "subscribe", "symbols": ["*"],
+                                                 "since": last, "market": welcome["market"]})
+            check(answer.get("recovered") is True,
+                  f"not recovered from the broker's history: {answer}; the second edge "
+                  f"{hello}; stderr {second.stderr_text()[-400:]!r}")
+            for symbol, seq in last.items():
+                seqs = [t[0] for t in ticks.get(symbol, []) if t[0] > seq]
+                check(seqs and seqs[0] == seq + 1 and consecutive(seqs) and len(seqs) > 400,
+                      f"{symbol}: after #{seq} came {seqs[:10]}…{seqs[-5:]} ({len(seqs)})")
+                # The same ticks as the first edge's client saw live.
+                seen = {t[0]: t for t in witness.ticks[symbol]}
+                for t in ticks[symbol]:
+                    if t[0] in seen:
+                        check(seen[t[0]] == t, f"{symbol} #{t[0]}: {t} recovered, {seen[t[0]]} "
+                                               f"live")
+
+        # Another market's seqs, the same numbers: not taken for this one's.
+        async with websockets.connect(second.url, max_size=None, ping_interval=None) as ws:
+            await asyncio.wait_for(ws.recv(), 5)
+            answer, ticks = await answer_to(ws, {"type": "subscribe", "symbols": ["*"],
+                                                 "since": last, "market": "another-market"})
+            check(answer.get("recovered") is False, f"recovered another market's seqs: {answer}")
+            check(ticks, "no latest ticks after recovered:false")
+        # Older than the publisher's first step: not in the history either.
+        async with websockets.connect(second.url, max_size=None, ping_interval=None) as ws:
+            await asyncio.wait_for(ws.recv(), 5)
+            answer, _ = await answer_to(ws, {"type": "subscribe", "symbols": ["ACME"],
+                                             "since": {"ACME": 0}, "market": welcome["market"]})
+            check(answer.get("recovered") is False, f"recovered from before the first tick: "
+                                                    f"{answer}")
+        await witness.stop()
+    finally:
+        for server in servers:
+            await server.stop()
+        await redis.kill()
+
+
 async def main():
     tap = Tap()
     if shutil.which("redis-server") is None:
@@ -198,6 +312,9 @@ async def main():
                            "order", lambda: broker_restart(cluster), limit=60)
     finally:
         await cluster.stop()
+    await run_one(tap, "back after more than the edge's ring, to another edge: the missed ticks "
+                       "from the broker's history, in order, recovered; another market's "
+                       "seqs: not recovered", history_recovery, limit=60)
     await run_one(tap, "a quiet market: the publisher's heartbeat keeps the edge in sync; "
                        "paused, the edge is out of sync", quiet_market, limit=40)
     return tap.finish()

@@ -8,6 +8,7 @@ TAP output. Loopback only; every wait is bounded; every process is killed at the
 Needs STOCKPUSH_BIN (set by meson)."""
 import asyncio
 import http.client
+import json
 import re
 import signal
 import socket
@@ -218,6 +219,67 @@ async def test_restart_same_port():
             second.stderr.close()
 
 
+async def answer_to_since(ws, since, market=None):
+    """The "subscribed" that answers a subscribe with @since (and @market)."""
+    command = {"type": "subscribe", "symbols": ["*"], "since": since}
+    if market is not None:
+        command["market"] = market
+    await ws.send(json.dumps(command))
+    for _ in range(1000):
+        m = json.loads(await recv(ws))
+        if m.get("type") == "subscribed":
+            return m
+    raise Fail("no answer to subscribe with since")
+
+
+async def test_market_identity():
+    """Seqs of one market are not taken for another's: a server started anew with another
+    seed has another "market" in its welcome, and a client that names the old one is told
+    "recovered":false though the new ring holds the same seqs; without a market, as
+    before; with the new one's, recovered."""
+    first = Server("--interval-ms", "20", "--seed", "1")
+    second = Server("--interval-ms", "20", "--seed", "2")
+    try:
+        await first.start()
+        async with connect(first.url) as ws:
+            welcome = json.loads(await recv(ws))
+            last = {}
+            while len(last) < 5 or min(last.values()) < 10:
+                m = json.loads(await recv(ws))
+                for t in m.get("ticks", [m]):
+                    if t.get("type") == "tick":
+                        last[t["symbol"]] = t["seq"]
+            await ws.send(json.dumps({"type": "hello"}))
+            while (m := json.loads(await recv(ws))).get("type") != "welcome":
+                pass
+            check(m.get("market") == welcome.get("market"),
+                  f"the market changed on one server: {welcome} then {m}")
+        market = welcome.get("market")
+        check(isinstance(market, str) and market, f"no market in the welcome: {welcome}")
+        await first.stop()
+
+        await second.start()
+        async with connect(second.url) as ws:
+            other = json.loads(await recv(ws)).get("market")
+            check(other and other != market, f"the same market after a new start: {other}")
+            newest = 0
+            while newest < max(last.values()) + 5:
+                m = json.loads(await recv(ws))
+                for t in m.get("ticks", [m]):
+                    if t.get("type") == "tick":
+                        newest = max(newest, t["seq"])
+            answer = await answer_to_since(ws, last, market)
+            check(answer.get("recovered") is False, f"another market's seqs recovered: {answer}")
+            answer = await answer_to_since(ws, last)
+            check(answer.get("recovered") is True, f"no market given: not as before: {answer}")
+            answer = await answer_to_since(ws, last, other)
+            check(answer.get("recovered") is True, f"its own market's seqs: {answer}")
+    finally:
+        for server in (first, second):
+            await server.stop()
+            server.stderr.close()
+
+
 # --- driver --------------------------------------------------------------------
 
 
@@ -270,6 +332,8 @@ async def main(tap):
                   test_port_in_use)
     await run_one(tap, "immediate restart on the same fixed port after SIGTERM works",
                   test_restart_same_port)
+    await run_one(tap, "a market started anew names another market: its seqs are not "
+                       "recovered for a client of the old one", test_market_identity)
 
 
 if __name__ == "__main__":

@@ -141,8 +141,16 @@ test_replies_round_trip (void)
   g_autoptr(JsonObject) object = NULL;
   JsonArray *array;
 
-  sp_protocol_append_welcome (out, symbols, 250, SP_FORMAT_JSON, SP_ON_MESSAGE_COMMANDS, "\"abc\"");
+  sp_protocol_append_welcome (out, symbols, 250, SP_FORMAT_JSON, SP_ON_MESSAGE_COMMANDS, NULL,
+                              "\"abc\"");
   object = parse_object (out->str);
+  g_assert_false (json_object_has_member (object, "market"));
+  g_string_truncate (out, 0);
+  g_clear_pointer (&object, json_object_unref);
+  sp_protocol_append_welcome (out, symbols, 250, SP_FORMAT_JSON, SP_ON_MESSAGE_COMMANDS, "m\"1",
+                              "\"abc\"");
+  object = parse_object (out->str);
+  g_assert_cmpstr (json_object_get_string_member (object, "market"), ==, "m\"1");
   g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "welcome");
   g_assert_cmpstr (json_object_get_string_member (object, "server"), ==, "StockPush");
   g_assert_cmpstr (json_object_get_string_member (object, "version"), ==, PACKAGE_VERSION);
@@ -245,6 +253,14 @@ test_commands (void)
   g_assert_cmpuint (command->since_seqs[0], ==, 120);
   g_assert_cmpstr (command->since_symbols[1], ==, "HOOLI");
   g_assert_cmpuint (command->since_seqs[1], ==, 0);
+  g_assert_null (command->market);
+  g_clear_pointer (&command, sp_command_free);
+
+  /* …and of which market, as its welcome said. */
+  text = "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":7},\"market\":\"e1\"}";
+  command = sp_command_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (command->market, ==, "e1");
   g_clear_pointer (&command, sp_command_free);
 
   text = "{\"type\":\"unsubscribe\",\"symbols\":[\"GLOBEX\"]}";
@@ -276,6 +292,11 @@ test_bad_commands (void)
       "whole number" },
     { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":1.5}}", "bad-command",
       "ACME" },
+    { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":1},\"market\":5}",
+      "bad-command", "market" },
+    { "{\"type\":\"subscribe\",\"symbols\":[\"*\"],\"since\":{\"ACME\":1},\"market\":"
+      "\"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+      "bad-command", "market" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

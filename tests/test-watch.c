@@ -393,6 +393,39 @@ test_gap_not_recovered (Fixture       *fixture,
   g_assert_cmpint (t_end, <, G_MAXINT64);   /* prices came back, after the gap */
 }
 
+/* Back on another market (the server started anew with another seed) whose
+ * ring holds the same seqs: the client names the market it had, is told
+ * "recovered":false, and the gap stays. */
+static void
+test_another_market (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(SpServerConfig) config = sp_server_config_new ();
+  g_autoptr(SpWatchSymbol) symbol = NULL;
+  g_autoptr(GError) error = NULL;
+  int recovered = -1;
+
+  connect_watch (fixture);
+  g_signal_connect (fixture->client, "recovered", G_CALLBACK (on_recovered), &recovered);
+  wait_for (has_prices, fixture, GUINT_TO_POINTER (10), "prices");
+  symbol = g_list_model_get_item (G_LIST_MODEL (fixture->watch), 0);
+
+  /* The same address, another market: its seqs soon pass the few the client had. */
+  config->port = sp_server_get_port (fixture->server);
+  config->interval_ms = 20;
+  config->have_seed = TRUE;
+  config->seed = 8;
+  sp_server_stop (fixture->server);
+  wait_for (is_state, fixture, GINT_TO_POINTER (SP_STREAM_RECONNECTING), "the drop");
+  g_assert_true (sp_server_start (fixture->server, config, &error));
+  g_assert_no_error (error);
+  wait_for (answered, fixture, &recovered, "the answer to what it last had");
+  g_assert_cmpint (recovered, ==, FALSE);
+  fixture->n_prices = 0;
+  wait_for (has_prices, fixture, GUINT_TO_POINTER (20), "prices after the reconnection");
+  g_assert_cmpuint (sp_watch_symbol_get_n_gaps (symbol), ==, 1);
+}
+
 /* Another stream starts from nothing. */
 static void
 test_new_stream (Fixture       *fixture,
@@ -593,6 +626,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/watch/symbols", Fixture, NULL, fixture_set_up, test_symbols, fixture_tear_down);
+  g_test_add ("/watch/another-market", Fixture, NULL, fixture_set_up, test_another_market,
+              fixture_tear_down);
   g_test_add ("/watch/gap-not-recovered", Fixture, NULL, fixture_set_up, test_gap_not_recovered,
               fixture_tear_down);
   g_test_add ("/watch/gap-on-reconnect", Fixture, NULL, fixture_set_up, test_gap_on_reconnect,

@@ -42,6 +42,8 @@ typedef struct
   gint64      ts_us;
   SpQuote    *quotes;   /* NULL: only a word on the feed */
   const Sync *sync;
+  char       *epoch;    /* with the quotes: where the broker numbers them */
+  guint64     offset;
 } Step;
 
 struct _SpBrokerSource
@@ -59,6 +61,8 @@ struct _SpBrokerSource
   gboolean      filling;
   GSource      *pacer;        /* not a reference: the parent's */
   SpQuote      *quotes;       /* the batch handed out last */
+  char         *batch_epoch;  /* …and its epoch */
+  char         *first_epoch;  /* the broker's when the source was made */
   guint         resyncs;
   guint64       repeats;
   guint64       filled;
@@ -80,6 +84,7 @@ static void
 step_free (Step *step)
 {
   g_free (step->quotes);
+  g_free (step->epoch);
   g_free (step);
 }
 
@@ -120,6 +125,8 @@ apply (SpBrokerSource *self,
     }
   for (guint i = 0; i < self->n; i++)
     step->quotes[i].symbol = self->symbols[i];
+  step->epoch = g_strdup (self->epoch);
+  step->offset = offset;
   g_queue_push_tail (&self->ready, step);
   if (self->pacer != NULL)
     g_source_set_ready_time (self->pacer, 0);
@@ -490,6 +497,10 @@ sp_broker_source_next (SpTickSource *source,
       batch->n_steps = 1;
       batch->quotes = self->quotes;
       batch->ts_us = step->ts_us;
+      g_free (self->batch_epoch);
+      self->batch_epoch = g_steal_pointer (&step->epoch);
+      batch->epoch = self->batch_epoch;
+      batch->offset = step->offset;
     }
   step_free (step);
   return TRUE;
@@ -523,6 +534,8 @@ sp_broker_source_finalize (GObject *object)
   g_tree_unref (self->ahead);
   g_free (self->epoch);
   g_free (self->quotes);
+  g_free (self->batch_epoch);
+  g_free (self->first_epoch);
   g_free (self->sync_reason);
   g_mutex_clear (&self->sync_lock);
 
@@ -583,6 +596,7 @@ sp_broker_source_new (SpBroker  *broker,
   self->broker = g_object_ref (broker);
   self->n = g_strv_length (info->symbols);
   self->step_us = info->step_us;
+  self->first_epoch = g_strdup (info->epoch);
   _sp_tick_source_set_symbols (SP_TICK_SOURCE (self), g_steal_pointer (&info->symbols));
   self->symbols = sp_tick_source_get_symbols (SP_TICK_SOURCE (self));
   return SP_TICK_SOURCE (self);
@@ -642,4 +656,12 @@ sp_broker_source_get_broker (SpBrokerSource *self)
   g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), NULL);
 
   return self->broker;
+}
+
+const char *
+sp_broker_source_get_first_epoch (SpBrokerSource *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER_SOURCE (self), NULL);
+
+  return self->first_epoch;
 }

@@ -37,5 +37,8 @@ gboolean      sp_broker_source_get_in_sync  (SpBrokerSource *self,
 /* Publications dropped as repeats, and steps taken from the history. */
 guint64       sp_broker_source_get_repeats  (SpBrokerSource *self);
 guint64       sp_broker_source_get_filled   (SpBrokerSource *self);
+/* The publisher's epoch as the broker said it when the source was made
+ * (each step then says its own: SpTickBatch.epoch). Any thread. */
+const char   *sp_broker_source_get_first_epoch (SpBrokerSource *self);
 
 G_END_DECLS

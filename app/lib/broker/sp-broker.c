@@ -177,6 +177,29 @@ sp_broker_fetch_since (SpBroker         *self,
   SP_BROKER_GET_CLASS (self)->fetch_since (self, offset, func, done, user_data);
 }
 
+const char *
+sp_broker_get_epoch (SpBroker *self)
+{
+  g_return_val_if_fail (SP_IS_BROKER (self), NULL);
+
+  return SP_BROKER_GET_CLASS (self)->get_epoch (self);
+}
+
+void
+sp_broker_fetch_range (SpBroker         *self,
+                       guint64           after,
+                       guint64           upto,
+                       SpBrokerFunc      func,
+                       SpBrokerDoneFunc  done,
+                       gpointer          user_data)
+{
+  g_return_if_fail (SP_IS_BROKER (self));
+  g_return_if_fail (func != NULL && done != NULL);
+  g_return_if_fail (upto > after);
+
+  SP_BROKER_GET_CLASS (self)->fetch_range (self, after, upto, func, done, user_data);
+}
+
 void
 sp_broker_fetch_last (SpBroker         *self,
                       SpBrokerFunc      func,

@@ -69,6 +69,13 @@ struct _SpBrokerClass
                        SpBrokerFunc       func,
                        SpBrokerDoneFunc   done,
                        gpointer           user_data);
+  const char *(*get_epoch) (SpBroker     *self);
+  void (*fetch_range) (SpBroker          *self,
+                       guint64            after,
+                       guint64            upto,
+                       SpBrokerFunc       func,
+                       SpBrokerDoneFunc   done,
+                       gpointer           user_data);
 };
 
 /* Connects, and again after every fault, with backoff and jitter; the broker
@@ -116,6 +123,18 @@ void           sp_broker_subscribe    (SpBroker          *self);
 /* The kept publications after @offset, oldest first, then @done. */
 void           sp_broker_fetch_since  (SpBroker          *self,
                                        guint64            offset,
+                                       SpBrokerFunc       func,
+                                       SpBrokerDoneFunc   done,
+                                       gpointer           user_data);
+/* The broker's context: the epoch the broker gave this publisher's last
+ * publication, or NULL before the first answer. */
+const char    *sp_broker_get_epoch    (SpBroker          *self);
+/* The kept publications after @after up to @upto (inclusive), oldest
+ * first, then @done: at most @upto - @after of them, so that what a fetch
+ * holds is bounded by its asker (a client recovering what it missed). */
+void           sp_broker_fetch_range  (SpBroker          *self,
+                                       guint64            after,
+                                       guint64            upto,
                                        SpBrokerFunc       func,
                                        SpBrokerDoneFunc   done,
                                        gpointer           user_data);

@@ -759,6 +759,31 @@ sp_redis_broker_fetch_since (SpBroker         *broker,
                        "XRANGE " KEY_HISTORY " %" G_GUINT64_FORMAT "-1 +", offset + 1);
 }
 
+static const char *
+sp_redis_broker_get_epoch (SpBroker *broker)
+{
+  return SP_REDIS_BROKER (broker)->last_epoch;
+}
+
+static void
+sp_redis_broker_fetch_range (SpBroker         *broker,
+                             guint64           after,
+                             guint64           upto,
+                             SpBrokerFunc      func,
+                             SpBrokerDoneFunc  done,
+                             gpointer          user_data)
+{
+  SpRedisBroker *self = SP_REDIS_BROKER (broker);
+  Fetch *fetch = fetch_new (self, func, done, user_data);
+
+  /* COUNT as well: entries are numbered by offset, but the reply's size
+   * must not rest on that. */
+  if (fetch != NULL)
+    redisAsyncCommand (self->cmd->ac, on_history, fetch,
+                       "XRANGE " KEY_HISTORY " %" G_GUINT64_FORMAT "-1 %" G_GUINT64_FORMAT
+                       "-1 COUNT %" G_GUINT64_FORMAT, after + 1, upto, upto - after);
+}
+
 static void
 sp_redis_broker_fetch_last (SpBroker         *broker,
                             SpBrokerFunc      func,
@@ -883,6 +908,8 @@ sp_redis_broker_class_init (SpRedisBrokerClass *klass)
   broker_class->publish = sp_redis_broker_publish;
   broker_class->subscribe = sp_redis_broker_subscribe;
   broker_class->fetch_since = sp_redis_broker_fetch_since;
+  broker_class->fetch_range = sp_redis_broker_fetch_range;
+  broker_class->get_epoch = sp_redis_broker_get_epoch;
   broker_class->fetch_last = sp_redis_broker_fetch_last;
 }
 

@@ -62,6 +62,7 @@ struct _SpStreamClient
   /* A StockPush server's stream: each symbol's last seq, so that after a
    * reconnect the client says what it had and gets what it missed. */
   GHashTable              *last_seq;      /* symbol → guint64 (in a pointer-sized slot) */
+  char                    *market;        /* …of the market its welcome named; NULL: none */
   gboolean                 stockpush;     /* this connection's welcome says StockPush */
   gboolean                 recovering;    /* asked since; ticks wait for the answer */
   gint64                   stall_since;   /* monotonic: first forced flush since the loop last ran */

@@ -141,10 +141,29 @@ ask_recovery (SpStreamClient *self)
                               GPOINTER_TO_SIZE (seq));
       first = FALSE;
     }
-  g_string_append_printf (text, "],\"since\":%s}}", since->str);
+  g_string_append_printf (text, "],\"since\":%s}", since->str);
+  /* The market those seqs are of: another market's are not taken for them. */
+  if (self->market != NULL)
+    g_string_append_printf (text, ",\"market\":\"%s\"", self->market);
+  g_string_append_c (text, '}');
   self->recovering = TRUE;
   if (!sp_stream_client_send_text (self, text->str, &error))
     self->recovering = FALSE;
+}
+
+/* The welcome's "market": a plain string (StockPush's are hex), or NULL. */
+static char *
+read_market (const char *data,
+             const char *end)
+{
+  const char *market = find_member (data, end, "market");
+  const char *close;
+
+  if (market == NULL || *market != '"' ||
+      (close = memchr (market + 1, '"', (gsize) (end - market - 1))) == NULL ||
+      close - market - 1 > 64 || memchr (market + 1, '\\', (gsize) (close - market - 1)) != NULL)
+    return NULL;
+  return g_strndup (market + 1, (gsize) (close - market - 1));
 }
 
 /* StockPush's own messages, read before the prices: its welcome, the answer
@@ -165,8 +184,12 @@ follow_stockpush (SpStreamClient *self,
       const char *server = find_member (data, end, "server");
 
       self->stockpush = server != NULL && end - server > 11 && memcmp (server, "\"StockPush\"", 11) == 0;
-      if (self->stockpush && self->n_reconnects > 0 && g_hash_table_size (self->last_seq) > 0)
+      if (self->stockpush && self->n_reconnects > 0 && g_hash_table_size (self->last_seq) > 0 &&
+          !self->recovering)
         ask_recovery (self);
+      /* The seqs from now on are of this market. */
+      g_free (self->market);
+      self->market = self->stockpush ? read_market (data, end) : NULL;
       return FALSE;
     }
   if (!self->stockpush)
@@ -371,6 +394,7 @@ sp_stream_client_connect (SpStreamClient        *self,
   self->n_reconnects = 0;
   /* Another stream, or the same one asked for anew: nothing to recover. */
   g_hash_table_remove_all (self->last_seq);
+  g_clear_pointer (&self->market, g_free);
   self->close_code = 0;
   g_clear_pointer (&self->close_reason, g_free);
   _sp_stream_client_set_error (self, NULL);
@@ -683,6 +707,7 @@ sp_stream_client_finalize (GObject *object)
   g_clear_pointer (&self->points, g_array_unref);
   g_clear_pointer (&self->incoming, g_ptr_array_unref);
   g_clear_pointer (&self->last_seq, g_hash_table_unref);
+  g_clear_pointer (&self->market, g_free);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->close_reason, g_free);
   g_clear_pointer (&self->local_close_reason, g_free);

@@ -93,6 +93,9 @@ on_drained (SpConnStream *stream,
   SpEngine *engine = c->engine;
 
   c->lagging = FALSE;
+  /* Recovering: the answer brings it up to date. */
+  if (c->recovery != NULL)
+    return;
 
   if (c->pending_mask != 0 && engine->step > 0)
     {
@@ -145,7 +148,7 @@ conn_send_welcome (SpConn     *c,
   g_string_truncate (engine->scratch, 0);
   sp_protocol_append_welcome (engine->scratch, (const char * const *) engine->symbols,
                               engine->config->interval_ms, engine->config->format,
-                              engine->config->on_message, id_json);
+                              engine->config->on_message, engine->market_id, id_json);
   conn_send_scratch (c);
 }
 
@@ -161,31 +164,29 @@ conn_send_subscribed (SpConn     *c,
   conn_send_scratch (c);
 }
 
-/* A subscribe with "since": what the client missed since the seqs it names
- * (from the ring of the last steps), after a "subscribed" that says
- * "recovered": true; or, when the ring no longer holds it, "recovered":
- * false and the latest tick of every symbol. Ticks it had already may come
- * again (those sent since it connected): a client drops any seq not above
- * its last. */
-static void
-conn_recover (SpConn          *c,
-              const SpCommand *command)
+/* The answer to a subscribe with "since". */
+void
+_sp_conn_send_recovered (SpConn     *c,
+                         gboolean    recovered,
+                         const char *id_json)
 {
   SpEngine *engine = c->engine;
   g_auto(GStrv) names = _sp_server_mask_to_strv (engine, c->mask);
-  g_autoptr(GBytes) frame = NULL;
-  guint64 first = engine->step;
-  gboolean recovered;
 
-  recovered = _sp_fanout_recover_from (engine, c->mask, (const char * const *) command->since_symbols,
-                                       command->since_seqs, &first);
   g_string_truncate (engine->scratch, 0);
-  sp_protocol_append_recovered (engine->scratch, (const char * const *) names, recovered,
-                                command->id_json);
+  sp_protocol_append_recovered (engine->scratch, (const char * const *) names, recovered, id_json);
   conn_send_scratch (c);
+}
 
-  if (!recovered && engine->step > 0)
-    first = engine->step - 1;
+/* The ring's steps from @first on (if it still holds them), and the client
+ * is up to date. */
+void
+_sp_conn_send_steps_from (SpConn  *c,
+                          guint64  first)
+{
+  SpEngine *engine = c->engine;
+  g_autoptr(GBytes) frame = NULL;
+
   if (engine->config->format == SP_FORMAT_JSON && first < engine->step &&
       _sp_fanout_has_step (engine, first))
     frame = _sp_fanout_frame_for_mask (engine, c->mask, g_get_real_time (), first, FALSE);
@@ -194,6 +195,47 @@ conn_recover (SpConn          *c,
   c->next_step = engine->step;
   if (!c->lagging)
     c->pending_mask = 0;
+}
+
+/* The answer from the ring: with @recovered, the steps from @first; or
+ * the latest tick of every symbol. */
+void
+_sp_conn_answer_recovery (SpConn     *c,
+                          gboolean    recovered,
+                          guint64     first,
+                          const char *id_json)
+{
+  SpEngine *engine = c->engine;
+
+  _sp_conn_send_recovered (c, recovered, id_json);
+  if (!recovered && engine->step > 0)
+    first = engine->step - 1;
+  _sp_conn_send_steps_from (c, first);
+}
+
+/* A subscribe with "since": what the client missed since the seqs it names
+ * (from the ring of the last steps), after a "subscribed" that says
+ * "recovered": true; or, when the ring no longer holds it, from the broker's
+ * history on an edge (sp-server-recovery.c: the answer comes later); or
+ * "recovered": false and the latest tick of every symbol. Seqs of another
+ * market than the one the client names (as its welcome said) are never
+ * taken for this one's. Ticks it had already may come again (those sent
+ * since it connected): a client drops any seq not above its last. */
+static void
+conn_recover (SpConn          *c,
+              const SpCommand *command)
+{
+  SpEngine *engine = c->engine;
+  guint64 first = engine->step;
+  gboolean recovered = FALSE;
+
+  if (command->market == NULL || g_strcmp0 (command->market, engine->market_id) == 0)
+    recovered = _sp_fanout_recover_from (engine, c->mask,
+                                         (const char * const *) command->since_symbols,
+                                         command->since_seqs, &first);
+  if (!recovered && _sp_recovery_start (c, command))
+    return;
+  _sp_conn_answer_recovery (c, recovered, first, command->id_json);
 }
 
 /* Resolves names to a mask, "*" meaning all; fails on the first unknown name. */

@@ -285,6 +285,24 @@ raise_fd_limit (void)
     }
 }
 
+/* A standalone server's market is new at each start of
+ * its source: a random identity, kept with the source, which goes on when
+ * the server is switched off and on with the same market. */
+static const char *
+market_identity (SpTickSource *source)
+{
+  const char *id = g_object_get_data (G_OBJECT (source), "sp-market-id");
+
+  if (id == NULL)
+    {
+      char *made = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+
+      g_object_set_data_full (G_OBJECT (source), "sp-market-id", made, g_free);
+      id = made;
+    }
+  return id;
+}
+
 SpEngine *
 _sp_engine_new (SpServer             *server,
                 const SpServerConfig *config,
@@ -347,6 +365,13 @@ _sp_engine_new (SpServer             *server,
   engine->symbols = g_strdupv ((char **) sp_tick_source_get_symbols (engine->source));
   engine->all_symbols = n;
   _sp_fanout_init (engine);
+  /* In a cluster, the broker's epoch (a publisher's once the broker has
+   * numbered its first step); standalone, the market source's own. */
+  if (config->role == SP_ROLE_EDGE)
+    engine->market_id =
+      g_strdup (sp_broker_source_get_first_epoch (SP_BROKER_SOURCE (engine->source)));
+  else if (config->role == SP_ROLE_STANDALONE)
+    engine->market_id = g_strdup (market_identity (engine->source));
   engine->handshakes = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   engine->all_mask = n >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << n) - 1;
 
@@ -388,6 +413,9 @@ _sp_engine_broker_state (SpEngine  *engine,
 void
 _sp_engine_free (SpEngine *engine)
 {
+  /* Before the broker goes: it answers the fetches still under way. */
+  if (engine->recoveries != NULL)
+    _sp_recovery_shutdown (engine);
   g_clear_pointer (&engine->config, sp_server_config_free);
   /* The threads are gone: nothing runs the tick context the brokers live on. */
   if (engine->broker != NULL)

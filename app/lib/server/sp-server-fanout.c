@@ -240,6 +240,7 @@ encode_steps (SpEngine          *engine,
             sp_protocol_append_tick (tick, &batch->quotes[k * n + i], step_ts);
           engine->tick_seq[(engine->step % KEPT_STEPS) * n + i] = batch->quotes[k * n + i].seq;
         }
+      engine->tick_offset[engine->step % KEPT_STEPS] = batch->n_steps == 1 ? batch->offset : 0;
       engine->step++;
       if (!anyone)
         engine->ring_from = engine->step;
@@ -329,7 +330,7 @@ deliver_quotes (SpEngine          *engine,
       SpConn *c = g_ptr_array_index (conns, i);
       GBytes *frame;
 
-      if (c->mask == 0 || c->close_requested != 0)
+      if (c->mask == 0 || c->close_requested != 0 || c->recovery != NULL)
         continue;
       if (!_sp_conn_ready (c))
         {
@@ -444,6 +445,19 @@ deliver_sync (SpEngine          *engine,
     }
 }
 
+/* In a cluster the market is the broker's numbering: a new epoch, another
+ * market, for the publisher's clients as for the edges'. */
+static void
+set_market_id (SpEngine   *engine,
+               const char *epoch)
+{
+  if (epoch != NULL && g_strcmp0 (epoch, engine->market_id) != 0)
+    {
+      g_free (engine->market_id);
+      engine->market_id = g_strdup (epoch);
+    }
+}
+
 static guint
 deliver (SpEngine    *engine,
          SpTickBatch *batch)
@@ -458,7 +472,12 @@ deliver (SpEngine    *engine,
   if (batch->ts_us == 0)
     batch->ts_us = g_get_real_time ();
   if (engine->broker != NULL)
-    publish_steps (engine, batch);
+    {
+      publish_steps (engine, batch);
+      set_market_id (engine, sp_broker_get_epoch (engine->broker));
+    }
+  /* An edge's market is its publisher's numbering: a new epoch, another market. */
+  set_market_id (engine, batch->epoch);
   if (engine->config->format == SP_FORMAT_TEXT)
     return deliver_text (engine, batch);
   return deliver_quotes (engine, batch);
@@ -518,6 +537,8 @@ _sp_fanout_init (SpEngine *engine)
   for (guint i = 0; i < engine->all_symbols * KEPT_STEPS; i++)
     g_ptr_array_add (engine->tick_json, g_string_new (NULL));
   engine->tick_seq = g_new0 (guint64, engine->all_symbols * KEPT_STEPS);
+  engine->tick_offset = g_new0 (guint64, KEPT_STEPS);
+  engine->recoveries = g_ptr_array_new ();
 }
 
 void
@@ -525,6 +546,9 @@ _sp_fanout_clear (SpEngine *engine)
 {
   g_clear_pointer (&engine->tick_json, g_ptr_array_unref);
   g_clear_pointer (&engine->tick_seq, g_free);
+  g_clear_pointer (&engine->tick_offset, g_free);
+  g_clear_pointer (&engine->recoveries, g_ptr_array_unref);
+  g_clear_pointer (&engine->market_id, g_free);
   g_clear_pointer (&engine->frames_by_mask, g_hash_table_unref);
   g_clear_pointer (&engine->due, g_ptr_array_unref);
   g_clear_pointer (&engine->parts, g_ptr_array_unref);

@@ -10,6 +10,7 @@
 
 #include "sp-conn-stream.h"
 #include "sp-flush-groups.h"
+#include "sp-protocol.h"
 #include "sp-send-pool.h"
 #include "sp-server.h"
 #include "sp-broker.h"
@@ -47,6 +48,7 @@ G_BEGIN_DECLS
 #define CLOSE_REASON_POLICY   "This server closes the connection after any client message"
 
 typedef struct _SpEngine SpEngine;
+typedef struct _SpRecovery SpRecovery;
 
 /* One WebSocket client. Owned by the server thread, touched by the tick
  * thread under the engine's lock (see SpEngine); the published fields
@@ -80,6 +82,8 @@ typedef struct
   const char              *close_reason;  /* static */
   double                   allowance;     /* messages the client may still send now */
   gint64                   allowance_time;
+  SpRecovery              *recovery;      /* not owned: a fetch of what it missed is under
+                                           * way, and it is sent no ticks till the answer */
 } SpConn;
 
 struct _SpEngine
@@ -121,6 +125,11 @@ struct _SpEngine
   gboolean        stopping;
   GPtrArray      *tick_json;     /* GString per symbol for each of the last KEPT_STEPS steps */
   guint64        *tick_seq;      /* …and each one's seq, for clients recovering what they missed */
+  guint64        *tick_offset;   /* an edge's: each step's offset on the broker (0: none) */
+  char           *market_id;     /* the market's identity, as the welcome says it (NULL: an
+                                  * edge before its first step); the edge's: the epoch */
+  GPtrArray      *recoveries;    /* SpRecovery: from the broker's history, under way */
+  guint           recoveries_running;
   guint64         ring_from;     /* the oldest step encoded (steps with no client are not) */
   guint64         resync_step;   /* an edge's last resync: the seqs before it may not go on */
   GPtrArray      *parts;         /* scratch: the ticks of one batch frame */
@@ -254,6 +263,22 @@ gboolean  _sp_fanout_recover_from      (SpEngine             *engine,
                                         guint64              *first_step);
 gboolean  _sp_fanout_has_step          (SpEngine             *engine,
                                         guint64               step);
+
+/* answers to a subscribe with "since" (sp-server-conn.c) */
+void      _sp_conn_send_recovered      (SpConn               *c,
+                                        gboolean              recovered,
+                                        const char           *id_json);
+void      _sp_conn_send_steps_from     (SpConn               *c,
+                                        guint64               first);
+void      _sp_conn_answer_recovery     (SpConn               *c,
+                                        gboolean              recovered,
+                                        guint64               first,
+                                        const char           *id_json);
+
+/* recovery from the broker's history (sp-server-recovery.c) */
+gboolean  _sp_recovery_start           (SpConn               *c,
+                                        const SpCommand      *command);
+void      _sp_recovery_shutdown        (SpEngine             *engine);
 
 /* events for the owner (sp-server.c) */
 SpClientInfo *_sp_server_snapshot      (SpConn               *c);

@@ -36,6 +36,10 @@ typedef struct
   const char    *sync_state;   /* "lost", "resync" or "ok"; NULL: nothing to say */
   const char    *sync_reason;  /* a code: "new-epoch", "feed-silent"…, or NULL */
   const char    *sync_text;    /* the same for a person, or NULL */
+  /* An edge's step: its place in the broker's numbering (one step), so
+   * that a client may recover what it missed from the broker's history. */
+  const char    *epoch;        /* NULL: not from a broker */
+  guint64        offset;
 } SpTickBatch;
 
 /* For implementations: how a source paces itself and what it has due. */

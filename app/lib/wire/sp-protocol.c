@@ -186,6 +186,7 @@ sp_protocol_append_welcome (GString            *out,
                             guint               interval_ms,
                             SpFormat            format,
                             SpOnMessage         on_message,
+                            const char         *market,
                             const char         *id_json)
 {
   g_return_if_fail (out != NULL);
@@ -197,6 +198,11 @@ sp_protocol_append_welcome (GString            *out,
   g_string_append_printf (out, ",\"interval_ms\":%u,\"format\":\"%s\",\"on_message\":\"%s\"",
                           interval_ms, sp_format_to_string (format),
                           sp_on_message_to_string (on_message));
+  if (market != NULL)
+    {
+      g_string_append (out, ",\"market\":");
+      sp_protocol_append_json_string (out, market);
+    }
   append_id (out, id_json);
   g_string_append_c (out, '}');
 }
@@ -294,6 +300,7 @@ sp_command_free (SpCommand *command)
   g_free (command->id_json);
   g_strfreev (command->since_symbols);
   g_free (command->since_seqs);
+  g_free (command->market);
   g_free (command);
 }
 
@@ -344,6 +351,27 @@ parse_since (JsonObject  *object,
       command->since_symbols[i] = g_strdup (l->data);
       command->since_seqs[i] = (guint64) json_node_get_int (value);
     }
+  return TRUE;
+}
+
+/* "market":"…", beside "since": the identity the welcome gave. */
+static gboolean
+parse_market (JsonObject  *object,
+              SpCommand   *command,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, "market");
+  const char *market;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      strlen (market = json_node_get_string (node)) > SP_PROTOCOL_MAX_MARKET)
+    {
+      g_set_error (error, SP_ERROR, SP_ERROR_BAD_MESSAGE,
+                   "\"market\" must be the market's identity as the welcome said it "
+                   "(a string of at most %d bytes)", SP_PROTOCOL_MAX_MARKET);
+      return FALSE;
+    }
+  command->market = g_strdup (market);
   return TRUE;
 }
 
@@ -613,6 +641,9 @@ sp_command_parse (const char  *text,
         return NULL;
       if (command->type == SP_COMMAND_SUBSCRIBE && json_object_has_member (object, "since") &&
           !parse_since (object, command, error))
+        return NULL;
+      if (command->since_symbols != NULL && json_object_has_member (object, "market") &&
+          !parse_market (object, command, error))
         return NULL;
     }
   else

@@ -38,7 +38,13 @@ typedef struct
    * NULL when not asked. */
   char        **since_symbols;
   guint64      *since_seqs;
+  /* …and the market they are of, as its welcome said ("market"); NULL:
+   * not said (a client from before markets were named). */
+  char         *market;
 } SpCommand;
+
+/* The longest market identity a client may send back. */
+#define SP_PROTOCOL_MAX_MARKET 64
 
 gboolean    sp_format_from_string     (const char *str,
                                        SpFormat   *out);
@@ -62,11 +68,15 @@ void sp_protocol_append_batch       (GString           *out,
                                      guint              n_ticks);
 void sp_protocol_append_text_price  (GString       *out,
                                      gint64         cents);
+/* @market: the market's identity ("market"), which a client sends back
+ * with "since" so that another market's seqs are not taken for this one's;
+ * NULL: not known yet (omitted). */
 void sp_protocol_append_welcome     (GString            *out,
                                      const char * const *symbols,
                                      guint               interval_ms,
                                      SpFormat            format,
                                      SpOnMessage         on_message,
+                                     const char         *market,
                                      const char         *id_json);
 void sp_protocol_append_pong        (GString       *out,
                                      const char    *id_json,
