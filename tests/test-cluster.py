@@ -4,7 +4,8 @@
 each. Every client sees the same ticks (seq, price, ts) in order; the edges' subscriptions
 cut (CLIENT KILL TYPE pubsub): the ticks published meanwhile come from the broker's history,
 none missing; the broker killed and started again: the clients stay connected and the ticks
-go on, in order. Loopback only; bounded."""
+go on, in order; a client back after a long absence recovers from the history, within the
+bounds of what one client may make an edge fetch. Loopback only; bounded."""
 import asyncio
 import json
 import os
@@ -297,6 +298,60 @@ async def history_recovery():
         await redis.kill()
 
 
+async def recovery_bounds():
+    """What one client may make an edge fetch is bounded: with 40 symbols, at most 1,280 steps
+    (RECOVERY_MAX_TICKS, 51,200 ticks, in app/lib/server/sp-server-recovery.c). A client back
+    after more than that is told "recovered":false and gets the latest ticks, though the
+    broker's history (10,000 steps) still holds what it missed; one back after 600 steps,
+    past the ring of 256 but within the bound, gets them all."""
+    symbols = [f"S{i:02d}" for i in range(40)]
+    redis = Redis()
+    servers = []
+    try:
+        await redis.start()
+        publisher = Server("--broker", redis.url, "--role", "publisher", "--interval-ms", "4",
+                           "--symbols", ",".join(symbols))
+        await publisher.start()
+        servers.append(publisher)
+        edge = Server("--broker", redis.url, "--role", "edge")
+        await edge.start()
+        servers.append(edge)
+        witness = Collector(edge.url)
+        await witness.start()
+        await wait_for(lambda: len(witness.seqs("S00")) >= 20, 10, "ticks on the edge")
+        async with websockets.connect(edge.url, max_size=None, ping_interval=None) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            while welcome.get("type") != "welcome" or not welcome.get("market"):
+                await ws.send(json.dumps({"type": "hello"}))
+                welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            market = welcome["market"]
+        first = {sym: witness.seqs(sym)[-1] for sym in symbols}
+        await wait_for(lambda: witness.seqs("S00")[-1] >= first["S00"] + 1600, 30,
+                       "1,600 steps on")
+        recent = {sym: witness.seqs(sym)[-600] for sym in symbols}
+        async with websockets.connect(edge.url, max_size=None, ping_interval=None) as ws:
+            await asyncio.wait_for(ws.recv(), 5)
+            answer, ticks = await answer_to(ws, {"type": "subscribe", "symbols": ["*"],
+                                                 "since": recent, "market": market})
+            check(answer.get("recovered") is True,
+                  f"600 steps back, within the bound: not recovered: {answer}")
+            seqs = [t[0] for t in ticks.get("S00", []) if t[0] > recent["S00"]]
+            check(seqs and seqs[0] == recent["S00"] + 1 and consecutive(seqs),
+                  f"S00 after #{recent['S00']}: {seqs[:5]}…")
+        async with websockets.connect(edge.url, max_size=None, ping_interval=None) as ws:
+            await asyncio.wait_for(ws.recv(), 5)
+            answer, ticks = await answer_to(ws, {"type": "subscribe", "symbols": ["*"],
+                                                 "since": first, "market": market})
+            check(answer.get("recovered") is False,
+                  f"1,600 steps back, past the bound of 1,280: {answer}")
+            check(ticks.get("S00"), "no latest ticks after recovered:false")
+        await witness.stop()
+    finally:
+        for server in servers:
+            await server.stop()
+        await redis.kill()
+
+
 async def main():
     tap = Tap()
     if shutil.which("redis-server") is None:
@@ -315,6 +370,8 @@ async def main():
     await run_one(tap, "back after more than the edge's ring, to another edge: the missed ticks "
                        "from the broker's history, in order, recovered; another market's "
                        "seqs: not recovered", history_recovery, limit=60)
+    await run_one(tap, "what a client may make an edge fetch is bounded: past 1,280 steps of 40 "
+                       "symbols, not recovered; within, every tick", recovery_bounds, limit=60)
     await run_one(tap, "a quiet market: the publisher's heartbeat keeps the edge in sync; "
                        "paused, the edge is out of sync", quiet_market, limit=40)
     return tap.finish()
